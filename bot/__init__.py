@@ -1,0 +1,1 @@
+"""Dépêche package."""
