@@ -1,0 +1,132 @@
+"""The ``depeche`` command: ``run``, ``summarize``, ``preview``, ``backup``, ``sources``.
+
+Argument parsing and printing only; the work is done by the core (``summarizer``) and by the
+async runner (``bot.runner``). Messages for the person at the terminal are in French.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot import console
+from bot.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger(__name__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="depeche",
+        description="Dépêche : l'actualité française résumée dans Discord.",
+    )
+    parser.add_argument("--env-file", default=".env", help="fichier de réglages (défaut : .env)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMANDE")
+
+    run = commands.add_parser("run", help="lancer le bot (mode console sans DISCORD_TOKEN)")
+    run.add_argument("--once", action="store_true", help="une seule relève puis arrêt")
+    run.set_defaults(handler=_run)
+
+    summarize = commands.add_parser("summarize", help="résumer une page (URL ou fichier)")
+    summarize.add_argument("source", help="URL http(s), fichier HTML ou fichier texte")
+    summarize.add_argument("--json", action="store_true", help="sortie JSON")
+    summarize.add_argument("--algorithm", help="méthode de résumé (défaut : réglage)")
+    summarize.add_argument("--max-sentences", type=int, help="nombre maximal de phrases")
+    summarize.add_argument("--max-chars", type=int, help="longueur maximale en caractères")
+    summarize.set_defaults(handler=_summarize)
+
+    preview = commands.add_parser("preview", help="aperçu des derniers articles d'un flux")
+    preview.add_argument("feed", help="URL du flux, nom du catalogue ou fichier local")
+    preview.add_argument("--limit", type=int, default=3, help="nombre d'articles (défaut : 3)")
+    preview.add_argument("--json", action="store_true", help="sortie JSON")
+    preview.set_defaults(handler=_preview)
+
+    backup = commands.add_parser("backup", help="sauvegarde à chaud de la base")
+    backup.add_argument("destination", type=Path, help="fichier de sauvegarde à créer")
+    backup.set_defaults(handler=_backup)
+
+    sources = commands.add_parser("sources", help="lister le catalogue de sources")
+    sources.set_defaults(handler=_sources)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.env_file)
+    except SettingsError as exc:
+        print(f"Erreur de configuration : {exc}", file=sys.stderr)
+        return 2
+    console.configure_logging(settings.log_level)
+    try:
+        return int(args.handler(args, settings))
+    except KeyboardInterrupt:
+        print("\nInterrompu.", file=sys.stderr)
+        return 130
+    except console.UserFacingError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return 1
+
+
+def _with_overrides(args: argparse.Namespace, settings: Settings) -> Settings:
+    from dataclasses import replace
+
+    changes = {
+        name: value
+        for name, value in (
+            ("summary_algorithm", args.algorithm),
+            ("summary_max_sentences", args.max_sentences),
+            ("summary_max_chars", args.max_chars),
+        )
+        if value is not None
+    }
+    return replace(settings, **changes)
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.runner import run
+
+    return asyncio.run(run(settings, once=args.once))
+
+
+def _summarize(args: argparse.Namespace, settings: Settings) -> int:
+    settings = _with_overrides(args, settings)
+    prepared = console.summarize_source(args.source, settings)
+    if args.json:
+        print(json.dumps(console.prepared_to_json(prepared), ensure_ascii=False, indent=2))
+    else:
+        print(console.format_prepared(prepared, settings.timezone))
+    return 0
+
+
+def _preview(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.runner import preview
+
+    items = asyncio.run(preview(settings, args.feed, limit=max(1, min(args.limit, 20))))
+    if args.json:
+        payload = [console.prepared_to_json(item) for item in items]
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        print("\n\n".join(console.format_prepared(item, settings.timezone) for item in items))
+    return 0
+
+
+def _backup(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.runner import backup
+
+    asyncio.run(backup(settings, args.destination))
+    print(f"Sauvegarde écrite dans {args.destination}.")
+    return 0
+
+
+def _sources(args: argparse.Namespace, settings: Settings) -> int:
+    from summarizer.catalogue import CATALOGUE
+
+    for source in CATALOGUE:
+        print(f"{source.slug:<24} {source.name:<28} {source.feed_url}")
+    return 0
