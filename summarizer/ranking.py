@@ -1,0 +1,242 @@
+"""Sentence features and the learned linear scorer of the ``depeche`` summarizer.
+
+Every sentence of an article gets a small vector of cheap, language-aware features (position and
+lede priors, length, overlap with the title, centrality in the article, anaphoric openings,
+quotes, ...). A linear model trained on the development set (``benchmarks/train_ranker.py``,
+shipped as ``summarizer/data/ranker.json``) turns the vector into a score that estimates how much
+of a lede-style reference the sentence would cover. Pure Python: no numpy at run time.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+__all__ = [
+    "FEATURE_NAMES",
+    "RankerModel",
+    "SentenceInfo",
+    "analyse",
+    "load_model",
+    "select_sentences",
+    "stems",
+]
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_STEM_LENGTH = 6
+_MODEL_FILE = "ranker.json"
+
+# A compact French stop list (function words, auxiliaries, very common verbs).
+_STOP_WORDS_TEXT = """
+a à afin ai aie aient ainsi alors au aucun aussi autre autres aux avait avaient avant avec
+avoir avons ayant c ça car ce ceci cela celle celles celui cependant ces cet cette ceux
+chaque chez comme comment d dans de depuis des deux dont du elle elles en encore entre es
+est et été étaient était être eu eux fait faire fois font hors il ils j je jusqu l la le
+les leur leurs lors lui m ma mais me même mes moi moins mon ne ni nos notre nous on ont ou
+où par parce pas peu peut plus pour pourquoi qu quand que quel quelle quelles quels qui
+quoi s sa sans se selon ses si sien son sont sous sur t ta tandis te tes toi ton tous tout
+toute toutes très tu un une vers voici voilà vos votre vous y déjà après sera seront
+aurait serait dit n cet sous tout ont avait été fait faut va vont
+"""
+_STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
+_ANAPHORIC_OPENINGS_TEXT = """
+il elle ils elles ce cette ces cela ça celui celle ceux celles mais pourtant toutefois
+cependant ainsi aussi alors donc enfin lui leur son sa ses là puis ensuite or néanmoins
+d'ailleurs ailleurs autre également
+"""
+_ANAPHORIC_OPENINGS = frozenset(_ANAPHORIC_OPENINGS_TEXT.split())
+_REPORTING = re.compile(
+    r"\b(?:a-t-il|a-t-elle|ont-ils|ont-elles|selon|affirm|déclar|expliqu|précis|indiqu|ajout|"
+    r"estim|souligné|assur)",
+    re.IGNORECASE,
+)
+_DAYS = re.compile(
+    r"\b(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|hier|aujourd'hui|mercredi)\b",
+    re.IGNORECASE,
+)
+
+FEATURE_NAMES: tuple[str, ...] = (
+    "bias",
+    "pos_0",
+    "pos_1",
+    "pos_2",
+    "pos_3",
+    "pos_4_plus",
+    "inv_pos",
+    "rel_pos",
+    "para_0",
+    "para_first",
+    "log_words",
+    "short",
+    "long",
+    "title_recall",
+    "title_precision",
+    "centrality",
+    "anaphoric",
+    "quote",
+    "quote_open",
+    "digits",
+    "question",
+    "reporting",
+    "day",
+    "capitals",
+    "first_short_para",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceInfo:
+    """One candidate sentence: its place in the article, its stems and its feature vector."""
+
+    index: int  # position among the article's sentences
+    text: str
+    words: int
+    stems: frozenset[str]
+    features: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RankerModel:
+    """A linear scorer plus the selection settings it was tuned with."""
+
+    weights: tuple[float, ...]
+    add_threshold: float  # a further sentence is added only when its score reaches this
+    word_budget: int  # ... and the summary stays within this many words
+    redundancy: float  # maximum stem overlap between two chosen sentences
+
+    def score(self, features: Sequence[float]) -> float:
+        return sum(w * x for w, x in zip(self.weights, features, strict=True))
+
+
+@lru_cache(maxsize=1)
+def load_model() -> RankerModel:
+    """The model shipped in ``summarizer/data`` (read once)."""
+    raw = resources.files("summarizer").joinpath("data", _MODEL_FILE).read_text("utf-8")
+    return model_from_dict(json.loads(raw))
+
+
+def model_from_dict(data: dict[str, object]) -> RankerModel:
+    names = data["features"]
+    if not isinstance(names, list) or tuple(names) != FEATURE_NAMES:
+        raise ValueError("ranker features do not match this version of the code")
+    weights = data["weights"]
+    assert isinstance(weights, list)
+    return RankerModel(
+        weights=tuple(float(w) for w in weights),
+        add_threshold=float(str(data["add_threshold"])),
+        word_budget=int(str(data["word_budget"])),
+        redundancy=float(str(data["redundancy"])),
+    )
+
+
+def stems(text: str) -> list[str]:
+    """Content-word stems: casefolded words minus stop words, cut to a fixed prefix."""
+    out = []
+    for word in _WORD.findall(text.casefold()):
+        if len(word) > 1 and word not in _STOP_WORDS and not word.isdigit():
+            out.append(word[:_STEM_LENGTH])
+    return out
+
+
+def analyse(
+    sentences: Sequence[str], paragraphs: Sequence[int], title: str | None
+) -> list[SentenceInfo]:
+    """Feature vectors for ``sentences`` (``paragraphs[i]`` is sentence i's paragraph number)."""
+    stem_lists = [stems(s) for s in sentences]
+    doc_counts: Counter[str] = Counter()
+    for items in stem_lists:
+        doc_counts.update(set(items))
+    title_stems = frozenset(stems(title)) if title else frozenset()
+    first_para_words = sum(
+        len(s.split()) for s, p in zip(sentences, paragraphs, strict=True) if p == 0
+    )
+    context = _Context(len(sentences), paragraphs, doc_counts, title_stems, first_para_words)
+    infos = []
+    for index, text in enumerate(sentences):
+        stem_set = frozenset(stem_lists[index])
+        words = len(text.split())
+        features = _features(index, text, words, stem_set, context)
+        infos.append(SentenceInfo(index, text, words, stem_set, features))
+    return infos
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    count: int
+    paragraphs: Sequence[int]
+    doc_counts: Counter[str]
+    title_stems: frozenset[str]
+    first_para_words: int
+
+
+def _features(
+    index: int, text: str, words: int, stem_set: frozenset[str], ctx: _Context
+) -> tuple[float, ...]:
+    para = ctx.paragraphs[index]
+    para_first = index == 0 or ctx.paragraphs[index - 1] != para
+    shared = len(stem_set & ctx.title_stems)
+    # Centrality: share of the sentence's stems that other sentences also use.
+    central = sum(1 for s in stem_set if ctx.doc_counts[s] > 1) / len(stem_set) if stem_set else 0
+    first_word = text.split(maxsplit=1)[0].casefold().strip('«"“(—–-,') if text else ""
+    capitals = sum(1 for w in text.split()[1:] if w[:1].isupper())
+    return (
+        1.0,
+        float(index == 0),
+        float(index == 1),
+        float(index == 2),
+        float(index == 3),
+        float(index >= 4),
+        1.0 / (index + 1),
+        index / max(ctx.count - 1, 1),
+        float(para == 0),
+        float(para_first),
+        math.log(words + 1),
+        float(words < 8),
+        float(words > 45),
+        shared / len(ctx.title_stems) if ctx.title_stems else 0.0,
+        shared / len(stem_set) if stem_set else 0.0,
+        central,
+        float(first_word in _ANAPHORIC_OPENINGS),
+        float("«" in text or "“" in text),
+        float(text[:1] in '«"“—–-'),
+        float(any(c.isdigit() for c in text)),
+        float(text.rstrip('»”" )').endswith(("?", "!"))),
+        float(bool(_REPORTING.search(text))),
+        float(bool(_DAYS.search(text))),
+        capitals / words if words else 0.0,
+        float(para == 0 and ctx.first_para_words < 15),
+    )
+
+
+def select_sentences(infos: Sequence[SentenceInfo], model: RankerModel, limit: int) -> list[int]:
+    """The best-scoring sentence, then others while they score well, fit and do not repeat."""
+    if not infos:
+        return []
+    scores = [model.score(info.features) for info in infos]
+    order = sorted(range(len(infos)), key=lambda i: (-scores[i], i))
+    chosen = [order[0]]
+    words = infos[order[0]].words
+    for index in order[1:]:
+        if len(chosen) >= limit or scores[index] < model.add_threshold:
+            break
+        if words + infos[index].words > model.word_budget:
+            continue
+        if _redundant(infos[index], [infos[i] for i in chosen], model.redundancy):
+            continue
+        chosen.append(index)
+        words += infos[index].words
+    return chosen
+
+
+def _redundant(candidate: SentenceInfo, chosen: list[SentenceInfo], limit: float) -> bool:
+    if not candidate.stems:
+        return False
+    return any(
+        len(candidate.stems & other.stems) / len(candidate.stems) > limit for other in chosen
+    )
