@@ -1,0 +1,106 @@
+"""The stand-in's websocket gateway: HELLO, heartbeat ACK, IDENTIFY -> READY + GUILD_CREATE,
+RESUME -> RESUMED, then events pushed by the test (INTERACTION_CREATE, CHANNEL_DELETE...)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from tests.discord_stand_in.world import BOT_ID, World
+
+HELLO, HEARTBEAT, IDENTIFY, RESUME, RECONNECT, INVALID_SESSION, HEARTBEAT_ACK = (
+    10,
+    1,
+    2,
+    6,
+    7,
+    9,
+    11,
+)
+
+
+class Gateway:
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.url = ""
+        self.sockets: list[web.WebSocketResponse] = []
+        self.identify_count = 0
+        self.resume_count = 0
+        self.identifies: list[dict[str, Any]] = []
+        self.sequence = 0
+        self.ready = asyncio.Event()
+
+    def bot_info(self) -> dict[str, Any]:
+        limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
+        return {"url": self.url, "shards": 1, "session_start_limit": limit}
+
+    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self.sockets.append(socket)
+        await self._send(socket, HELLO, {"heartbeat_interval": 45_000})
+        try:
+            async for message in socket:
+                if message.type is aiohttp.WSMsgType.TEXT:
+                    await self._on_frame(socket, json.loads(message.data))
+        finally:
+            if socket in self.sockets:
+                self.sockets.remove(socket)
+        return socket
+
+    async def _on_frame(self, socket: web.WebSocketResponse, frame: dict[str, Any]) -> None:
+        op = frame.get("op")
+        if op == HEARTBEAT:
+            await self._send(socket, HEARTBEAT_ACK, None)
+        elif op == IDENTIFY:
+            self.identify_count += 1
+            self.identifies.append(frame["d"])
+            await self._identify(socket, frame["d"])
+        elif op == RESUME:
+            self.resume_count += 1
+            await self._event(socket, "RESUMED", {})
+
+    async def _identify(self, socket: web.WebSocketResponse, data: dict[str, Any]) -> None:
+        guilds = list(self.world.guilds.values())
+        ready: dict[str, Any] = {
+            "v": 10,
+            "user": self.world.bot_user,
+            "session_id": secrets.token_hex(8),
+            "resume_gateway_url": self.url,
+            "guilds": [{"id": g["id"], "unavailable": True} for g in guilds],
+            "application": {"id": str(BOT_ID), "flags": 0},
+        }
+        if "shard" in data:
+            ready["shard"] = data["shard"]
+        await self._event(socket, "READY", ready)
+        for guild in guilds:
+            await self._event(socket, "GUILD_CREATE", guild)
+        self.ready.set()
+
+    async def _send(self, socket: web.WebSocketResponse, op: int, data: Any) -> None:
+        await socket.send_str(json.dumps({"op": op, "d": data, "s": None, "t": None}))
+
+    async def _event(self, socket: web.WebSocketResponse, name: str, data: Any) -> None:
+        self.sequence += 1
+        frame = {"op": 0, "d": data, "s": self.sequence, "t": name}
+        await socket.send_str(json.dumps(frame))
+
+    async def dispatch(self, name: str, data: Any) -> None:
+        """Send one event to every connected session."""
+        for socket in list(self.sockets):
+            await self._event(socket, name, data)
+
+    async def invalidate_sessions(self) -> None:
+        """Op 9 (not resumable): the client reconnects and IDENTIFYs again (READY again)."""
+        self.ready.clear()
+        for socket in list(self.sockets):
+            await self._send(socket, INVALID_SESSION, False)
+
+    async def close(self) -> None:
+        for socket in list(self.sockets):
+            await socket.close()

@@ -1,0 +1,361 @@
+"""The stand-in's view of Discord: one bot, guilds with channels and roles, messages, commands
+and interactions. Builds the JSON objects discord.py parses."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+BOT_ID = 900_000_000_000_000_001
+GUILD_ID = 910_000_000_000_000_001
+CHANNEL_ID = 920_000_000_000_000_001  # "actualites"
+OTHER_CHANNEL_ID = 920_000_000_000_000_002  # "general"
+ADMIN_ID = 930_000_000_000_000_001
+MEMBER_ID = 930_000_000_000_000_002
+BOT_ROLE_ID = 940_000_000_000_000_001
+
+VIEW_CHANNEL = 1 << 10
+SEND_MESSAGES = 1 << 11
+EMBED_LINKS = 1 << 14
+READ_HISTORY = 1 << 16
+MANAGE_GUILD = 1 << 5
+ADMINISTRATOR = 1 << 3
+MEMBER_PERMISSIONS = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | READ_HISTORY | (1 << 31)
+ADMIN_PERMISSIONS = MEMBER_PERMISSIONS | MANAGE_GUILD
+BOT_PERMISSIONS = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | READ_HISTORY
+
+_snowflakes = itertools.count(990_000_000_000_000_001)
+
+
+def snowflake() -> int:
+    return next(_snowflakes)
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def user_object(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any]:
+    return {
+        "id": str(user_id),
+        "username": name,
+        "global_name": name,
+        "discriminator": "0",
+        "avatar": None,
+        "bot": bot,
+        "public_flags": 0,
+    }
+
+
+@dataclass
+class Interaction:
+    id: int
+    token: str
+    payload: dict[str, Any]
+    created: float = field(default_factory=time.monotonic)
+    responded: bool = False
+    response: dict[str, Any] | None = None  # the initial callback body
+    original: dict[str, Any] | None = None  # the original response message
+    followups: list[dict[str, Any]] = field(default_factory=list)
+    edits: list[dict[str, Any]] = field(default_factory=list)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """Every message payload the bot produced for this interaction, in order."""
+        out: list[dict[str, Any]] = []
+        if self.response is not None and self.response.get("type") in (4, 7):
+            out.append(self.response.get("data") or {})
+        return out + self.edits + self.followups
+
+    def texts(self) -> str:
+        """All content and embed text of the answers, joined (for assertions)."""
+        parts: list[str] = []
+        for message in self.messages:
+            parts.append(message.get("content") or "")
+            for embed in message.get("embeds") or []:
+                parts += [embed.get("title") or "", embed.get("description") or ""]
+                parts += [f"{f.get('name')} {f.get('value')}" for f in embed.get("fields") or []]
+                parts.append((embed.get("footer") or {}).get("text") or "")
+        return "\n".join(p for p in parts if p)
+
+
+class World:
+    def __init__(self, *, nonce_window: float, interaction_deadline: float) -> None:
+        self.nonce_window = nonce_window
+        self.interaction_deadline = interaction_deadline
+        self.bot_user = user_object(BOT_ID, "Dépêche", bot=True)
+        self.users: dict[int, dict[str, Any]] = {
+            BOT_ID: self.bot_user,
+            ADMIN_ID: user_object(ADMIN_ID, "admin"),
+            MEMBER_ID: user_object(MEMBER_ID, "membre"),
+        }
+        self.guilds: dict[int, dict[str, Any]] = {}
+        self.messages: dict[int, list[dict[str, Any]]] = {}
+        self.nonces: dict[tuple[int, str], tuple[float, dict[str, Any]]] = {}
+        self.commands: dict[int | None, list[dict[str, Any]]] = {}
+        self.command_puts: dict[int | None, int] = {}
+        self.interactions: dict[int, Interaction] = {}
+        self.dm_channels: dict[int, dict[str, Any]] = {}
+        self.add_guild(
+            GUILD_ID, "Rédaction", {CHANNEL_ID: "actualites", OTHER_CHANNEL_ID: "general"}
+        )
+
+    # ---- guilds and channels -----------------------------------------------------------------
+    def application(self) -> dict[str, Any]:
+        return {
+            "id": str(BOT_ID),
+            "name": "Dépêche",
+            "icon": None,
+            "description": "",
+            "rpc_origins": [],
+            "bot_public": True,
+            "bot_require_code_grant": False,
+            "owner": user_object(ADMIN_ID, "admin"),
+            "summary": "",
+            "verify_key": "0" * 64,
+            "team": None,
+            "flags": 0,
+            "interactions_endpoint_url": None,
+        }
+
+    def add_guild(self, guild_id: int, name: str, channels: dict[int, str]) -> dict[str, Any]:
+        guild = {
+            "id": str(guild_id),
+            "name": name,
+            "owner_id": str(ADMIN_ID),
+            "roles": [
+                _role(guild_id, "@everyone", MEMBER_PERMISSIONS, 0),
+                _role(BOT_ROLE_ID, "Dépêche", BOT_PERMISSIONS, 1),
+            ],
+            "channels": [
+                _channel(cid, cname, guild_id, position)
+                for position, (cid, cname) in enumerate(channels.items())
+            ],
+            "members": [
+                {
+                    "user": self.bot_user,
+                    "roles": [str(BOT_ROLE_ID)],
+                    "joined_at": now_iso(),
+                    "flags": 0,
+                    "deaf": False,
+                    "mute": False,
+                }
+            ],
+            "member_count": 3,
+            "large": False,
+            "features": [],
+            "emojis": [],
+            "stickers": [],
+            "threads": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "voice_states": [],
+            "presences": [],
+            "unavailable": False,
+            "preferred_locale": "fr",
+        }
+        self.guilds[guild_id] = guild
+        return guild
+
+    def find_channel(self, channel_id: int) -> dict[str, Any] | None:
+        for guild in self.guilds.values():
+            for channel in guild["channels"]:
+                if int(channel["id"]) == channel_id:
+                    return channel
+        for channel in self.dm_channels.values():
+            if int(channel["id"]) == channel_id:
+                return channel
+        return None
+
+    def remove_channel(self, channel_id: int) -> dict[str, Any] | None:
+        for guild in self.guilds.values():
+            for channel in list(guild["channels"]):
+                if int(channel["id"]) == channel_id:
+                    guild["channels"].remove(channel)
+                    return channel
+        return None
+
+    def deny_bot(self, channel_id: int, deny: int) -> None:
+        """Add a channel overwrite denying ``deny`` to the bot's member."""
+        channel = self.find_channel(channel_id)
+        assert channel is not None
+        channel["permission_overwrites"].append(
+            {"id": str(BOT_ID), "type": 1, "allow": "0", "deny": str(deny)}
+        )
+
+    def bot_can_send(self, channel_id: int) -> bool:
+        channel = self.find_channel(channel_id)
+        assert channel is not None
+        if channel.get("type") == 1:
+            return True
+        denied = 0
+        for overwrite in channel["permission_overwrites"]:
+            if overwrite["id"] == str(BOT_ID):
+                denied |= int(overwrite["deny"])
+        return not denied & (VIEW_CHANNEL | SEND_MESSAGES)
+
+    def dm_channel(self, body: dict[str, Any]) -> dict[str, Any]:
+        user_id = int(body["recipient_id"])
+        if user_id not in self.dm_channels:
+            self.dm_channels[user_id] = {
+                "id": str(snowflake()),
+                "type": 1,
+                "recipients": [self.users[user_id]],
+                "last_message_id": None,
+            }
+        return self.dm_channels[user_id]
+
+    # ---- messages ----------------------------------------------------------------------------
+    def make_message(self, channel_id: int, body: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        message = {
+            "id": str(snowflake()),
+            "channel_id": str(channel_id),
+            "author": self.bot_user,
+            "content": body.get("content") or "",
+            "timestamp": now_iso(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": body.get("embeds") or [],
+            "pinned": False,
+            "type": 0,
+            "flags": body.get("flags", 0),
+            "components": [],
+            "nonce": body.get("nonce"),
+            **extra,
+        }
+        return message
+
+    def post_message(self, channel_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        """Create a message, or return the earlier one when an enforced nonce repeats."""
+        nonce = body.get("nonce")
+        key = (channel_id, str(nonce))
+        if nonce is not None and body.get("enforce_nonce"):
+            seen = self.nonces.get(key)
+            if seen is not None and time.monotonic() - seen[0] < self.nonce_window:
+                return seen[1]
+        message = self.make_message(channel_id, body)
+        self.messages.setdefault(channel_id, []).append(message)
+        if nonce is not None:
+            self.nonces[key] = (time.monotonic(), message)
+        return message
+
+    # ---- commands ----------------------------------------------------------------------------
+    def store_commands(
+        self, scope: int | None, payload: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        stored = []
+        for command in payload:
+            entry = {
+                **command,
+                "id": str(snowflake()),
+                "application_id": str(BOT_ID),
+                "version": str(snowflake()),
+            }
+            entry.setdefault("type", 1)
+            if scope is not None:
+                entry["guild_id"] = str(scope)
+            stored.append(entry)
+        self.commands[scope] = stored
+        self.command_puts[scope] = self.command_puts.get(scope, 0) + 1
+        return stored
+
+    def find_command(self, name: str) -> tuple[int | None, dict[str, Any]]:
+        for scope, commands in self.commands.items():
+            for command in commands:
+                if command["name"] == name:
+                    return scope, command
+        raise KeyError(f"command {name!r} was never synced")
+
+    # ---- interactions ------------------------------------------------------------------------
+    def new_interaction(self, payload: dict[str, Any]) -> Interaction:
+        interaction_id = snowflake()
+        token = secrets.token_urlsafe(24)
+        payload = {**payload, "id": str(interaction_id), "token": token}
+        interaction = Interaction(interaction_id, token, payload)
+        self.interactions[interaction_id] = interaction
+        return interaction
+
+    def by_token(self, token: str) -> Interaction | None:
+        for interaction in self.interactions.values():
+            if interaction.token == token:
+                return interaction
+        return None
+
+    def respond(self, interaction: Interaction, body: dict[str, Any]) -> dict[str, Any]:
+        interaction.responded = True
+        interaction.response = body
+        data = body.get("data") or {}
+        kind = body["type"]
+        channel_id = int(interaction.payload.get("channel_id") or 0)
+        if kind in (4, 5):
+            interaction.original = self.make_message(channel_id, data, interaction_id=None)
+        interaction.changed.set()
+        answer: dict[str, Any] = {
+            "interaction": {
+                "id": str(interaction.id),
+                "type": interaction.payload["type"],
+                "response_message_loading": kind == 5,
+                "response_message_ephemeral": bool(int(data.get("flags") or 0) & 64),
+            }
+        }
+        if interaction.original is not None:
+            answer["interaction"]["response_message_id"] = interaction.original["id"]
+        return answer
+
+    def add_followup(self, interaction: Interaction, body: dict[str, Any]) -> dict[str, Any]:
+        channel_id = int(interaction.payload.get("channel_id") or 0)
+        message = self.make_message(channel_id, body, webhook_id=str(BOT_ID))
+        interaction.followups.append(body)
+        interaction.changed.set()
+        return message
+
+    def edit_response(
+        self, interaction: Interaction, message_id: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        interaction.edits.append(body)
+        base = interaction.original or self.make_message(0, {})
+        updated = {**base, **{k: v for k, v in body.items() if k in ("content", "embeds")}}
+        if message_id == "@original":
+            interaction.original = updated
+        interaction.changed.set()
+        return updated
+
+
+def _role(role_id: int, name: str, permissions: int, position: int) -> dict[str, Any]:
+    return {
+        "id": str(role_id),
+        "name": name,
+        "permissions": str(permissions),
+        "position": position,
+        "color": 0,
+        "hoist": False,
+        "managed": position > 0,
+        "mentionable": False,
+        "flags": 0,
+    }
+
+
+def _channel(channel_id: int, name: str, guild_id: int, position: int) -> dict[str, Any]:
+    return {
+        "id": str(channel_id),
+        "type": 0,
+        "name": name,
+        "position": position,
+        "guild_id": str(guild_id),
+        "permission_overwrites": [],
+        "nsfw": False,
+        "parent_id": None,
+        "topic": None,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+    }
