@@ -1,0 +1,204 @@
+"""HTML page, plain text or feed entry -> a clean ``Article`` (pure, offline).
+
+Extraction never downloads anything: the caller fetches the page and passes its bytes.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import trafilatura
+from lxml import etree
+from lxml import html as lxml_html
+from trafilatura.settings import Document
+
+from summarizer.cleaning import CleanText, clean_text, match_rule
+from summarizer.errors import ExtractionError
+from summarizer.metadata import (
+    MAX_HTML_BYTES,
+    NotHtmlError,
+    PageMetadata,
+    decode_html,
+    parse_iso_datetime,
+    read_page_metadata,
+    split_authors,
+)
+from summarizer.model import Article, Entry, TextOrigin
+
+log = logging.getLogger(__name__)
+
+MIN_BODY_WORDS = 40  # below this a page is a teaser (paywall, video page): use the feed instead
+_LEAD_XPATH = (
+    "//*[self::p or self::div][contains(@class, 'chapo') or contains(@class, 'chapeau')"
+    " or contains(@class, 'standfirst') or contains(@class, 'lead') or contains(@class, 'intro')]"
+)
+_BLOCK_TAGS = frozenset(
+    {"p", "div", "li", "blockquote", "figcaption", "section", "article", "header", "footer"}
+    | {"tr", "pre", "dd", "dt", "ul", "ol", "table"}
+)
+_HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+_DROP_TAGS = ("script", "style", "noscript", "iframe", "object", "embed", "template", "svg")
+
+
+def extract_article(html: bytes | str, *, url: str | None = None) -> Article:
+    """Extract and clean the article of an HTML page.
+
+    Raises ``ExtractionError`` with reason ``not_html`` (binary input), ``empty`` (no text) or
+    ``too_short`` (fewer than ``MIN_BODY_WORDS`` words of body: a teaser or a paywall).
+    """
+    document = _as_text(html, url)
+    try:
+        root = lxml_html.document_fromstring(document)
+        meta = read_page_metadata(root)
+        leads = _leads(root)  # read before trafilatura prunes the tree in place
+        extracted = trafilatura.bare_extraction(
+            root, url=url, with_metadata=True, include_comments=False, include_tables=False
+        )
+    except (etree.LxmlError, RecursionError, ValueError) as exc:
+        raise ExtractionError("empty", url=url, detail=type(exc).__name__) from exc
+    if not isinstance(extracted, Document) or not (extracted.text or "").strip():
+        raise ExtractionError("empty", url=url)
+    title = meta.title or extracted.title or ""
+    text = _with_lead(leads, extracted.text or "")
+    known = _headings(extracted.body)
+    cleaned = clean_text(text, title=title, headings=known)
+    words = len(cleaned.text.split())
+    if words == 0:
+        raise ExtractionError("empty", url=url)
+    if words < MIN_BODY_WORDS:
+        raise ExtractionError("too_short", url=url, detail=f"words={words}")
+    return Article(
+        title=" ".join(title.split()) or _first_sentence(cleaned.text),
+        text=cleaned.text,
+        url=url or _http_only(extracted.url),
+        authors=meta.authors or split_authors(extracted.author) or cleaned.authors,
+        published=meta.published or parse_iso_datetime(extracted.date),
+        source=cleaned.source,
+        site_name=meta.site_name or extracted.sitename or None,
+        categories=_categories(meta, extracted.categories, extracted.tags),
+        image=meta.image or _http_only(extracted.image),
+        origin=TextOrigin.PAGE,
+    )
+
+
+def article_from_text(text: str, *, url: str | None = None) -> Article:
+    """Build an article from a plain-text document: title = first real line, then cleaning."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    for index, line in enumerate(lines):
+        stripped = " ".join(line.split())
+        if stripped and match_rule(stripped) is None:
+            title, rest = stripped, "\n".join(lines[index + 1 :])
+            break
+    else:
+        raise ExtractionError("empty", url=url, detail="no title line")
+    cleaned = clean_text(rest, title=title)
+    if not cleaned.text:
+        raise ExtractionError("empty", url=url, detail="no body")
+    return Article(
+        title=title,
+        text=cleaned.text,
+        url=url,
+        authors=cleaned.authors,
+        source=cleaned.source,
+        origin=TextOrigin.TEXT,
+    )
+
+
+def article_from_entry(entry: Entry) -> Article:
+    """The feed's own content as an article: used when the page cannot be fetched or extracted.
+
+    Never raises: an entry without content gives an article with an empty text.
+    """
+    cleaned = CleanText("")
+    if entry.content_html.strip():
+        body, headings = html_to_text(entry.content_html)
+        cleaned = clean_text(body, title=entry.title, headings=headings)
+    if not cleaned.text and entry.summary.strip():
+        cleaned = clean_text(entry.summary, title=entry.title)
+    return Article(
+        title=entry.title,
+        text=cleaned.text,
+        url=entry.link,
+        authors=entry.authors or cleaned.authors,
+        published=entry.published,
+        source=cleaned.source,
+        categories=entry.categories,
+        image=_http_only(entry.image),
+        origin=TextOrigin.FEED,
+    )
+
+
+def html_to_text(fragment: str) -> tuple[str, tuple[str, ...]]:
+    """Plain text of an HTML fragment (one block per line) and the text of its headings."""
+    try:
+        root = lxml_html.fragment_fromstring(fragment, create_parent="div")
+    except (etree.LxmlError, ValueError, RecursionError):
+        return " ".join(re.sub(r"<[^>]*>", " ", fragment).split()), ()
+    etree.strip_elements(root, *_DROP_TAGS, with_tail=False)
+    headings: list[str] = []
+    for element in root.iter():
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if tag in _HEADING_TAGS:
+            headings.append(" ".join(element.text_content().split()))
+        if tag == "br":
+            element.tail = "\n" + (element.tail or "")
+        elif tag in _BLOCK_TAGS or tag in _HEADING_TAGS:
+            element.text = "\n" + (element.text or "")
+            element.tail = "\n" + (element.tail or "")
+    lines = (" ".join(line.split()) for line in root.text_content().split("\n"))
+    return "\n".join(line for line in lines if line), tuple(h for h in headings if h)
+
+
+def _as_text(html: bytes | str, url: str | None) -> str:
+    if isinstance(html, str):
+        document = html[:MAX_HTML_BYTES]
+        if "\x00" in document[:1024]:
+            raise ExtractionError("not_html", url=url)
+    else:
+        try:
+            document = decode_html(html)
+        except NotHtmlError as exc:
+            raise ExtractionError("not_html", url=url) from exc
+    if not document.strip():
+        raise ExtractionError("empty", url=url)
+    return document
+
+
+def _leads(root: lxml_html.HtmlElement) -> list[str]:
+    texts = (" ".join(e.text_content().split()) for e in root.xpath(_LEAD_XPATH)[:3])
+    return [text for text in texts if len(text.split()) >= 8]
+
+
+def _with_lead(leads: list[str], text: str) -> str:
+    """Put back the chapô (lead paragraph) when the extractor left it out with the header."""
+    flat = " ".join(text.split())
+    for lead in leads:
+        if lead[:60] not in flat:
+            return f"{lead}\n{text}"
+    return text
+
+
+def _headings(body: object) -> tuple[str, ...]:
+    if not isinstance(body, etree._Element):
+        return ()
+    return tuple(" ".join("".join(h.itertext()).split()) for h in body.iter("head"))
+
+
+def _categories(meta: PageMetadata, *extra: list[str] | None) -> tuple[str, ...]:
+    seen = {c.casefold() for c in meta.categories}
+    result = list(meta.categories)
+    for values in extra:
+        for value in values or []:
+            if value.strip() and value.casefold() not in seen:
+                seen.add(value.casefold())
+                result.append(value.strip())
+    return tuple(result)
+
+
+def _http_only(url: str | None) -> str | None:
+    return url if url and url.startswith(("http://", "https://")) else None
+
+
+def _first_sentence(text: str) -> str:
+    return text.split("\n", 1)[0][:200]
