@@ -1,0 +1,267 @@
+"""Seen entry keys, articles (with their posts, atomically), full-text search, known terms."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Literal
+
+import aiosqlite
+
+from storage.connection import Connection
+from storage.records import (
+    FollowDelivery,
+    NewArticle,
+    PlannedPost,
+    PostState,
+    SaveResult,
+    SeenKey,
+    StoredArticle,
+    TargetKind,
+    make_nonce,
+)
+from storage.rows import article_from_row, post_from_row
+from storage.social import select_matching_follows
+from storage.terms import fold_term, to_db, to_db_opt
+
+SearchKind = Literal["topic", "author", "any"]
+_FTS_WORD = re.compile(r"\w+")
+_FTS_COLUMNS: dict[str, str] = {"topic": "{topics title}", "author": "authors", "any": ""}
+
+
+def fts_query(text: str, kind: SearchKind) -> str | None:
+    """A safe FTS5 query: every word quoted (AND), optionally limited to some columns."""
+    words = _FTS_WORD.findall(text)
+    if not words:
+        return None
+    body = " ".join(f'"{word}"' for word in words[:12])
+    column = _FTS_COLUMNS[kind]
+    return f"{column} : ({body})" if column else body
+
+
+async def _insert_seen(
+    db: aiosqlite.Connection, feed_id: int, keys: Iterable[SeenKey], now: datetime
+) -> int:
+    cursor = await db.executemany(
+        "INSERT INTO seen_entries (feed_id, key, link_norm, title_norm, status, first_seen_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [(feed_id, k.key, k.link_norm, k.title_norm or None, k.status.value, to_db(now))
+         for k in keys],
+    )  # fmt: skip
+    return max(cursor.rowcount, 0)
+
+
+async def _insert_post(
+    db: aiosqlite.Connection,
+    article_id: int,
+    target: tuple[TargetKind, int],
+    *,
+    state: PostState,
+    now: datetime,
+    guild_id: int | None,
+    subscription_id: int | None = None,
+    follow_id: int | None = None,
+) -> None:
+    kind, target_id = target
+    await db.execute(
+        "INSERT INTO posts (article_id, target_kind, target_id, guild_id, subscription_id,"
+        " follow_id, state, nonce, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (article_id, target_kind, target_id) DO NOTHING",
+        (article_id, kind.value, target_id, guild_id, subscription_id, follow_id, state.value,
+         make_nonce(article_id, kind, target_id), to_db(now)),
+    )  # fmt: skip
+
+
+async def _upsert_terms(db: aiosqlite.Connection, article: NewArticle, now: datetime) -> None:
+    pairs = [("author", a) for a in article.authors] + [("topic", t) for t in article.topics]
+    await db.executemany(
+        "INSERT INTO terms (kind, term_norm, term, last_used_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (kind, term_norm) DO UPDATE SET uses = uses + 1,"
+        " last_used_at = excluded.last_used_at",
+        [(kind, fold_term(term), term.strip(), to_db(now)) for kind, term in pairs
+         if fold_term(term)],
+    )  # fmt: skip
+
+
+class EntryStore(Connection):
+    # --- seen keys -----------------------------------------------------------------------
+    async def known_keys(self, feed_id: int, keys: Sequence[str]) -> set[str]:
+        """Which of ``keys`` are already recorded for the feed."""
+        found: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = list(keys[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = await self._fetchall(
+                f"SELECT key FROM seen_entries WHERE feed_id = ? AND key IN ({marks})",
+                (feed_id, *chunk),
+            )
+            found.update(row[0] for row in rows)
+        return found
+
+    async def has_seen_entries(self, feed_id: int) -> bool:
+        row = await self._fetchone(
+            "SELECT 1 FROM seen_entries WHERE feed_id = ? LIMIT 1", (feed_id,)
+        )
+        return row is not None
+
+    async def blocking_matches(
+        self, feed_id: int, *, link_norms: Sequence[str], title_norms: Sequence[str]
+    ) -> tuple[set[str], set[str]]:
+        """The given normalised links and titles that a seen entry of the feed already has."""
+        links: set[str] = set()
+        titles: set[str] = set()
+        for column, values, out in (("link_norm", link_norms, links),
+                                    ("title_norm", title_norms, titles)):  # fmt: skip
+            unique = sorted({v for v in values if v})
+            for start in range(0, len(unique), 500):
+                chunk = unique[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = await self._fetchall(
+                    f"SELECT DISTINCT {column} FROM seen_entries"
+                    f" WHERE feed_id = ? AND {column} IN ({marks})",
+                    (feed_id, *chunk),
+                )
+                out.update(row[0] for row in rows)
+        return links, titles
+
+    async def record_seen(self, feed_id: int, keys: Sequence[SeenKey], *, now: datetime) -> int:
+        """Record keys with their statuses (existing keys are left as they are)."""
+        if not keys:
+            return 0
+        async with self._tx() as db:
+            return await _insert_seen(db, feed_id, keys, now)
+
+    # --- articles ------------------------------------------------------------------------
+    async def save_article(
+        self,
+        article: NewArticle,
+        *,
+        now: datetime,
+        seen: SeenKey | None = None,
+        posts: Sequence[PlannedPost] = (),
+        match_follows: bool = True,
+    ) -> SaveResult:
+        """Store an article, its seen key and its posts (subscriptions, then follows) at once.
+
+        Idempotent on (feed_id, entry_key): a second call reuses the stored article and the
+        outbox's unique key keeps every target to one post.
+        """
+        async with self._tx() as db:
+            article_id = await self._insert_article(db, article, now)
+            if seen is not None and article.feed_id is not None:
+                await _insert_seen(db, article.feed_id, [seen], now)
+            for plan in posts:
+                sub = plan.subscription
+                await _insert_post(db, article_id, (TargetKind.CHANNEL, sub.channel_id),
+                                   state=plan.state, now=now, guild_id=sub.guild_id,
+                                   subscription_id=sub.id)  # fmt: skip
+            if match_follows:
+                await self._enqueue_follows(db, article_id, article, now)
+            await _upsert_terms(db, article, now)
+            async with db.execute("SELECT * FROM articles WHERE id = ?", (article_id,)) as cur:
+                stored = article_from_row(await cur.fetchone())  # type: ignore[arg-type]
+            async with db.execute(
+                "SELECT * FROM posts WHERE article_id = ? ORDER BY id", (article_id,)
+            ) as cur:
+                enqueued = tuple(post_from_row(row) for row in await cur.fetchall())
+        return SaveResult(stored, enqueued)
+
+    async def _insert_article(
+        self, db: aiosqlite.Connection, article: NewArticle, now: datetime
+    ) -> int:
+        if article.entry_key is not None and article.feed_id is not None:
+            async with db.execute(
+                "SELECT id FROM articles WHERE feed_id = ? AND entry_key = ?",
+                (article.feed_id, article.entry_key),
+            ) as cur:
+                row = await cur.fetchone()
+            if row is not None:
+                return int(row[0])
+        cursor = await db.execute(
+            "INSERT INTO articles (feed_id, entry_key, url, title, summary, text_origin, authors,"
+            " topics, published_at, source, site_name, image, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (article.feed_id, article.entry_key, article.url, article.title, article.summary,
+             article.text_origin, json.dumps(list(article.authors), ensure_ascii=False),
+             json.dumps(list(article.topics), ensure_ascii=False),
+             to_db_opt(article.published_at), article.source, article.site_name, article.image,
+             to_db(now)),
+        )  # fmt: skip
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    async def _enqueue_follows(
+        self, db: aiosqlite.Connection, article_id: int, article: NewArticle, now: datetime
+    ) -> None:
+        follows = await select_matching_follows(
+            db, title=article.title, topics=article.topics, authors=article.authors
+        )
+        for follow in follows:
+            if follow.delivery is FollowDelivery.DM and follow.user_id is not None:
+                target = (TargetKind.DM, follow.user_id)
+            elif follow.channel_id is not None:
+                target = (TargetKind.CHANNEL, follow.channel_id)
+            else:
+                continue
+            await _insert_post(db, article_id, target, state=PostState.PENDING, now=now,
+                               guild_id=follow.guild_id, follow_id=follow.id)  # fmt: skip
+
+    async def get_article(self, article_id: int) -> StoredArticle | None:
+        row = await self._fetchone("SELECT * FROM articles WHERE id = ?", (article_id,))
+        return None if row is None else article_from_row(row)
+
+    async def article_for_entry(self, feed_id: int, entry_key: str) -> StoredArticle | None:
+        row = await self._fetchone(
+            "SELECT * FROM articles WHERE feed_id = ? AND entry_key = ?", (feed_id, entry_key)
+        )
+        return None if row is None else article_from_row(row)
+
+    async def enqueue_post(self, article_id: int, plan: PlannedPost, *, now: datetime) -> None:
+        """Enqueue one more subscription post for a stored article (backfill)."""
+        sub = plan.subscription
+        async with self._tx() as db:
+            await _insert_post(db, article_id, (TargetKind.CHANNEL, sub.channel_id),
+                               state=plan.state, now=now, guild_id=sub.guild_id,
+                               subscription_id=sub.id)  # fmt: skip
+
+    # --- search --------------------------------------------------------------------------
+    async def search_articles(
+        self, query: str, *, kind: SearchKind = "any", limit: int = 10
+    ) -> list[StoredArticle]:
+        """Full-text search, accent- and case-insensitive, best match then newest first."""
+        match = fts_query(query, kind)
+        if match is None:
+            return []
+        rows = await self._fetchall(
+            "SELECT a.* FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
+            " WHERE articles_fts MATCH ? ORDER BY articles_fts.rank, a.id DESC LIMIT ?",
+            (match, limit),
+        )
+        return [article_from_row(r) for r in rows]
+
+    async def known_authors(self, prefix: str, limit: int = 25) -> list[str]:
+        return await self._known_terms("author", prefix, limit)
+
+    async def known_topics(self, prefix: str, limit: int = 25) -> list[str]:
+        return await self._known_terms("topic", prefix, limit)
+
+    async def _known_terms(self, kind: str, prefix: str, limit: int) -> list[str]:
+        folded = fold_term(prefix)
+        rows = await self._fetchall(
+            "SELECT term FROM terms WHERE kind = ? AND term_norm >= ? AND term_norm < ?"
+            " ORDER BY uses DESC, term_norm LIMIT ?",
+            (kind, folded, folded + "\U0010ffff", limit),
+        )
+        return [row[0] for row in rows]
+
+    async def prune_articles(self, *, older_than: datetime) -> int:
+        """Delete old articles whose posts are all settled. Seen keys are kept forever (F20)."""
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "DELETE FROM articles WHERE created_at < ? AND NOT EXISTS (SELECT 1 FROM posts p"
+                " WHERE p.article_id = articles.id AND p.state IN ('pending', 'sending'))",
+                (to_db(older_than),),
+            )
+            return max(cursor.rowcount, 0)

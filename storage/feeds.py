@@ -1,0 +1,165 @@
+"""Feed rows: registration, the due list, and the outcome of each poll."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from storage.connection import Connection
+from storage.errors import NotFoundError
+from storage.records import FeedRecord, FeedState
+from storage.terms import from_db, from_db_opt, to_db, to_db_opt
+
+
+def feed_from_row(row: sqlite3.Row) -> FeedRecord:
+    return FeedRecord(
+        id=row["id"],
+        url=row["url"],
+        title=row["title"],
+        site_url=row["site_url"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        body_hash=row["body_hash"],
+        last_success_at=from_db_opt(row["last_success_at"]),
+        last_attempt_at=from_db_opt(row["last_attempt_at"]),
+        next_poll_at=from_db_opt(row["next_poll_at"]),
+        failure_count=row["failure_count"],
+        first_failure_at=from_db_opt(row["first_failure_at"]),
+        last_error=row["last_error"],
+        state=FeedState(row["state"]),
+        state_reason=row["state_reason"],
+        is_new=bool(row["is_new"]),
+        is_default=bool(row["is_default"]),
+        created_at=from_db(row["created_at"]),
+    )
+
+
+class FeedStore(Connection):
+    async def add_feed(
+        self,
+        url: str,
+        *,
+        now: datetime,
+        title: str = "",
+        site_url: str | None = None,
+        is_default: bool = False,
+    ) -> FeedRecord:
+        """Register a feed by canonical URL; idempotent (returns the existing row)."""
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO feeds (url, title, site_url, is_default, next_poll_at, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET"
+                " is_default = max(is_default, excluded.is_default),"
+                " title = CASE WHEN title = '' THEN excluded.title ELSE title END",
+                (url, title, site_url, int(is_default), to_db(now), to_db(now)),
+            )
+        feed = await self.feed_by_url(url)
+        assert feed is not None
+        return feed
+
+    async def get_feed(self, feed_id: int) -> FeedRecord:
+        row = await self._fetchone("SELECT * FROM feeds WHERE id = ?", (feed_id,))
+        if row is None:
+            raise NotFoundError(f"feed {feed_id}")
+        return feed_from_row(row)
+
+    async def feed_by_url(self, url: str) -> FeedRecord | None:
+        row = await self._fetchone("SELECT * FROM feeds WHERE url = ?", (url,))
+        return None if row is None else feed_from_row(row)
+
+    async def list_feeds(self) -> list[FeedRecord]:
+        return [feed_from_row(r) for r in await self._fetchall("SELECT * FROM feeds ORDER BY id")]
+
+    async def due_feeds(self, now: datetime, limit: int = 100) -> list[FeedRecord]:
+        """Active feeds wanted by an active subscription (or console defaults) that are due."""
+        rows = await self._fetchall(
+            "SELECT * FROM feeds f WHERE f.state = 'active'"
+            " AND (f.next_poll_at IS NULL OR f.next_poll_at <= ?)"
+            " AND (f.is_default = 1 OR EXISTS (SELECT 1 FROM subscriptions s"
+            "      WHERE s.feed_id = f.id AND s.state = 'active'))"
+            " ORDER BY f.next_poll_at LIMIT ?",
+            (to_db(now), limit),
+        )
+        return [feed_from_row(r) for r in rows]
+
+    async def record_poll_success(
+        self,
+        feed_id: int,
+        *,
+        now: datetime,
+        next_poll_at: datetime,
+        etag: str | None,
+        last_modified: str | None,
+        body_hash: str | None,
+        title: str | None = None,
+        site_url: str | None = None,
+    ) -> FeedRecord:
+        """A 200 with a body: store validators and hash, reset failures, clear ``is_new``."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE feeds SET etag = ?, last_modified = ?, body_hash = ?,"
+                " title = coalesce(nullif(?, ''), title), site_url = coalesce(?, site_url),"
+                " last_success_at = ?, last_attempt_at = ?, next_poll_at = ?, failure_count = 0,"
+                " first_failure_at = NULL, last_error = NULL, is_new = 0 WHERE id = ?",
+                (etag, last_modified, body_hash, title, site_url, to_db(now), to_db(now),
+                 to_db(next_poll_at), feed_id),
+            )  # fmt: skip
+        return await self.get_feed(feed_id)
+
+    async def record_not_modified(
+        self, feed_id: int, *, now: datetime, next_poll_at: datetime
+    ) -> FeedRecord:
+        """A 304 (or an identical body): a success that keeps the stored validators."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE feeds SET last_success_at = ?, last_attempt_at = ?, next_poll_at = ?,"
+                " failure_count = 0, first_failure_at = NULL, last_error = NULL WHERE id = ?",
+                (to_db(now), to_db(now), to_db(next_poll_at), feed_id),
+            )
+        return await self.get_feed(feed_id)
+
+    async def record_poll_failure(
+        self,
+        feed_id: int,
+        *,
+        now: datetime,
+        error: str,
+        next_poll_at: datetime,
+        state: FeedState | None = None,
+        state_reason: str | None = None,
+    ) -> FeedRecord:
+        """One more consecutive failure; optionally a new state (gone, disabled_failing)."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE feeds SET failure_count = failure_count + 1,"
+                " first_failure_at = coalesce(first_failure_at, ?), last_attempt_at = ?,"
+                " last_error = ?, next_poll_at = ?, state = coalesce(?, state),"
+                " state_reason = CASE WHEN ? IS NULL THEN state_reason ELSE ? END WHERE id = ?",
+                (to_db(now), to_db(now), error[:500], to_db(next_poll_at),
+                 None if state is None else state.value, state_reason, state_reason, feed_id),
+            )  # fmt: skip
+        return await self.get_feed(feed_id)
+
+    async def set_feed_state(
+        self,
+        feed_id: int,
+        state: FeedState,
+        *,
+        reason: str | None = None,
+        now: datetime | None = None,
+    ) -> FeedRecord:
+        """Change a feed's state. Back to ``active`` also resets failures and polls soon."""
+        async with self._tx() as db:
+            if state is FeedState.ACTIVE:
+                await db.execute(
+                    "UPDATE feeds SET state = 'active', state_reason = NULL, failure_count = 0,"
+                    " first_failure_at = NULL, last_error = NULL,"
+                    " next_poll_at = coalesce(?, next_poll_at) WHERE id = ?",
+                    (to_db_opt(now), feed_id),
+                )
+            else:
+                await db.execute(
+                    "UPDATE feeds SET state = ?, state_reason = ? WHERE id = ?",
+                    (state.value, reason, feed_id),
+                )
+        return await self.get_feed(feed_id)

@@ -1,0 +1,142 @@
+"""The outbox: posts move pending -> sending -> sent (or failed_permanent / cancelled).
+
+A post is recorded before it is sent and confirmed after: a crash between the two leaves it
+``sending``; ``recover_sending`` puts it back to ``pending`` at the next start and the stored
+nonce lets Discord drop the duplicate.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from storage.connection import Connection
+from storage.records import ClaimedPost, PostRecord, PostState, SubscriptionState
+from storage.rows import article_from_row, post_from_row
+from storage.terms import to_db
+
+BAD_FORMAT_LIMIT = 3  # consecutive 400s on one subscription before it becomes bad_format
+
+
+class OutboxStore(Connection):
+    async def claim_due_posts(self, *, now: datetime, limit: int = 20) -> list[ClaimedPost]:
+        """Move up to ``limit`` pending posts (oldest first) to ``sending`` and return them."""
+        async with self._tx() as db:
+            async with db.execute(
+                "SELECT id FROM posts WHERE state = 'pending' ORDER BY id LIMIT ?", (limit,)
+            ) as cur:
+                ids = [row[0] for row in await cur.fetchall()]
+            claimed: list[ClaimedPost] = []
+            for post_id in ids:
+                await db.execute(
+                    "UPDATE posts SET state = 'sending', attempts = attempts + 1, claimed_at = ?"
+                    " WHERE id = ?",
+                    (to_db(now), post_id),
+                )
+                async with db.execute("SELECT * FROM posts WHERE id = ?", (post_id,)) as cur:
+                    post_row = await cur.fetchone()
+                async with db.execute(
+                    "SELECT a.* FROM articles a JOIN posts p ON p.article_id = a.id WHERE p.id = ?",
+                    (post_id,),
+                ) as cur:
+                    article_row = await cur.fetchone()
+                if post_row is not None and article_row is not None:
+                    claimed.append(
+                        ClaimedPost(post_from_row(post_row), article_from_row(article_row))
+                    )
+        return claimed
+
+    async def mark_sent(self, post_id: int, *, message_id: str | None, now: datetime) -> None:
+        """Confirm a post; a success also resets its subscription's bad-format streak."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE posts SET state = 'sent', message_id = ?, sent_at = ?, last_error = NULL"
+                " WHERE id = ?",
+                (message_id, to_db(now), post_id),
+            )
+            await db.execute(
+                "UPDATE subscriptions SET bad_format_streak = 0"
+                " WHERE id = (SELECT subscription_id FROM posts WHERE id = ?)",
+                (post_id,),
+            )
+
+    async def mark_failed(self, post_id: int, *, error: str, bad_format: bool = False) -> bool:
+        """A permanent failure. With ``bad_format``, count it on the subscription; returns True
+        when that subscription has just been switched to ``bad_format``."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE posts SET state = 'failed_permanent', last_error = ? WHERE id = ?",
+                (error[:500], post_id),
+            )
+            if not bad_format:
+                return False
+            await db.execute(
+                "UPDATE subscriptions SET bad_format_streak = bad_format_streak + 1"
+                " WHERE id = (SELECT subscription_id FROM posts WHERE id = ?)",
+                (post_id,),
+            )
+            cursor = await db.execute(
+                "UPDATE subscriptions SET state = ?, state_reason = ?"
+                " WHERE id = (SELECT subscription_id FROM posts WHERE id = ?)"
+                " AND state = 'active' AND bad_format_streak >= ?",
+                (SubscriptionState.BAD_FORMAT.value, error[:200], post_id, BAD_FORMAT_LIMIT),
+            )
+            return cursor.rowcount > 0
+
+    async def release(self, post_id: int, *, error: str | None = None) -> None:
+        """Back to ``pending`` (rate limit, outage): it will be retried with the same nonce."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE posts SET state = 'pending', last_error = coalesce(?, last_error)"
+                " WHERE id = ? AND state = 'sending'",
+                (error, post_id),
+            )
+
+    async def recover_sending(self) -> int:
+        """At start-up: posts left ``sending`` by a crash go back to ``pending``."""
+        async with self._tx() as db:
+            cursor = await db.execute("UPDATE posts SET state = 'pending' WHERE state = 'sending'")
+            return max(cursor.rowcount, 0)
+
+    async def cancel_for_channel(self, channel_id: int) -> int:
+        """Cancel every pending post to a channel (channel deleted, bot removed)."""
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "UPDATE posts SET state = 'cancelled' WHERE target_kind = 'channel'"
+                " AND target_id = ? AND state IN ('pending', 'sending')",
+                (channel_id,),
+            )
+            return max(cursor.rowcount, 0)
+
+    async def count_posts_since(self, subscription_id: int, since: datetime) -> int:
+        """Posts enqueued for a subscription since ``since`` that count against its day cap."""
+        row = await self._fetchone(
+            "SELECT count(*) FROM posts WHERE subscription_id = ? AND created_at >= ?"
+            " AND state IN ('pending', 'sending', 'sent')",
+            (subscription_id, to_db(since)),
+        )
+        return int(row[0]) if row else 0
+
+    async def count_sent_today(self, subscription_id: int, *, now: datetime) -> int:
+        """Posts sent for a subscription since midnight UTC of ``now``."""
+        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        row = await self._fetchone(
+            "SELECT count(*) FROM posts WHERE subscription_id = ? AND state = 'sent'"
+            " AND sent_at >= ?",
+            (subscription_id, to_db(midnight)),
+        )
+        return int(row[0]) if row else 0
+
+    async def posts_for_article(self, article_id: int) -> list[PostRecord]:
+        rows = await self._fetchall(
+            "SELECT * FROM posts WHERE article_id = ? ORDER BY id", (article_id,)
+        )
+        return [post_from_row(r) for r in rows]
+
+    async def list_posts(self, state: PostState | None = None) -> list[PostRecord]:
+        if state is None:
+            rows = await self._fetchall("SELECT * FROM posts ORDER BY id")
+        else:
+            rows = await self._fetchall(
+                "SELECT * FROM posts WHERE state = ? ORDER BY id", (state.value,)
+            )
+        return [post_from_row(r) for r in rows]

@@ -1,0 +1,230 @@
+"""The dataclasses ``Storage`` returns (never rows) and their state enums."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class FeedState(StrEnum):
+    ACTIVE = "active"
+    DISABLED_FAILING = "disabled_failing"
+    GONE = "gone"
+
+
+class SeenStatus(StrEnum):
+    BASELINE = "baseline"  # present at the first successful poll: never posted
+    NEW = "new"  # turned into an article
+    SKIPPED_FLOOD = "skipped_flood"
+    SKIPPED_OLD = "skipped_old"
+    BLOCKED_DUPLICATE = "blocked_duplicate"  # same normalised link or title as a known entry
+    FILTERED = "filtered"  # no subscription or follow wanted it
+
+
+class SubscriptionState(StrEnum):
+    ACTIVE = "active"
+    PAUSED_PERMISSIONS = "paused_permissions"
+    CHANNEL_GONE = "channel_gone"
+    BAD_FORMAT = "bad_format"
+
+
+class FollowKind(StrEnum):
+    TOPIC = "topic"
+    AUTHOR = "author"
+
+
+class FollowDelivery(StrEnum):
+    DM = "dm"
+    CHANNEL = "channel"
+
+
+class TargetKind(StrEnum):
+    CHANNEL = "channel"
+    DM = "dm"
+
+
+class PostState(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED_PERMANENT = "failed_permanent"
+    CANCELLED = "cancelled"
+    SKIPPED_FLOOD = "skipped_flood"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRecord:
+    id: int
+    url: str
+    title: str
+    site_url: str | None
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+    last_success_at: datetime | None
+    last_attempt_at: datetime | None
+    next_poll_at: datetime | None
+    failure_count: int
+    first_failure_at: datetime | None
+    last_error: str | None
+    state: FeedState
+    state_reason: str | None
+    is_new: bool  # never polled successfully
+    is_default: bool  # polled in console mode without any subscription
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """A subscription's filters. Terms are matched accent- and case-insensitively."""
+
+    include: tuple[str, ...] = ()  # keywords: at least one must occur (when any are given)
+    exclude: tuple[str, ...] = ()  # keywords: none may occur
+    authors: tuple[str, ...] = ()  # at least one author must match (when any are given)
+    categories: tuple[str, ...] = ()  # at least one category/topic must match (when any)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.include or self.exclude or self.authors or self.categories)
+
+    def to_json(self) -> str:
+        data = {
+            "include": list(self.include),
+            "exclude": list(self.exclude),
+            "authors": list(self.authors),
+            "categories": list(self.categories),
+        }
+        return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Filters:
+        data = json.loads(text or "{}")
+
+        def terms(name: str) -> tuple[str, ...]:
+            return tuple(str(item) for item in data.get(name, ()))
+
+        return cls(terms("include"), terms("exclude"), terms("authors"), terms("categories"))
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    id: int
+    guild_id: int
+    channel_id: int
+    feed_id: int
+    filters: Filters
+    state: SubscriptionState
+    state_reason: str | None
+    created_by: int | None
+    created_at: datetime
+    bad_format_streak: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Follow:
+    id: int
+    guild_id: int | None
+    user_id: int | None
+    channel_id: int | None
+    kind: FollowKind
+    term: str
+    term_norm: str
+    delivery: FollowDelivery
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SeenKey:
+    """One entry key to record for a feed, with its normalised link and title (F17 blocking)."""
+
+    key: str
+    link_norm: str | None
+    title_norm: str | None
+    status: SeenStatus
+
+
+@dataclass(frozen=True, slots=True)
+class NewArticle:
+    """An article to store (input of ``save_article``)."""
+
+    feed_id: int | None
+    entry_key: str | None
+    url: str | None
+    title: str
+    summary: str
+    text_origin: str  # summarizer.model.TextOrigin value: page, feed or text
+    authors: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    published_at: datetime | None = None
+    source: str | None = None  # the feed's title, or the article's "Source : X" credit
+    site_name: str | None = None
+    image: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredArticle:
+    id: int
+    feed_id: int | None
+    entry_key: str | None
+    url: str | None
+    title: str
+    summary: str
+    text_origin: str
+    authors: tuple[str, ...]
+    topics: tuple[str, ...]
+    published_at: datetime | None
+    source: str | None
+    site_name: str | None
+    image: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PostRecord:
+    id: int
+    article_id: int
+    target_kind: TargetKind
+    target_id: int
+    guild_id: int | None
+    subscription_id: int | None
+    follow_id: int | None
+    state: PostState
+    nonce: str
+    attempts: int
+    message_id: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    last_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedPost:
+    """A post moved to ``sending``, with the article to render."""
+
+    post: PostRecord
+    article: StoredArticle
+
+
+@dataclass(frozen=True, slots=True)
+class SaveResult:
+    """What ``save_article`` did: the article and the posts it enqueued (pending or skipped)."""
+
+    article: StoredArticle
+    posts: tuple[PostRecord, ...] = field(default_factory=tuple)
+
+
+def make_nonce(article_id: int, target_kind: TargetKind, target_id: int) -> str:
+    """Deterministic Discord nonce (<= 25 chars) from the article and the target."""
+    digest = hashlib.sha256(f"{article_id}:{target_kind.value}:{target_id}".encode()).hexdigest()
+    return digest[:25]
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedPost:
+    """A subscription an article goes to, as decided by the engine (pending or skipped_flood)."""
+
+    subscription: Subscription
+    state: PostState = PostState.PENDING

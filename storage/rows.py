@@ -1,0 +1,47 @@
+"""Row -> dataclass converters shared by the storage modules."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from storage.records import PostRecord, PostState, StoredArticle, TargetKind
+from storage.terms import from_db, from_db_opt
+
+
+def article_from_row(row: sqlite3.Row) -> StoredArticle:
+    return StoredArticle(
+        id=row["id"],
+        feed_id=row["feed_id"],
+        entry_key=row["entry_key"],
+        url=row["url"],
+        title=row["title"],
+        summary=row["summary"],
+        text_origin=row["text_origin"],
+        authors=tuple(json.loads(row["authors"])),
+        topics=tuple(json.loads(row["topics"])),
+        published_at=from_db_opt(row["published_at"]),
+        source=row["source"],
+        site_name=row["site_name"],
+        image=row["image"],
+        created_at=from_db(row["created_at"]),
+    )
+
+
+def post_from_row(row: sqlite3.Row) -> PostRecord:
+    return PostRecord(
+        id=row["id"],
+        article_id=row["article_id"],
+        target_kind=TargetKind(row["target_kind"]),
+        target_id=row["target_id"],
+        guild_id=row["guild_id"],
+        subscription_id=row["subscription_id"],
+        follow_id=row["follow_id"],
+        state=PostState(row["state"]),
+        nonce=row["nonce"],
+        attempts=row["attempts"],
+        message_id=row["message_id"],
+        created_at=from_db(row["created_at"]),
+        sent_at=from_db_opt(row["sent_at"]),
+        last_error=row["last_error"],
+    )

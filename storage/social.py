@@ -1,0 +1,244 @@
+"""Subscriptions (a feed posted to a channel) and follows (a topic or author, to DM/channel)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from datetime import datetime
+
+import aiosqlite
+
+from storage.connection import Connection
+from storage.errors import IntegrityError, NotFoundError
+from storage.records import (
+    Filters,
+    Follow,
+    FollowDelivery,
+    FollowKind,
+    Subscription,
+    SubscriptionState,
+)
+from storage.terms import fold_term, from_db, title_terms, to_db
+
+
+def subscription_from_row(row: sqlite3.Row) -> Subscription:
+    return Subscription(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        feed_id=row["feed_id"],
+        filters=Filters.from_json(row["filters"]),
+        state=SubscriptionState(row["state"]),
+        state_reason=row["state_reason"],
+        created_by=row["created_by"],
+        created_at=from_db(row["created_at"]),
+        bad_format_streak=row["bad_format_streak"],
+    )
+
+
+def follow_from_row(row: sqlite3.Row) -> Follow:
+    return Follow(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        user_id=row["user_id"],
+        channel_id=row["channel_id"],
+        kind=FollowKind(row["kind"]),
+        term=row["term"],
+        term_norm=row["term_norm"],
+        delivery=FollowDelivery(row["delivery"]),
+        created_at=from_db(row["created_at"]),
+    )
+
+
+async def select_matching_follows(
+    db: aiosqlite.Connection, *, title: str, topics: Iterable[str], authors: Iterable[str]
+) -> list[Follow]:
+    """Follows whose normalised term equals a topic, an author, or a run of title words."""
+    topic_terms = {fold_term(t) for t in topics} | title_terms(title)
+    author_terms = {fold_term(a) for a in authors}
+    topic_terms.discard("")
+    author_terms.discard("")
+    found: list[Follow] = []
+    for kind, terms in ((FollowKind.TOPIC, topic_terms), (FollowKind.AUTHOR, author_terms)):
+        ordered = sorted(terms)
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            async with db.execute(
+                f"SELECT * FROM follows WHERE kind = ? AND term_norm IN ({marks}) ORDER BY id",
+                (kind.value, *chunk),
+            ) as cursor:
+                found.extend(follow_from_row(row) for row in await cursor.fetchall())
+    return found
+
+
+class SocialStore(Connection):
+    # --- subscriptions -------------------------------------------------------------------
+    async def add_subscription(
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        feed_id: int,
+        now: datetime,
+        created_by: int | None = None,
+        filters: Filters | None = None,
+    ) -> Subscription:
+        """Subscribe a channel to a feed; raises ``IntegrityError`` if it already is."""
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "INSERT INTO subscriptions (guild_id, channel_id, feed_id, filters, created_by,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (guild_id, channel_id, feed_id, (filters or Filters()).to_json(), created_by,
+                 to_db(now)),
+            )  # fmt: skip
+            new_id = cursor.lastrowid
+        assert new_id is not None
+        return await self.get_subscription(new_id)
+
+    async def get_subscription(self, subscription_id: int) -> Subscription:
+        row = await self._fetchone("SELECT * FROM subscriptions WHERE id = ?", (subscription_id,))
+        if row is None:
+            raise NotFoundError(f"subscription {subscription_id}")
+        return subscription_from_row(row)
+
+    async def remove_subscription(self, subscription_id: int) -> bool:
+        """Delete a subscription and cancel its pending posts. False if it did not exist."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE posts SET state = 'cancelled' WHERE subscription_id = ?"
+                " AND state IN ('pending', 'sending')",
+                (subscription_id,),
+            )
+            cursor = await db.execute("DELETE FROM subscriptions WHERE id = ?", (subscription_id,))
+            return cursor.rowcount > 0
+
+    async def list_for_guild(self, guild_id: int) -> list[Subscription]:
+        rows = await self._fetchall(
+            "SELECT * FROM subscriptions WHERE guild_id = ? ORDER BY channel_id, id", (guild_id,)
+        )
+        return [subscription_from_row(r) for r in rows]
+
+    async def count_for_guild(self, guild_id: int) -> int:
+        row = await self._fetchone(
+            "SELECT count(*) FROM subscriptions WHERE guild_id = ?", (guild_id,)
+        )
+        return int(row[0]) if row else 0
+
+    async def subscriptions_for_feed(
+        self, feed_id: int, *, active_only: bool = True
+    ) -> list[Subscription]:
+        sql = "SELECT * FROM subscriptions WHERE feed_id = ?"
+        if active_only:
+            sql += " AND state = 'active'"
+        rows = await self._fetchall(sql + " ORDER BY id", (feed_id,))
+        return [subscription_from_row(r) for r in rows]
+
+    async def subscriptions_for_channel(self, channel_id: int) -> list[Subscription]:
+        rows = await self._fetchall(
+            "SELECT * FROM subscriptions WHERE channel_id = ? ORDER BY id", (channel_id,)
+        )
+        return [subscription_from_row(r) for r in rows]
+
+    async def set_subscription_state(
+        self, subscription_id: int, state: SubscriptionState, *, reason: str | None = None
+    ) -> Subscription:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE subscriptions SET state = ?, state_reason = ? WHERE id = ?",
+                (state.value, reason, subscription_id),
+            )
+        return await self.get_subscription(subscription_id)
+
+    async def set_channel_state(
+        self, channel_id: int, state: SubscriptionState, *, reason: str | None = None
+    ) -> list[Subscription]:
+        """Set the state of every active subscription of a channel (permissions lost, gone)."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE subscriptions SET state = ?, state_reason = ?"
+                " WHERE channel_id = ? AND state = 'active'",
+                (state.value, reason, channel_id),
+            )
+        return await self.subscriptions_for_channel(channel_id)
+
+    async def set_filters(self, subscription_id: int, filters: Filters) -> Subscription:
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE subscriptions SET filters = ? WHERE id = ?",
+                (filters.to_json(), subscription_id),
+            )
+        return await self.get_subscription(subscription_id)
+
+    async def enable_subscription(self, subscription_id: int) -> Subscription:
+        """Back to ``active`` (after the admin fixed permissions or the format problem)."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE subscriptions SET state = 'active', state_reason = NULL,"
+                " bad_format_streak = 0 WHERE id = ?",
+                (subscription_id,),
+            )
+        return await self.get_subscription(subscription_id)
+
+    # --- follows -------------------------------------------------------------------------
+    async def add_follow(
+        self,
+        *,
+        kind: FollowKind,
+        term: str,
+        delivery: FollowDelivery,
+        now: datetime,
+        guild_id: int | None = None,
+        user_id: int | None = None,
+        channel_id: int | None = None,
+    ) -> Follow:
+        """Follow a topic or an author; idempotent on (kind, term, delivery, user, channel)."""
+        norm = fold_term(term)
+        if not norm:
+            raise IntegrityError("empty follow term")
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO follows (guild_id, user_id, channel_id, kind, term, term_norm,"
+                " delivery, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (guild_id, user_id, channel_id, kind.value, term.strip(), norm, delivery.value,
+                 to_db(now)),
+            )  # fmt: skip
+        row = await self._fetchone(
+            "SELECT * FROM follows WHERE kind = ? AND term_norm = ? AND delivery = ?"
+            " AND coalesce(user_id, 0) = ? AND coalesce(channel_id, 0) = ?",
+            (kind.value, norm, delivery.value, user_id or 0, channel_id or 0),
+        )
+        assert row is not None
+        return follow_from_row(row)
+
+    async def remove_follow(self, follow_id: int, *, user_id: int | None = None) -> bool:
+        """Delete a follow (only the user's own when ``user_id`` is given)."""
+        async with self._tx() as db:
+            if user_id is None:
+                cursor = await db.execute("DELETE FROM follows WHERE id = ?", (follow_id,))
+            else:
+                cursor = await db.execute(
+                    "DELETE FROM follows WHERE id = ? AND user_id = ?", (follow_id, user_id)
+                )
+            return cursor.rowcount > 0
+
+    async def list_follows_for_user(self, user_id: int) -> list[Follow]:
+        rows = await self._fetchall(
+            "SELECT * FROM follows WHERE user_id = ? ORDER BY kind, term_norm", (user_id,)
+        )
+        return [follow_from_row(r) for r in rows]
+
+    async def list_follows_for_channel(self, channel_id: int) -> list[Follow]:
+        rows = await self._fetchall(
+            "SELECT * FROM follows WHERE channel_id = ? AND delivery = 'channel'"
+            " ORDER BY kind, term_norm",
+            (channel_id,),
+        )
+        return [follow_from_row(r) for r in rows]
+
+    async def matching_follows(
+        self, *, title: str, topics: Iterable[str], authors: Iterable[str]
+    ) -> list[Follow]:
+        return await select_matching_follows(
+            self._conn, title=title, topics=topics, authors=authors
+        )

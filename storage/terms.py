@@ -1,0 +1,52 @@
+"""Normalisation of search and follow terms, and timestamp encoding for the database.
+
+``fold_term`` matches ``summarizer.topics.normalize_term``: casefold, accents folded, spaces
+collapsed. It lives here too so that storage does not depend on a module still being written.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import UTC, datetime
+
+_TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+_WORD = re.compile(r"\w+")
+
+
+def fold_term(term: str) -> str:
+    """Casefold, fold accents, keep words only: ``" L'Élysée-Palais "`` -> ``"l elysee palais"``."""
+    decomposed = unicodedata.normalize("NFKD", term.casefold())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(_WORD.findall(stripped))
+
+
+def title_terms(title: str, max_words: int = 3) -> set[str]:
+    """Every run of 1 to ``max_words`` consecutive folded words of ``title``."""
+    words = fold_term(title).split()
+    return {
+        " ".join(words[start : start + size])
+        for size in range(1, max_words + 1)
+        for start in range(len(words) - size + 1)
+    }
+
+
+def to_db(moment: datetime) -> str:
+    """Encode an aware datetime as fixed-width UTC text (sorts lexically = chronologically)."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime")
+    return moment.astimezone(UTC).strftime(_TS_FORMAT)
+
+
+def to_db_opt(moment: datetime | None) -> str | None:
+    return None if moment is None else to_db(moment)
+
+
+def from_db(text: str) -> datetime:
+    return datetime.strptime(text, _TS_FORMAT).replace(tzinfo=UTC)
+
+
+def from_db_opt(text: object) -> datetime | None:
+    return None if text is None else from_db(str(text))
