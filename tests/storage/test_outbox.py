@@ -1,0 +1,125 @@
+"""Articles, their posts and the outbox (D3, claim/sent/release, cancel, caps)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from storage.records import (
+    PlannedPost,
+    PostState,
+    SeenStatus,
+    SubscriptionState,
+    TargetKind,
+)
+from storage.storage import Storage
+from tests.storage.helpers import NOW, article, feed_with_subscription, seen
+
+
+@pytest.fixture
+async def storage(tmp_path: Path) -> Storage:
+    opened = await Storage.open(tmp_path / "depeche.db")
+    yield opened  # type: ignore[misc]
+    await opened.close()
+
+
+async def test_save_article_records_key_and_one_post_per_subscription(storage: Storage) -> None:
+    feed_id, sub_id = await feed_with_subscription(storage)
+    sub = await storage.get_subscription(sub_id)
+    result = await storage.save_article(
+        article(feed_id, "a"), now=NOW, seen=seen("a"), posts=[PlannedPost(sub)]
+    )
+    assert [(p.target_kind, p.target_id, p.state) for p in result.posts] == [
+        (TargetKind.CHANNEL, 100, PostState.PENDING)
+    ]
+    assert await storage.known_keys(feed_id, ["a", "b"]) == {"a"}
+    nonce = result.posts[0].nonce
+    assert 0 < len(nonce) <= 25
+
+
+async def test_same_article_is_never_enqueued_twice_for_a_channel(storage: Storage) -> None:
+    feed_id, sub_id = await feed_with_subscription(storage)
+    sub = await storage.get_subscription(sub_id)
+    first = await storage.save_article(article(feed_id, "a"), now=NOW, posts=[PlannedPost(sub)])
+    again = await storage.save_article(article(feed_id, "a"), now=NOW, posts=[PlannedPost(sub)])
+    await storage.enqueue_post(first.article.id, PlannedPost(sub), now=NOW)
+    assert again.article.id == first.article.id
+    assert len(await storage.list_posts()) == 1
+
+
+async def test_claim_then_sent_then_nothing_left(storage: Storage) -> None:
+    feed_id, sub_id = await feed_with_subscription(storage)
+    sub = await storage.get_subscription(sub_id)
+    await storage.save_article(article(feed_id, "a"), now=NOW, posts=[PlannedPost(sub)])
+    claimed = await storage.claim_due_posts(now=NOW, limit=10)
+    assert len(claimed) == 1 and claimed[0].post.state is PostState.SENDING
+    assert claimed[0].article.title == "Titre a"
+    assert await storage.claim_due_posts(now=NOW) == []
+    await storage.mark_sent(claimed[0].post.id, message_id="555", now=NOW)
+    [post] = await storage.list_posts()
+    assert (post.state, post.message_id, post.attempts) == (PostState.SENT, "555", 1)
+    assert await storage.count_sent_today(sub_id, now=NOW) == 1
+
+
+async def test_release_and_recover_keep_the_nonce(storage: Storage) -> None:
+    feed_id, sub_id = await feed_with_subscription(storage)
+    sub = await storage.get_subscription(sub_id)
+    await storage.save_article(article(feed_id, "a"), now=NOW, posts=[PlannedPost(sub)])
+    [first] = await storage.claim_due_posts(now=NOW)
+    await storage.release(first.post.id, error="rate_limited")
+    [second] = await storage.claim_due_posts(now=NOW)
+    assert await storage.recover_sending() == 1
+    [third] = await storage.claim_due_posts(now=NOW)
+    assert first.post.nonce == second.post.nonce == third.post.nonce
+    assert third.post.attempts == 3
+
+
+async def test_bad_format_three_times_disables_subscription(storage: Storage) -> None:
+    feed_id, sub_id = await feed_with_subscription(storage)
+    sub = await storage.get_subscription(sub_id)
+    switched = []
+    for key in "abc":
+        await storage.save_article(article(feed_id, key), now=NOW, posts=[PlannedPost(sub)])
+        [claimed] = await storage.claim_due_posts(now=NOW)
+        switched.append(await storage.mark_failed(claimed.post.id, error="400", bad_format=True))
+    assert switched == [False, False, True]
+    assert (await storage.get_subscription(sub_id)).state is SubscriptionState.BAD_FORMAT
+    enabled = await storage.enable_subscription(sub_id)
+    assert (enabled.state, enabled.bad_format_streak) == (SubscriptionState.ACTIVE, 0)
+
+
+async def test_cancel_for_channel_and_flood_state(storage: Storage) -> None:
+    feed_id, sub_id = await feed_with_subscription(storage)
+    sub = await storage.get_subscription(sub_id)
+    await storage.save_article(article(feed_id, "a"), now=NOW, posts=[PlannedPost(sub)])
+    await storage.save_article(
+        article(feed_id, "b"), now=NOW, posts=[PlannedPost(sub, PostState.SKIPPED_FLOOD)]
+    )
+    assert await storage.count_posts_since(sub_id, NOW - timedelta(days=1)) == 1
+    assert await storage.cancel_for_channel(100) == 1
+    states = sorted(p.state for p in await storage.list_posts())
+    assert states == [PostState.CANCELLED, PostState.SKIPPED_FLOOD]
+    assert await storage.claim_due_posts(now=NOW) == []
+
+
+async def test_due_feeds_needs_an_active_subscription(storage: Storage) -> None:
+    lonely = await storage.add_feed("https://seul.fr/rss", now=NOW)
+    feed_id, sub_id = await feed_with_subscription(storage)
+    default = await storage.add_feed("https://defaut.fr/rss", now=NOW, is_default=True)
+    due = {f.id for f in await storage.due_feeds(NOW)}
+    assert due == {feed_id, default.id} and lonely.id not in due
+    await storage.set_subscription_state(sub_id, SubscriptionState.PAUSED_PERMISSIONS)
+    assert {f.id for f in await storage.due_feeds(NOW)} == {default.id}
+
+
+async def test_seen_keys_and_blocking(storage: Storage) -> None:
+    feed_id, _ = await feed_with_subscription(storage)
+    assert not await storage.has_seen_entries(feed_id)
+    await storage.record_seen(feed_id, [seen("a", SeenStatus.BASELINE)], now=NOW)
+    assert await storage.has_seen_entries(feed_id)
+    links, titles = await storage.blocking_matches(
+        feed_id, link_norms=["exemple.fr/a", "exemple.fr/z"], title_norms=["titre a", "autre"]
+    )
+    assert (links, titles) == ({"exemple.fr/a"}, {"titre a"})

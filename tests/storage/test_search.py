@@ -1,0 +1,98 @@
+"""Full-text search, autocomplete, follow matching, backup and restore (D10)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from storage.records import FollowDelivery, FollowKind, PlannedPost, PostState, TargetKind
+from storage.storage import Storage
+from tests.storage.helpers import NOW, article, feed_with_subscription, seen
+
+
+async def test_search_folds_accents_and_case(tmp_path: Path) -> None:
+    storage = await Storage.open(tmp_path / "depeche.db")
+    try:
+        await storage.save_article(
+            article(None, None, title="Une élève primée", summary="Concours national."), now=NOW
+        )
+        await storage.save_article(
+            article(None, None, title="Conseil", summary="Réunion à l'Élysée ce matin.",
+                    authors=("Agnès Durand",), topics=("Politique",)),
+            now=NOW,
+        )  # fmt: skip
+        assert [a.title for a in await storage.search_articles("eleve")] == ["Une élève primée"]
+        assert [a.title for a in await storage.search_articles("ELYSEE")] == ["Conseil"]
+        assert [a.title for a in await storage.search_articles("agnes", kind="author")] == [
+            "Conseil"
+        ]
+        assert await storage.search_articles("agnes", kind="topic") == []
+        assert [a.title for a in await storage.search_articles("politique", kind="topic")] == [
+            "Conseil"
+        ]
+        assert await storage.search_articles('"; DROP TABLE articles; --') == []
+        assert await storage.known_authors("agn") == ["Agnès Durand"]
+        assert await storage.known_topics("POLI") == ["Politique"]
+    finally:
+        await storage.close()
+
+
+async def test_follows_match_topics_authors_and_title_words(tmp_path: Path) -> None:
+    storage = await Storage.open(tmp_path / "depeche.db")
+    try:
+        dm = await storage.add_follow(
+            kind=FollowKind.TOPIC, term="Élysée", delivery=FollowDelivery.DM, now=NOW, user_id=7
+        )
+        again = await storage.add_follow(
+            kind=FollowKind.TOPIC, term="elysee", delivery=FollowDelivery.DM, now=NOW, user_id=7
+        )
+        assert again.id == dm.id
+        await storage.add_follow(
+            kind=FollowKind.AUTHOR, term="agnès durand", delivery=FollowDelivery.CHANNEL,
+            now=NOW, channel_id=300, guild_id=1,
+        )  # fmt: skip
+        await storage.add_follow(
+            kind=FollowKind.TOPIC, term="football", delivery=FollowDelivery.DM, now=NOW, user_id=8
+        )
+        result = await storage.save_article(
+            article(None, None, title="Réunion à l'Élysée", authors=("Agnès Durand",)), now=NOW
+        )
+        targets = sorted((p.target_kind, p.target_id) for p in result.posts)
+        assert targets == [(TargetKind.CHANNEL, 300), (TargetKind.DM, 7)]
+        assert await storage.remove_follow(dm.id, user_id=8) is False
+        assert await storage.remove_follow(dm.id, user_id=7) is True
+        assert [f.term for f in await storage.list_follows_for_user(7)] == []
+    finally:
+        await storage.close()
+
+
+async def test_backup_then_restore_enqueues_nothing_again(tmp_path: Path) -> None:
+    storage = await Storage.open(tmp_path / "depeche.db")
+    feed_id, sub_id = await feed_with_subscription(storage)
+    sub = await storage.get_subscription(sub_id)
+
+    async def writer(n: int) -> None:
+        await storage.save_article(
+            article(feed_id, f"k{n}"), now=NOW, seen=seen(f"k{n}"), posts=[PlannedPost(sub)]
+        )
+
+    await writer(0)
+    [claimed] = await storage.claim_due_posts(now=NOW)
+    await storage.mark_sent(claimed.post.id, message_id="1", now=NOW)
+    backup_path = tmp_path / "backups" / "copy.db"
+    await asyncio.gather(storage.backup(backup_path), *(writer(n) for n in range(1, 20)))
+    await storage.close()
+
+    restored = await Storage.open(backup_path)
+    try:
+        check = await restored._fetchone("PRAGMA integrity_check")
+        assert check is not None and check[0] == "ok"
+        assert await restored.known_keys(feed_id, ["k0"]) == {"k0"}
+        again = await restored.save_article(
+            article(feed_id, "k0"), now=NOW, posts=[PlannedPost(sub)]
+        )
+        assert [p.state for p in again.posts] == [PostState.SENT]
+        claimable = await restored.claim_due_posts(now=NOW, limit=100)
+        assert "k0" not in {c.article.entry_key for c in claimable}
+    finally:
+        await restored.close()
