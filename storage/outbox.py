@@ -19,10 +19,15 @@ BAD_FORMAT_LIMIT = 3  # consecutive 400s on one subscription before it becomes b
 
 class OutboxStore(Connection):
     async def claim_due_posts(self, *, now: datetime, limit: int = 20) -> list[ClaimedPost]:
-        """Move up to ``limit`` pending posts (oldest first) to ``sending`` and return them."""
+        """Move up to ``limit`` pending posts (oldest first) to ``sending`` and return them.
+
+        Posts of a subscription that is not active (paused, gone) wait in ``pending``."""
         async with self._tx() as db:
             async with db.execute(
-                "SELECT id FROM posts WHERE state = 'pending' ORDER BY id LIMIT ?", (limit,)
+                "SELECT p.id FROM posts p LEFT JOIN subscriptions s ON s.id = p.subscription_id"
+                " WHERE p.state = 'pending' AND (p.subscription_id IS NULL OR s.state = 'active')"
+                " ORDER BY p.id LIMIT ?",
+                (limit,),
             ) as cur:
                 ids = [row[0] for row in await cur.fetchall()]
             claimed: list[ClaimedPost] = []

@@ -1,0 +1,144 @@
+"""Delivery: the outbox drained into a ``Publisher``, never twice and never lost.
+
+A post is ``sending`` before the publisher is called and ``sent`` after it returns; a crash in
+between leaves it ``sending``, ``recover()`` puts it back to ``pending`` at start-up, and the
+stored deterministic nonce lets Discord drop the duplicate.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from bot.clock import Clock
+from bot.embeds import render_post
+from bot.publishers import (
+    BadPayload,
+    Forbidden,
+    OutgoingPost,
+    Publisher,
+    PublishError,
+    RateLimited,
+    TargetGone,
+    Unavailable,
+)
+from storage.records import ClaimedPost, SubscriptionState, TargetKind
+from storage.storage import Storage
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryNotice:
+    """Something the guild admins should hear about (French ``message``)."""
+
+    guild_id: int | None
+    channel_id: int
+    message: str
+
+
+@dataclass(slots=True)
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    released: int = 0
+    stopped: bool = False  # circuit breaker tripped (rate limit or outage)
+    notices: list[DeliveryNotice] = field(default_factory=list)
+
+
+class Delivery:
+    def __init__(
+        self, storage: Storage, publisher: Publisher, clock: Clock, *, tz: str = "Europe/Paris"
+    ) -> None:
+        self.storage = storage
+        self.publisher = publisher
+        self.clock = clock
+        self.tz = tz
+
+    async def recover(self) -> int:
+        """At start-up: posts left ``sending`` by a crash are sent again (same nonce)."""
+        count = await self.storage.recover_sending()
+        if count:
+            log.warning("recovered in-flight posts count=%d", count)
+        return count
+
+    async def deliver_pending(self, limit: int = 20) -> DeliveryReport:
+        report = DeliveryReport()
+        claimed = await self.storage.claim_due_posts(now=self.clock.now(), limit=limit)
+        for index, item in enumerate(claimed):
+            if report.stopped:
+                await self.storage.release(item.post.id)
+                report.released += 1
+                continue
+            await self._deliver_one(item, report)
+            if report.stopped:
+                log.warning("delivery paused remaining=%d", len(claimed) - index - 1)
+        return report
+
+    async def _deliver_one(self, item: ClaimedPost, report: DeliveryReport) -> None:
+        post = item.post
+        mentions = (post.target_id,) if post.target_kind is TargetKind.DM else ()
+        outgoing = OutgoingPost(post, render_post(item.article, tz=self.tz, mention_ids=mentions))
+        try:
+            message_id = await self.publisher.publish(outgoing)
+        except (RateLimited, Unavailable) as exc:
+            await self.storage.release(post.id, error=str(exc))
+            report.released += 1
+            report.stopped = True
+        except Forbidden as exc:
+            await self._forbidden(item, exc, report)
+        except TargetGone as exc:
+            await self._gone(item, exc, report)
+        except BadPayload as exc:
+            switched = await self.storage.mark_failed(post.id, error=str(exc), bad_format=True)
+            report.failed += 1
+            if switched:
+                report.notices.append(DeliveryNotice(post.guild_id, post.target_id, _BAD_FORMAT))
+        except (PublishError, Exception) as exc:  # job boundary: an unknown error, log and go on
+            log.exception("publish crashed post_id=%s", post.id)
+            if post.attempts >= MAX_ATTEMPTS:
+                await self.storage.mark_failed(post.id, error=f"unexpected: {exc}")
+                report.failed += 1
+            else:
+                await self.storage.release(post.id, error=f"unexpected: {exc}")
+                report.released += 1
+                report.stopped = True
+        else:
+            await self.storage.mark_sent(post.id, message_id=message_id, now=self.clock.now())
+            report.sent += 1
+
+    async def _forbidden(self, item: ClaimedPost, exc: Forbidden, report: DeliveryReport) -> None:
+        post = item.post
+        if post.target_kind is TargetKind.DM or post.subscription_id is None:
+            await self.storage.mark_failed(post.id, error=str(exc))
+            report.failed += 1
+            return
+        await self.storage.set_channel_state(
+            post.target_id, SubscriptionState.PAUSED_PERMISSIONS, reason=_FORBIDDEN
+        )
+        await self.storage.release(post.id, error=str(exc))  # sent once permissions are back
+        report.released += 1
+        report.notices.append(DeliveryNotice(post.guild_id, post.target_id, _FORBIDDEN))
+
+    async def _gone(self, item: ClaimedPost, exc: TargetGone, report: DeliveryReport) -> None:
+        post = item.post
+        await self.storage.mark_failed(post.id, error=str(exc))
+        report.failed += 1
+        if post.target_kind is TargetKind.CHANNEL:
+            await self.storage.set_channel_state(
+                post.target_id, SubscriptionState.CHANNEL_GONE, reason=_GONE
+            )
+            await self.storage.cancel_for_channel(post.target_id)
+
+
+_FORBIDDEN = (
+    "Le bot n'a plus le droit de publier dans ce salon (voir, envoyer des messages, intégrer "
+    "des liens). Rétablissez ces permissions puis utilisez /feed enable."
+)
+_GONE = "Le salon n'existe plus."
+_BAD_FORMAT = (
+    "Discord a refusé plusieurs messages de suite pour ce flux ; l'abonnement est suspendu. "
+    "Utilisez /feed enable pour réessayer."
+)

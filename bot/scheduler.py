@@ -1,0 +1,80 @@
+"""APScheduler wiring: the poll job, the delivery job and the retention job (F24, F25).
+
+Every job has ``max_instances=1`` (no overlap) and ``coalesce=True`` (a backlog runs once), and
+a ``misfire_grace_time`` of half its interval so a stalled loop does not silently drop runs
+(APScheduler's default grace is 1 s). Job bodies catch everything: the scheduler survives.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
+from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
+
+from bot.delivery import Delivery, DeliveryNotice
+from bot.engine import Engine
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+RETENTION_DAYS = 90
+
+
+def _guarded(name: str, job: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
+    async def run() -> None:
+        try:
+            await job()
+        except Exception:
+            log.exception("job failed job=%s", name)
+
+    run.__name__ = f"{name}_job"
+    return run
+
+
+def build_scheduler(
+    engine: Engine,
+    delivery: Delivery,
+    settings: Settings,
+    *,
+    poll_seconds: float | None = None,
+    delivery_seconds: float = 5.0,
+    first_run_delay: float = 5.0,
+    on_delivery_notice: Callable[[DeliveryNotice], Awaitable[None]] | None = None,
+) -> AsyncIOScheduler:
+    """The scheduler (not started: call ``start()`` inside the running loop)."""
+    interval = poll_seconds or settings.poll_interval_minutes * 60.0
+    now = datetime.now(UTC)  # APScheduler runs on wall-clock time
+    scheduler = AsyncIOScheduler(timezone="UTC")
+
+    async def deliver() -> None:
+        report = await delivery.deliver_pending()
+        if on_delivery_notice is not None:
+            for notice in report.notices:
+                await on_delivery_notice(notice)
+
+    async def retention() -> None:
+        cutoff = engine.clock.now() - timedelta(days=RETENTION_DAYS)
+        removed = await engine.storage.prune_articles(older_than=cutoff)
+        log.info("retention pruned articles=%d", removed)
+
+    jobs: list[tuple[str, Callable[[], Awaitable[object]], float, float]] = [
+        ("poll", engine.poll_due_feeds, interval, first_run_delay * (1 + random.random())),
+        ("deliver", deliver, delivery_seconds, first_run_delay / 2),
+        ("retention", retention, 24 * 3600.0, 3600.0),
+    ]
+    for name, job, seconds, delay in jobs:
+        scheduler.add_job(
+            _guarded(name, job),
+            IntervalTrigger(seconds=seconds, start_date=now + timedelta(seconds=delay)),
+            id=name,
+            name=name,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=max(1, int(seconds / 2)),
+            replace_existing=True,
+        )
+    return scheduler

@@ -1,0 +1,138 @@
+"""CPU work off the event loop: a small process pool with a hard timeout per task.
+
+``await workers.run(fn, *args, timeout=10)`` runs a picklable module-level function in a worker
+process. On timeout the pool is recycled (its processes are killed) so a runaway parse cannot
+hold a worker forever. ``WorkerPool(mode="thread")`` runs tasks in threads instead, for tests
+where processes are awkward (a timed-out thread is abandoned, not killed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Literal, TypeVar
+
+from bot.errors import BotError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Mode = Literal["process", "thread"]
+DEFAULT_TIMEOUT = 10.0
+
+
+class WorkerTimeout(BotError):
+    """A task exceeded its hard timeout; the pool was recycled."""
+
+    def __init__(self, name: str, timeout: float) -> None:
+        self.name = name
+        self.timeout = timeout
+        super().__init__(f"worker task timed out task={name} timeout={timeout:g}")
+
+
+class WorkerPool:
+    def __init__(self, *, size: int = 2, mode: Mode = "process") -> None:
+        self._size = size
+        self._mode = mode
+        self._executor: Executor | None = None
+
+    def _pool(self) -> Executor:
+        if self._executor is None:
+            if self._mode == "process":
+                context = multiprocessing.get_context("forkserver")
+                self._executor = ProcessPoolExecutor(self._size, mp_context=context)
+            else:
+                self._executor = ThreadPoolExecutor(self._size, thread_name_prefix="depeche-cpu")
+        return self._executor
+
+    async def run(
+        self,
+        fn: Callable[..., T],
+        *args: Any,
+        timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109 - it also kills the worker
+    ) -> T:
+        """Run ``fn(*args)`` in the pool; raise ``WorkerTimeout`` after ``timeout`` seconds."""
+        loop = asyncio.get_running_loop()
+        name = getattr(fn, "__name__", repr(fn))
+        try:
+            future = loop.run_in_executor(self._pool(), fn, *args)
+            return await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            log.warning("worker timeout task=%s timeout=%s", name, timeout)
+            self._recycle()
+            raise WorkerTimeout(name, timeout) from None
+        except BrokenProcessPool:
+            log.error("worker pool broken task=%s", name)
+            self._recycle()
+            raise
+
+    def _recycle(self) -> None:
+        """Drop the current pool, killing its processes (a stuck task cannot be cancelled)."""
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        if isinstance(executor, ProcessPoolExecutor):
+            # No public API kills a busy worker; _processes is stable across CPython 3.8-3.13.
+            for process in list(getattr(executor, "_processes", {}).values()):
+                process.kill()
+        executor.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+
+# --- picklable tasks ----------------------------------------------------------------------
+
+
+def parse_task(data: bytes, base_url: str | None, content_type: str | None) -> Any:
+    from summarizer.feeds import parse_feed
+
+    return parse_feed(data, base_url=base_url, content_type=content_type)
+
+
+def extract_task(html: bytes, url: str | None) -> Any:
+    from summarizer.article import extract_article
+
+    return extract_article(html, url=url)
+
+
+def entry_article_task(entry: Any) -> Any:
+    from summarizer.article import article_from_entry
+
+    return article_from_entry(entry)
+
+
+def summarize_task(
+    text: str,
+    title: str | None,
+    categories: tuple[str, ...],
+    budget: tuple[int, int, str],
+) -> tuple[Any, tuple[str, ...]]:
+    """Summary and topics of one article in one round trip."""
+    from summarizer.summary import summarize
+
+    max_sentences, max_chars, algorithm = budget
+    summary = summarize(
+        text, title=title, max_sentences=max_sentences, max_chars=max_chars, algorithm=algorithm
+    )
+    return summary, compute_topics(title or "", categories, text)
+
+
+def compute_topics(title: str, categories: tuple[str, ...], text: str) -> tuple[str, ...]:
+    """``summarizer.topics.topics_for`` when available, else the feed's own categories."""
+    try:
+        from summarizer.topics import topics_for
+    except ImportError:  # the topics module is optional until it lands
+        seen: dict[str, str] = {}
+        for category in categories:
+            key = category.strip().casefold()
+            if key and key not in seen:
+                seen[key] = category.strip()
+        return tuple(seen.values())[:5]
+    return tuple(topics_for(title, categories, text))
