@@ -212,7 +212,8 @@ class GuardedClient:
     async def _request(
         self, url: str, target: Target, kind: Kind, headers: dict[str, str]
     ) -> FetchResult | Target:
-        assert self._session is not None, "GuardedClient used outside 'async with'"
+        if self._session is None:
+            raise RuntimeError("GuardedClient used outside 'async with'")
         try:
             async with self._session.get(
                 target.url, headers=headers, allow_redirects=False

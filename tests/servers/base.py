@@ -24,7 +24,7 @@ async def serve(app: web.Application, host: str = "127.0.0.1", port: int = 0) ->
         raise ValueError(f"test servers bind loopback only, not {host}")
     runner = web.AppRunner(app, shutdown_timeout=0.5, handler_cancellation=True, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, host, port, shutdown_timeout=0.5)
+    site = web.TCPSite(runner, host, port)
     await site.start()
     try:
         bound_host, bound_port = _bound_address(runner)

@@ -63,6 +63,9 @@ async def _stream(
         for chunk in chunks:
             if chunk:
                 await response.write(chunk)
+            # Compressing zeros yields little output, so write() rarely waits: yield to the
+            # loop at every step so the client under test (same process) gets to run.
+            await asyncio.sleep(0)
     except (ConnectionResetError, ConnectionError, asyncio.CancelledError):
         return response
     await response.write_eof()
@@ -75,10 +78,13 @@ def _zeros(mebibytes: int) -> Iterator[bytes]:
         yield block
 
 
-def _compressed(chunks: Iterator[bytes], wbits: int) -> Iterator[bytes]:
+def _compressed(chunks: Iterator[bytes], wbits: int, sync: bool = False) -> Iterator[bytes]:
+    """Compress lazily; ``sync`` flushes after every input chunk so output keeps coming."""
     compressor = zlib.compressobj(9, zlib.DEFLATED, wbits)
     for chunk in chunks:
         yield compressor.compress(chunk)
+        if sync and chunk:
+            yield compressor.flush(zlib.Z_SYNC_FLUSH)
     yield compressor.flush()
 
 
@@ -118,7 +124,7 @@ def _bomb(wbits: int, encoding: str) -> Callable[[web.Request], object]:
 
 
 async def gzgz(request: web.Request) -> web.StreamResponse:
-    chunks = _compressed(_compressed(_zeros(_mb(request)), 31), 31)
+    chunks = _compressed(_compressed(_zeros(_mb(request)), 31), 31, sync=True)
     headers = {"Content-Type": "application/rss+xml", "Content-Encoding": "gzip, gzip"}
     return await _stream(request, chunks, **headers)
 
