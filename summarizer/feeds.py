@@ -1,0 +1,390 @@
+"""Feed bytes -> ``ParsedFeed``: RSS 0.9x/1.0/2.0 and Atom through feedparser, on bytes only.
+
+Policies (reliability checklist):
+
+* S8: feedparser only ever sees an in-memory stream. Raw ``bytes`` are not safe either:
+  ``feedparser.parse(b"/etc/hostname")`` opens that path, so the bytes go in ``io.BytesIO``.
+* Billion laughs / XXE: a DOCTYPE with an internal subset is removed before parsing, so no entity
+  declared by the document is ever expanded (references stay inert text).
+* F21, malformed XML: when feedparser can still read the document in its lenient mode, the
+  entries it finds are accepted and ``ParsedFeed.is_loose`` is True (feedparser "bozo"); it is
+  logged at debug level. The engine treats such a poll as a success.
+* F22, mislabelled encodings: a body that is not valid UTF-8 while UTF-8 is declared (or implied)
+  is read as windows-1252 (a superset of Latin-1); a valid non-ASCII UTF-8 body labelled Latin-1
+  is read as UTF-8.
+* Errors: ``FeedError("not_a_feed")`` for HTML, JSON, empty or binary input and anything
+  feedparser cannot recognise; ``FeedError("empty")`` for a feed without any usable entry.
+  Nothing else is ever raised.
+* At most ``MAX_ENTRIES`` entries are kept (document order); long fields are truncated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import logging
+import re
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import feedparser
+import lxml.html
+from feedparser.exceptions import CharacterEncodingOverride, NonXMLContentType
+from lxml import etree
+
+from summarizer.dates import parse_date
+from summarizer.errors import FeedError, UrlError
+from summarizer.model import Entry, ParsedFeed
+from summarizer.topics import normalize_term
+from summarizer.urls import absolute_http_url, canonicalize_url
+
+log = logging.getLogger(__name__)
+
+MAX_ENTRIES = 500
+MAX_FEED_TITLE = 300
+MAX_TITLE = 1_000
+MAX_SUMMARY = 10_000
+MAX_CONTENT = 200_000
+MAX_NAMES = 20  # authors, categories
+MAX_NAME = 200
+MAX_KEY = 512
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00")
+_HTML_START_RE = re.compile(rb"^\s*<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE)
+_CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
+_PROLOG_ENCODING_RE = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([\w.:-]+)", re.IGNORECASE)
+_LATIN = {"iso-8859-1", "latin-1", "latin1", "iso8859-1", "windows-1252", "cp1252", "us-ascii"}
+_UTF8 = {"utf-8", "utf8"}
+_PROLOG_SCAN_LIMIT = 1 << 20
+
+
+def _is_markup(data: bytes) -> bool:
+    """Cheap first check: after a BOM and whitespace the document must start with '<'."""
+    if data.startswith(_BOMS[1:]) or data[:2] in (b"<\x00", b"\x00<"):
+        return True  # UTF-16/32: let feedparser decode it
+    return data.removeprefix(_BOMS[0]).lstrip()[:1] == b"<"
+
+
+def _skip_quoted(data: bytes, index: int) -> int:
+    end = data.find(data[index : index + 1], index + 1)
+    return len(data) if end < 0 else end + 1
+
+
+def _defuse_doctype(data: bytes) -> bytes:
+    """Remove a DOCTYPE that has an internal subset (entity declarations) from the prolog."""
+    head = data[:_PROLOG_SCAN_LIMIT]
+    match = re.search(rb"<!doctype", head, re.IGNORECASE)
+    if match is None or re.search(rb"<[A-Za-z_]", head[: match.start()]):
+        return data  # no DOCTYPE, or it comes after the root element started
+    index, depth = match.end(), 0
+    while index < len(head):
+        char = head[index : index + 1]
+        if char in (b'"', b"'"):
+            index = _skip_quoted(head, index)
+            continue
+        if char == b"[":
+            depth += 1
+        elif char == b"]":
+            depth -= 1
+        elif char == b">" and depth <= 0:
+            if b"[" not in head[match.end() : index]:
+                return data  # external DOCTYPE only (e.g. RSS 0.91 Netscape): harmless
+            return data[: match.start()] + data[index + 1 :]
+        index += 1
+    raise FeedError("not_a_feed", detail="unterminated DOCTYPE")
+
+
+def _charset_header(data: bytes, content_type: str | None) -> dict[str, str]:
+    """Response headers for feedparser, with the charset fixed when the label is wrong (F22)."""
+    headers = {"content-type": content_type} if content_type else {}
+    if data.startswith(_BOMS[1:]) or b"\x00" in data[:4]:
+        return headers
+    declared_match = _CHARSET_RE.search(content_type or "")
+    prolog_match = _PROLOG_ENCODING_RE.match(data[:512])
+    declared = (declared_match.group(1) if declared_match else "").lower()
+    prolog = (prolog_match.group(1).decode("ascii", "replace") if prolog_match else "").lower()
+    effective = declared or prolog or "utf-8"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        if effective in _UTF8:
+            headers["content-type"] = "application/xml; charset=windows-1252"
+        return headers
+    if not data.isascii() and effective in _LATIN:
+        headers["content-type"] = "application/xml; charset=utf-8"
+    return headers
+
+
+# --- text -------------------------------------------------------------------------------------
+
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff]")
+_SPACE_RE = re.compile(r"[^\S\n]+")
+_BREAKS_RE = re.compile(r"\s*\n\s*\n\s*")
+_ENTITY_RE = re.compile(r"&(?:[A-Za-z]{2,8}|#\d{2,6}|#x[0-9A-Fa-f]{2,5});")
+_TAG_RE = re.compile(r"</?[A-Za-z][^<>]*>")
+_IMG_RE = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*[\"']([^\"']+)", re.IGNORECASE)
+_IMAGE_EXT_RE = re.compile(r"\.(?:jpe?g|png|gif|webp|avif)(?:$|[?#])", re.IGNORECASE)
+_EMAIL_NAME_RE = re.compile(r"^\s*[^\s@()]+@[^\s@()]+\s*\(([^()]+)\)\s*$")
+_BLOCKS = frozenset(
+    {
+        "p", "div", "section", "article", "header", "footer", "blockquote", "li", "ul", "ol",
+        "dl", "dt", "dd", "table", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "figure",
+        "figcaption", "aside", "hr",
+    }
+)  # fmt: skip
+_DROPPED = ("script", "style", "noscript", "template", "iframe", "object")
+
+
+def clean_text(text: str, limit: int) -> str:
+    """Controls removed, spaces collapsed, paragraphs kept apart; cut at ``limit`` with '…'."""
+    text = _CONTROL_RE.sub("", text).replace("\r", "\n").replace("\xa0", " ")
+    paragraphs = (" ".join(part.split()) for part in _BREAKS_RE.split(text))
+    text = "\n\n".join(p for p in paragraphs if p)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def html_to_text(markup: str) -> str:
+    """Plain text of an HTML fragment: tags removed, entities decoded, blocks as paragraphs."""
+    markup = _CONTROL_RE.sub("", markup[: MAX_CONTENT * 2])
+    if "<" not in markup:
+        return html.unescape(markup)
+    try:
+        root = lxml.html.fragment_fromstring(markup, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return html.unescape(_TAG_RE.sub(" ", markup))
+    for element in list(root.iter(*_DROPPED)):
+        element.drop_tree()
+    for element in root.iter():
+        if element.tag in _BLOCKS:
+            element.text = "\n\n" + (element.text or "")
+            element.tail = "\n\n" + (element.tail or "")
+        elif element.tag == "br":
+            element.tail = " " + (element.tail or "")
+    return str(root.text_content())
+
+
+def _plain(value: object, limit: int) -> str:
+    """A feed text field (maybe HTML, maybe escaped twice) as clean plain text."""
+    text = html_to_text(str(value or ""))
+    for _ in range(2):  # "&lt;b&gt;gras&lt;/b&gt;" and "&amp;eacute;" style double escaping
+        if _TAG_RE.search(text):
+            text = html_to_text(text)
+        elif _ENTITY_RE.search(text):
+            text = html.unescape(text)
+    return clean_text(text, limit)
+
+
+# --- entries ----------------------------------------------------------------------------------
+
+
+def _entry_link(raw: Any, base_url: str | None) -> str | None:
+    candidates = [raw.get("link")]
+    candidates += [
+        link.get("href")
+        for link in raw.get("links") or []
+        if link.get("rel", "alternate") == "alternate"
+    ]
+    for candidate in candidates:
+        if isinstance(candidate, str) and candidate.strip():
+            try:
+                return canonicalize_url(candidate, base_url)
+            except UrlError:
+                continue
+    return None
+
+
+def _content_html(raw: Any) -> str:
+    contents = [
+        str(item.get("value") or "")
+        for item in raw.get("content") or []
+        if "html" in str(item.get("type") or "text/html")
+    ]
+    best = max(contents, key=len, default="")
+    return best[:MAX_CONTENT]
+
+
+def _names(values: list[object]) -> tuple[str, ...]:
+    seen: dict[str, str] = {}
+    for value in values:
+        name = clean_text(html_to_text(str(value or "")), MAX_NAME)
+        if name and "@" not in name and normalize_term(name) not in seen:
+            seen[normalize_term(name)] = name
+    return tuple(seen.values())[:MAX_NAMES]
+
+
+def _authors(raw: Any) -> tuple[str, ...]:
+    if match := _EMAIL_NAME_RE.match(str(raw.get("author") or "")):
+        return _names([match.group(1)])  # "mail@host (Name)": feedparser cuts long TLDs
+    names: list[object] = [author.get("name") for author in raw.get("authors") or []]
+    return _names(names or [raw.get("author")])
+
+
+def _categories(raw: Any) -> tuple[str, ...]:
+    return _names([tag.get("label") or tag.get("term") for tag in raw.get("tags") or []])
+
+
+def _published(raw: Any) -> datetime | None:
+    """Our own parser first (French dates, naive = Paris), then feedparser's UTC struct."""
+    for field in ("published", "updated", "created"):
+        value = dict.get(raw, field)  # plain lookup: no feedparser "updated" alias warning
+        if isinstance(value, str) and (parsed := parse_date(value)) is not None:
+            return parsed
+    for field in ("published_parsed", "updated_parsed", "created_parsed"):
+        if struct := dict.get(raw, field):
+            try:
+                year, month, day, hour, minute, second = struct[:6]
+                return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+            except (TypeError, ValueError, OverflowError):
+                continue
+    return None
+
+
+def _image(raw: Any, markup: str, base_url: str | None) -> str | None:
+    candidates: list[object] = []
+    for item in list(raw.get("enclosures") or []) + list(raw.get("media_content") or []):
+        url = item.get("href") or item.get("url")
+        kind = str(item.get("type") or item.get("medium") or "")
+        if kind.startswith("image") or (not kind and _IMAGE_EXT_RE.search(str(url or ""))):
+            candidates.append(url)
+    candidates += [item.get("url") for item in raw.get("media_thumbnail") or []]
+    candidates += _IMG_RE.findall(markup)
+    for candidate in candidates:
+        if isinstance(candidate, str) and (url := absolute_http_url(candidate, base_url)):
+            return url
+    return None
+
+
+def _entry_key(raw: Any, link: str | None, title: str, summary: str) -> str:
+    guid = raw.get("id")
+    if isinstance(guid, str) and guid.strip():
+        guid = guid.strip()
+        if len(guid) <= MAX_KEY:
+            return guid
+        return "sha256:" + hashlib.sha256(guid.encode("utf-8", "replace")).hexdigest()
+    if link:
+        return link
+    digest = hashlib.sha256(f"{title}\n{summary}".encode("utf-8", "replace")).hexdigest()
+    return "sha256:" + digest
+
+
+def build_entry(raw: Any, base_url: str | None) -> Entry | None:
+    """One feedparser entry as an ``Entry``; None when it carries nothing usable."""
+    title = _plain(raw.get("title"), MAX_TITLE)
+    content = _content_html(raw)
+    summary_html = str(raw.get("summary") or "")
+    summary = _plain(summary_html or content, MAX_SUMMARY)
+    link = _entry_link(raw, base_url)
+    if not (title or summary or link):
+        return None
+    return Entry(
+        key=_entry_key(raw, link, title, summary),
+        title=title,
+        link=link,
+        summary=summary,
+        content_html=content,
+        authors=_authors(raw),
+        categories=_categories(raw),
+        published=_published(raw),
+        image=_image(raw, content or summary_html, base_url),
+    )
+
+
+def _same_item(one: Entry, other: Entry) -> bool:
+    if one.link or other.link:
+        return one.link == other.link
+    return (one.title, one.summary) == (other.title, other.summary)
+
+
+def dedupe_entries(entries: list[Entry]) -> tuple[Entry, ...]:
+    """Unique keys: a repeated key is dropped when it is the same item, else renamed "key#n"."""
+    kept: list[Entry] = []
+    by_key: dict[str, list[Entry]] = {}
+    used: set[str] = set()
+    for entry in entries:
+        earlier = by_key.setdefault(entry.key, [])
+        if any(_same_item(entry, other) for other in earlier):
+            continue
+        earlier.append(entry)
+        if entry.key in used:
+            number = 2
+            while f"{entry.key}#{number}" in used:
+                number += 1
+            entry = replace(entry, key=f"{entry.key}#{number}")
+        used.add(entry.key)
+        kept.append(entry)
+    return tuple(kept)
+
+
+def _run_feedparser(data: bytes, headers: dict[str, str]) -> Any:
+    try:
+        return feedparser.parse(
+            io.BytesIO(data),
+            response_headers=headers,
+            resolve_relative_uris=True,
+            sanitize_html=True,
+        )
+    except Exception as error:  # feedparser on hostile bytes: whatever breaks is "not a feed"
+        raise FeedError("not_a_feed", detail=f"parser failure: {type(error).__name__}") from error
+
+
+def _feed_link(feed: Any, base_url: str | None) -> str | None:
+    link = feed.get("link")
+    if not isinstance(link, str) or not link:
+        return None
+    try:
+        return canonicalize_url(link, base_url)
+    except UrlError:
+        return None
+
+
+def _is_loose(result: Any) -> bool:
+    error = result.get("bozo_exception")
+    ignorable = (CharacterEncodingOverride, NonXMLContentType)
+    return bool(result.get("bozo")) and error is not None and not isinstance(error, ignorable)
+
+
+def _entries(raw_entries: list[Any], base_url: str | None) -> tuple[Entry, ...]:
+    built: list[Entry] = []
+    for raw in raw_entries:
+        if len(built) >= MAX_ENTRIES:
+            break
+        try:
+            entry = build_entry(raw, base_url)
+        except Exception:  # one odd entry must not lose the others
+            log.warning("feed.entry_skipped", exc_info=True)
+            continue
+        if entry is not None:
+            built.append(entry)
+    return dedupe_entries(built)
+
+
+def parse_feed(
+    data: bytes, *, base_url: str | None = None, content_type: str | None = None
+) -> ParsedFeed:
+    """Parse feed ``data`` (bytes as fetched) into a ``ParsedFeed``; see the module policies.
+
+    ``base_url`` (the feed's URL) resolves relative links; ``content_type`` is the HTTP
+    Content-Type header, used for the charset. Raises only ``FeedError``.
+    """
+    if not isinstance(data, bytes | bytearray) or not data.strip():
+        raise FeedError("not_a_feed", url=base_url, detail="empty document")
+    data = bytes(data)
+    if not _is_markup(data) or _HTML_START_RE.match(data.removeprefix(_BOMS[0])):
+        raise FeedError("not_a_feed", url=base_url, detail="not XML")
+    data = _defuse_doctype(data)
+    headers = _charset_header(data, content_type)
+    if base_url:
+        headers["content-location"] = base_url
+    result = _run_feedparser(data, headers)
+    if not result.get("version"):
+        raise FeedError("not_a_feed", url=base_url, detail="no RSS or Atom root")
+    entries = _entries(list(result.get("entries") or []), base_url)
+    if not entries:
+        raise FeedError("empty", url=base_url, detail="no entries")
+    loose = _is_loose(result)
+    if loose:
+        log.debug("feed.bozo url=%s error=%r", base_url, result.get("bozo_exception"))
+    feed = result.get("feed") or {}
+    title = clean_text(html_to_text(str(feed.get("title") or "")), MAX_FEED_TITLE)
+    return ParsedFeed(title=title, link=_feed_link(feed, base_url), entries=entries, is_loose=loose)

@@ -1,0 +1,124 @@
+"""Topics of an article, for display and for follows (``/follow``-style subscriptions to a term).
+
+``topics_for`` keeps the publisher's own categories first (cleaned, deduplicated on their
+normalised form, original casing kept); when there are few, it adds the salient names of the
+title (capitalised words and acronyms, e.g. "Emmanuel Macron", "SNCF"), then the title's content
+words that recur most in the text. Everything is deterministic: same input, same tuple.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from functools import cache
+
+from summarizer.urls import fold_accents
+
+MAX_TOPICS = 8
+FEW_TOPICS = 3  # below this many categories, add names and words from the title
+MAX_TOPIC_LENGTH = 60
+GENERIC_CATEGORIES = frozenset(
+    {
+        "actualite", "actualites", "actu", "a la une", "une", "non classe", "uncategorized",
+        "news", "general", "divers", "info", "infos", "article", "articles", "flash", "direct",
+        "en direct", "depeche", "depeches", "toute l'actualite", "rss",
+    }
+)  # fmt: skip
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "‐": "-", "–": "-"})
+_WORD_RE = re.compile(r"[^\W\d_](?:[\w'-]*\w)?", re.UNICODE)
+_ELISION_RE = re.compile(r"^(?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu)'", re.IGNORECASE)
+_SPLIT_RE = re.compile(r"\s*[,;|]\s*")
+
+
+def normalize_term(term: str) -> str:
+    """The comparable form of a topic or followed term: casefolded, accents folded, spaces
+    collapsed, typographic apostrophes and dashes made ASCII ("L’Équipe" -> "l'equipe")."""
+    return " ".join(fold_accents(term.translate(_APOSTROPHES)).split())
+
+
+@cache
+def _stop_words() -> frozenset[str]:
+    from sumy.utils import get_stop_words  # sumy ships its French list: offline
+
+    words = {normalize_term(word) for word in get_stop_words("french")}
+    return frozenset(words | {"c'est", "selon", "apres", "avant", "plus", "tres", "tout"})
+
+
+def _clean_category(value: str) -> str:
+    text = " ".join(value.translate(_APOSTROPHES).split()).strip(" .:-#/>")
+    if not text or len(text) > MAX_TOPIC_LENGTH or not any(ch.isalpha() for ch in text):
+        return ""
+    return "" if normalize_term(text) in GENERIC_CATEGORIES else text
+
+
+def _words(text: str) -> list[str]:
+    """Words of ``text`` with elisions removed ("l'Élysée" -> "Élysée")."""
+    words = (_ELISION_RE.sub("", word) for word in _WORD_RE.findall(text.translate(_APOSTROPHES)))
+    return [word for word in words if word]
+
+
+def _is_name_word(word: str) -> bool:
+    return word[:1].isupper() and normalize_term(word) not in _stop_words()
+
+
+def _is_acronym(word: str) -> bool:
+    return len(word) >= 2 and sum(ch.isupper() for ch in word) >= 2
+
+
+def _names(title: str, text: str) -> list[str]:
+    """Runs of capitalised words in the title; the title's first word only when it is an
+    acronym, part of a run, or written capitalised in the middle of a sentence of ``text``."""
+    names: list[str] = []
+    words = _words(title)
+    index = 0
+    while index < len(words):
+        start, run = index, []
+        while index < len(words) and _is_name_word(words[index]):
+            run.append(words[index])
+            index += 1
+        if not run:
+            index += 1
+            continue
+        first_alone = start == 0 and len(run) == 1 and not _is_acronym(run[0])
+        if first_alone and not re.search(rf"[^.!?\s]\s+{re.escape(run[0])}\b", text):
+            continue
+        names.append(" ".join(run))
+    return names
+
+
+def _content_words(title: str, text: str) -> list[str]:
+    """Title words that are not stop words, most frequent in title and text first."""
+    counts = Counter(normalize_term(word) for word in _words(f"{title} {text}"))
+    candidates: dict[str, str] = {}
+    for word in _words(title):
+        key = normalize_term(word)
+        if len(key) >= 4 and key not in _stop_words() and key not in candidates:
+            candidates[key] = word
+    order = sorted(candidates, key=lambda key: -counts[key])  # stable: title order on ties
+    return [candidates[key] for key in order]
+
+
+def topics_for(title: str, categories: Sequence[str], text: str = "") -> tuple[str, ...]:
+    """The article's topics: categories first, then (when fewer than three) title names and
+    frequent title words; at most eight, unique by ``normalize_term``, original casing kept."""
+    topics: dict[str, str] = {}
+
+    def add(candidate: str) -> None:
+        key = normalize_term(candidate)
+        if key and key not in topics and len(topics) < MAX_TOPICS:
+            topics[key] = candidate
+
+    for category in categories:
+        for part in _SPLIT_RE.split(str(category)):
+            if cleaned := _clean_category(part):
+                add(cleaned)
+    if len(topics) < FEW_TOPICS:
+        for name in _names(title, text[:20_000]):
+            add(name)
+    if len(topics) < FEW_TOPICS:
+        for word in _content_words(title, text[:20_000]):
+            if len(topics) >= FEW_TOPICS:
+                break
+            add(word)
+    return tuple(topics.values())

@@ -1,0 +1,162 @@
+"""Behaviour of parse_feed beyond the golden files: S8, caps, hostile fields, P1 properties."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from summarizer.errors import FeedError
+from summarizer.feeds import MAX_ENTRIES, MAX_SUMMARY, MAX_TITLE, parse_feed
+
+
+def _rss(
+    items: str, channel: str = "<title>Essai</title><link>https://essai.example/</link>"
+) -> bytes:
+    prolog = '<?xml version="1.0" encoding="utf-8"?><rss version="2.0">'
+    return f"{prolog}<channel>{channel}{items}</channel></rss>".encode()
+
+
+def test_a_path_given_as_bytes_is_never_opened(tmp_path: Path) -> None:
+    """S8: feedparser.parse(b"/some/path") would read that file; parse_feed must not."""
+    target = tmp_path / "feed.xml"
+    target.write_bytes(_rss("<item><title>Fichier local</title></item>"))
+    with pytest.raises(FeedError) as caught:
+        parse_feed(str(target).encode())
+    assert caught.value.reason == "not_a_feed"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"  \n ",
+        b'{"version": "https://jsonfeed.org/version/1.1", "items": []}',
+        b"\x89PNG\r\n\x1a\n\x00\x00",
+        b"<!doctype html><html><body>x</body></html>",
+        b"<html><head><title>x</title></head></html>",
+        b"<foo><bar/></foo>",
+        b"\xef\xbb\xbf",
+    ],
+)
+def test_not_a_feed(data: bytes) -> None:
+    with pytest.raises(FeedError) as caught:
+        parse_feed(data)
+    assert caught.value.reason == "not_a_feed"
+
+
+def test_a_feed_without_entries_is_empty() -> None:
+    with pytest.raises(FeedError) as caught:
+        parse_feed(_rss(""))
+    assert caught.value.reason == "empty"
+
+
+def test_at_most_500_entries_are_kept_in_document_order() -> None:
+    items = "".join(
+        f"<item><guid isPermaLink='false'>g{i}</guid><title>Article {i}</title></item>"
+        for i in range(MAX_ENTRIES + 50)
+    )
+    feed = parse_feed(_rss(items))
+    assert len(feed.entries) == MAX_ENTRIES
+    assert [e.key for e in feed.entries[:3]] == ["g0", "g1", "g2"]
+
+
+def test_long_fields_are_truncated() -> None:
+    title, text = "Titre " * 1000, "Phrase longue. " * 5000
+    feed = parse_feed(_rss(f"<item><title>{title}</title><description>{text}</description></item>"))
+    entry = feed.entries[0]
+    assert len(entry.title) <= MAX_TITLE and entry.title.endswith("…")
+    assert len(entry.summary) <= MAX_SUMMARY
+
+
+def test_hostile_links_and_images_are_dropped() -> None:
+    items = (
+        "<item><title>a</title><link>javascript:alert(1)</link>"
+        "<enclosure url='data:image/png;base64,AAAA' type='image/png'/></item>"
+        "<item><title>b</title><link>file:///etc/passwd</link></item>"
+        "<item><title>c</title><link>https://user:pw@essai.example/x</link></item>"
+    )
+    feed = parse_feed(_rss(items), base_url="https://essai.example/rss")
+    assert [e.link for e in feed.entries] == [None, None, None]
+    assert [e.image for e in feed.entries] == [None, None, None]
+    assert all(e.key.startswith("sha256:") for e in feed.entries)
+
+
+def test_html_in_text_fields_is_removed() -> None:
+    """S22: escaped tags in the title, script and style in the summary."""
+    items = (
+        "<item><title>&lt;b&gt;gras&lt;/b&gt; et L&amp;#39;&amp;Eacute;lys&amp;eacute;e</title>"
+        "<description><![CDATA[<p onclick='x()'>Texte<script>alert(1)</script>"
+        "<style>p{}</style> suite</p>]]></description></item>"
+    )
+    entry = parse_feed(_rss(items)).entries[0]
+    assert entry.title == "gras et L'Élysée"
+    assert entry.summary == "Texte suite"
+
+
+def test_undated_entries_stay_undated() -> None:
+    entry = parse_feed(_rss("<item><title>Sans date</title></item>")).entries[0]
+    assert entry.published is None
+
+
+def test_duplicate_guid_with_the_same_link_is_dropped() -> None:
+    items = (
+        "<item><guid isPermaLink='false'>x</guid><title>Un</title><link>https://e.example/1</link></item>"
+        "<item><guid isPermaLink='false'>x</guid><title>Un bis</title>"
+        "<link>https://e.example/1?utm_source=rss</link></item>"
+        "<item><guid isPermaLink='false'>x</guid><title>Deux</title><link>https://e.example/2</link></item>"
+    )
+    feed = parse_feed(_rss(items))
+    assert [(e.key, e.link) for e in feed.entries] == [
+        ("x", "https://e.example/1"),
+        ("x#2", "https://e.example/2"),
+    ]
+
+
+XMLISH = st.recursive(
+    st.text(alphabet="abc <>&;/=\"'é\x00", max_size=20),
+    lambda inner: st.builds(
+        lambda tag, body: f"<{tag}>{body}</{tag}>",
+        st.sampled_from(["rss", "channel", "item", "title", "link", "guid", "feed", "entry", "x"]),
+        st.lists(inner, max_size=4).map("".join),
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=65536))
+def test_p1_arbitrary_bytes_only_raise_feed_error(data: bytes) -> None:
+    with contextlib.suppress(FeedError):
+        parse_feed(data)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(XMLISH, st.sampled_from([b"", b'<?xml version="1.0"?>', b"\xef\xbb\xbf"]))
+def test_p1_xmlish_documents_only_raise_feed_error(body: str, prolog: bytes) -> None:
+    try:
+        feed = parse_feed(prolog + body.encode("utf-8", "surrogatepass"))
+    except FeedError:
+        return
+    assert len({e.key for e in feed.entries}) == len(feed.entries)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(
+        [
+            b"<rss version='2.0'><channel><item><title>",
+            b"<feed xmlns='http://www.w3.org/2005/Atom'>",
+            b"<?xml version='1.0' encoding='utf-16'?><rss>",
+            b"<!DOCTYPE rss [<!ENTITY a '",
+            b"<",
+        ]
+    ),
+    st.binary(max_size=4096),
+)
+def test_p1_markup_prefixed_bytes_only_raise_feed_error(prefix: bytes, tail: bytes) -> None:
+    with contextlib.suppress(FeedError):
+        parse_feed(prefix + tail, content_type="application/rss+xml; charset=utf-8")
