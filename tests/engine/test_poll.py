@@ -1,0 +1,194 @@
+"""The poll cycle against a real feed server, real SQLite and the real core (F1-F20)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from storage.records import FollowDelivery, FollowKind, PostState, TargetKind
+from tests.engine.conftest import START, World
+from tests.engine.feedserver import PARAGRAPHS
+
+
+async def seen_statuses(world: World) -> dict[str, str]:
+    feed = await world.feed()
+    rows = await world.storage._fetchall(
+        "SELECT key, status FROM seen_entries WHERE feed_id = ?", (feed.id,)
+    )
+    return {row[0]: row[1] for row in rows}
+
+
+async def test_first_poll_posts_nothing_and_second_neither(world: World) -> None:  # F1
+    for n in range(50):
+        world.state.add(str(n), published=START - timedelta(hours=n))
+    await world.subscribe(100)
+    first = await world.poll()
+    assert (first.outcome, first.posts) == ("baseline", 0)
+    assert len(await seen_statuses(world)) == 50
+    assert set((await seen_statuses(world)).values()) == {"baseline"}
+    world.clock.advance(timedelta(minutes=11))
+    second = await world.poll()
+    assert second.posts == 0
+    assert await world.storage.list_posts() == []
+    assert world.state.page_hits == 0
+
+
+async def test_new_entry_gives_one_post_per_channel_from_the_page(world: World) -> None:
+    world.state.add("old", published=START - timedelta(hours=1))
+    await world.subscribe(100)
+    await world.subscribe(200)
+    await world.poll()
+    world.state.etag = '"v2"'
+    world.state.add("fresh", published=START)
+    report = await world.poll()
+    assert (report.outcome, report.articles, report.posts) == ("processed", 1, 2)
+    posts = await world.storage.list_posts()
+    assert sorted(p.target_id for p in posts) == [100, 200]
+    article = await world.storage.get_article(posts[0].article_id)
+    assert article is not None and article.text_origin == "page"
+    assert article.summary and article.summary in " ".join(PARAGRAPHS)
+    assert article.source == "Le Journal de Test"
+    world.state.etag = '"v3"'
+    assert (await world.poll()).posts == 0
+    assert len(await world.storage.list_posts()) == 2
+
+
+async def test_page_failure_falls_back_to_feed_text(world: World) -> None:
+    await world.subscribe(100)
+    world.state.add("a")
+    await world.poll()
+    world.state.page_status = 404
+    world.state.etag = '"v2"'
+    world.state.add("b", description="Le conseil municipal a voté le budget de la commune mardi.")
+    report = await world.poll()
+    assert report.posts == 1
+    [post] = await world.storage.list_posts()
+    article = await world.storage.get_article(post.article_id)
+    assert article is not None and article.text_origin == "feed"
+
+
+async def test_not_modified_and_identical_body(world: World) -> None:  # F2, F4
+    await world.subscribe(100)
+    world.state.add("a")
+    await world.poll()
+    feed = await world.feed()
+    assert feed.etag == '"v1"'
+    world.clock.advance(timedelta(minutes=11))
+    report = await world.poll()
+    assert report.outcome == "not_modified"
+    assert world.state.requests[-1].get("If-None-Match") == '"v1"'
+    assert (await world.feed()).etag == '"v1"'
+    world.state.flip_etag = True
+    flipped = await world.poll()
+    assert (flipped.outcome, flipped.posts) == ("unchanged", 0)
+
+
+async def test_rewritten_guids_are_blocked(world: World) -> None:  # F17
+    await world.subscribe(100)
+    for n in range(5):
+        world.state.add(str(n))
+    await world.poll()
+    for item in world.state.items:
+        item.guid = f"{item.guid}?utm=1"
+    world.state.etag = '"v2"'
+    report = await world.poll()
+    assert report.posts == 0
+    statuses = await seen_statuses(world)
+    assert sum(1 for s in statuses.values() if s == "blocked_duplicate") == 5
+
+
+async def test_guidless_items_are_stable(world: World) -> None:  # F16
+    await world.subscribe(100)
+    world.state.add("a", guid=None)
+    world.state.add("b", guid=None, link=None)
+    await world.poll()
+    world.state.etag = '"v2"'
+    world.state.add("c", guid=None)
+    report = await world.poll()
+    assert report.posts == 1
+    world.state.etag = '"v3"'
+    assert (await world.poll()).posts == 0
+
+
+async def test_duplicate_guids_post_each_link_once(world: World) -> None:  # F15
+    await world.subscribe(100)
+    world.state.add("seed")
+    await world.poll()
+    world.state.etag = '"v2"'
+    world.state.add("x", guid="same")
+    world.state.add("y", guid="same")
+    await world.poll()
+    posts = await world.storage.list_posts()
+    urls = [(await world.storage.get_article(p.article_id)).url for p in posts]  # type: ignore[union-attr]
+    assert len(urls) == len(set(urls)) and 1 <= len(urls) <= 2
+
+
+async def test_flood_is_capped_and_never_posted_later(world: World) -> None:  # F18
+    await world.subscribe(100)
+    world.state.add("seed")
+    await world.poll()
+    for n in range(20):
+        world.state.add(f"n{n}", published=START - timedelta(minutes=n))
+    world.state.etag = '"v2"'
+    report = await world.poll()
+    assert report.posts == 5
+    statuses = await seen_statuses(world)
+    assert sum(1 for s in statuses.values() if s == "skipped_flood") == 15
+    world.state.etag = '"v3"'
+    assert (await world.poll()).posts == 0
+    assert len(await world.storage.list_posts()) == 5
+
+
+async def test_old_entries_are_skipped(world: World) -> None:  # F19
+    await world.subscribe(100)
+    world.state.add("seed")
+    await world.poll()
+    world.state.add("ancient", published=START - timedelta(days=3))
+    world.state.add("undated")
+    world.state.etag = '"v2"'
+    report = await world.poll()
+    assert report.posts == 1
+    assert (await seen_statuses(world))["guid-ancient"] == "skipped_old"
+
+
+async def test_pruned_articles_are_not_reposted(world: World) -> None:  # F20
+    await world.subscribe(100)
+    world.state.add("seed")
+    await world.poll()
+    world.state.add("a")
+    world.state.etag = '"v2"'
+    assert (await world.poll()).posts == 1
+    for claimed in await world.storage.claim_due_posts(now=START):
+        await world.storage.mark_sent(claimed.post.id, message_id="1", now=START)
+    assert await world.storage.prune_articles(older_than=START + timedelta(days=365)) == 1
+    world.state.etag = '"v3"'
+    assert (await world.poll()).posts == 0
+
+
+async def test_filters_and_a_follow_producing_a_dm(world: World) -> None:
+    from storage.records import Filters
+
+    sub = await world.subscribe(100)
+    await world.storage.set_filters(sub.id, Filters(include=("budget",)))
+    await world.storage.add_follow(
+        kind=FollowKind.TOPIC, term="Médiathèque", delivery=FollowDelivery.DM,
+        now=START, user_id=42,
+    )  # fmt: skip
+    world.state.add("seed")
+    await world.poll()
+    world.state.page_status = 404
+    world.state.add("budget", title="Le budget municipal adopté",
+                    description="Le conseil a adopté le budget de la commune mardi soir.")  # fmt: skip
+    world.state.add("media", title="La médiathèque rouvre",
+                    description="Les lecteurs retrouvent leurs livres dès lundi matin.")  # fmt: skip
+    world.state.etag = '"v2"'
+    await world.poll()
+    targets = {}
+    for post in await world.storage.list_posts():
+        article = await world.storage.get_article(post.article_id)
+        assert article is not None
+        targets[(post.target_kind, post.target_id)] = article.title
+    assert targets == {
+        (TargetKind.CHANNEL, 100): "Le budget municipal adopté",
+        (TargetKind.DM, 42): "La médiathèque rouvre",
+    }
+    assert all(p.state is PostState.PENDING for p in await world.storage.list_posts())
