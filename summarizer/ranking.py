@@ -23,6 +23,7 @@ __all__ = [
     "RankerModel",
     "SentenceInfo",
     "analyse",
+    "choose",
     "load_model",
     "select_sentences",
     "stems",
@@ -87,6 +88,10 @@ FEATURE_NAMES: tuple[str, ...] = (
     "day",
     "capitals",
     "first_short_para",
+    "words_15_25",
+    "words_25_35",
+    "lede_overlap",
+    "keywords",
 )
 
 
@@ -156,7 +161,11 @@ def analyse(
     first_para_words = sum(
         len(s.split()) for s, p in zip(sentences, paragraphs, strict=True) if p == 0
     )
-    context = _Context(len(sentences), paragraphs, doc_counts, title_stems, first_para_words)
+    lede = tuple(frozenset(items) for items in stem_lists[:2])
+    top = frozenset(s for s, n in doc_counts.most_common(10) if n > 1)
+    context = _Context(
+        len(sentences), paragraphs, doc_counts, title_stems, first_para_words, lede, top
+    )
     infos = []
     for index, text in enumerate(sentences):
         stem_set = frozenset(stem_lists[index])
@@ -173,6 +182,8 @@ class _Context:
     doc_counts: Counter[str]
     title_stems: frozenset[str]
     first_para_words: int
+    lede_stems: tuple[frozenset[str], ...]
+    top_stems: frozenset[str]
 
 
 def _features(
@@ -185,6 +196,9 @@ def _features(
     central = sum(1 for s in stem_set if ctx.doc_counts[s] > 1) / len(stem_set) if stem_set else 0
     first_word = text.split(maxsplit=1)[0].casefold().strip('«"“(—–-,') if text else ""
     capitals = sum(1 for w in text.split()[1:] if w[:1].isupper())
+    title_recall = shared / len(ctx.title_stems) if ctx.title_stems else 0.0
+    keywords = len(stem_set & ctx.top_stems) / len(ctx.top_stems) if ctx.top_stems else 0.0
+    inv_pos = 1.0 / (index + 1)
     return (
         1.0,
         float(index == 0),
@@ -192,14 +206,14 @@ def _features(
         float(index == 2),
         float(index == 3),
         float(index >= 4),
-        1.0 / (index + 1),
+        inv_pos,
         index / max(ctx.count - 1, 1),
         float(para == 0),
         float(para_first),
         math.log(words + 1),
         float(words < 8),
         float(words > 45),
-        shared / len(ctx.title_stems) if ctx.title_stems else 0.0,
+        title_recall,
         shared / len(stem_set) if stem_set else 0.0,
         central,
         float(first_word in _ANAPHORIC_OPENINGS),
@@ -211,14 +225,32 @@ def _features(
         float(bool(_DAYS.search(text))),
         capitals / words if words else 0.0,
         float(para == 0 and ctx.first_para_words < 15),
+        float(15 <= words < 25),
+        float(25 <= words < 35),
+        _lede_overlap(index, stem_set, ctx.lede_stems),
+        keywords,
     )
+
+
+def _lede_overlap(index: int, stem_set: frozenset[str], lede: tuple[frozenset[str], ...]) -> float:
+    """Share of the sentence's stems found in the article's first two sentences (not itself)."""
+    if not stem_set:
+        return 0.0
+    others = frozenset().union(*(s for i, s in enumerate(lede) if i != index))
+    return len(stem_set & others) / len(stem_set)
 
 
 def select_sentences(infos: Sequence[SentenceInfo], model: RankerModel, limit: int) -> list[int]:
     """The best-scoring sentence, then others while they score well, fit and do not repeat."""
+    return choose(infos, [model.score(info.features) for info in infos], model, limit)
+
+
+def choose(
+    infos: Sequence[SentenceInfo], scores: Sequence[float], model: RankerModel, limit: int
+) -> list[int]:
+    """``select_sentences`` with the scores already computed (the training script's loop)."""
     if not infos:
         return []
-    scores = [model.score(info.features) for info in infos]
     order = sorted(range(len(infos)), key=lambda i: (-scores[i], i))
     chosen = [order[0]]
     words = infos[order[0]].words

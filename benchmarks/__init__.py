@@ -1,0 +1,1 @@
+"""Benchmarks of Dépêche: they print figures; tests never assert them."""
