@@ -38,6 +38,8 @@ _BLOCK_TAGS = frozenset(
     | {"tr", "pre", "dd", "dt", "ul", "ol", "table"}
 )
 _HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+MAX_ELEMENTS = 40_000  # trafilatura needs ~3 s for 40k elements; real articles have far fewer
+_NOISE_TAGS = ("script", "style", "svg", "noscript", "iframe", "nav", "aside", "form", "select")
 _DROP_TAGS = ("script", "style", "noscript", "iframe", "object", "embed", "template", "svg")
 
 
@@ -52,6 +54,7 @@ def extract_article(html: bytes | str, *, url: str | None = None) -> Article:
         root = lxml_html.document_fromstring(document)
         meta = read_page_metadata(root)
         leads = _leads(root)  # read before trafilatura prunes the tree in place
+        _bound_tree(root, url)
         extracted = trafilatura.bare_extraction(
             root, url=url, with_metadata=True, include_comments=False, include_tables=False
         )
@@ -165,6 +168,39 @@ def _as_text(html: bytes | str, url: str | None) -> str:
     return document
 
 
+def _bound_tree(root: lxml_html.HtmlElement, url: str | None) -> None:
+    """Keep the tree small enough for a bounded extraction time (a million-element page).
+
+    Over the limit, noise elements (scripts, navigation, forms) are dropped first; a tree still
+    over the limit is cut after its first ``MAX_ELEMENTS`` elements in document order, as the
+    HTML itself is cut at ``MAX_HTML_BYTES``: the article comes before the comments.
+    """
+    if _count(root) <= MAX_ELEMENTS:
+        return
+    etree.strip_elements(root, *_NOISE_TAGS, etree.Comment, with_tail=False)
+    count = _count(root)
+    if count > MAX_ELEMENTS:
+        log.info("page.truncated url=%s elements=%d limit=%d", url, count, MAX_ELEMENTS)
+        _cut_after(root, MAX_ELEMENTS)
+
+
+def _count(root: lxml_html.HtmlElement) -> int:
+    return sum(1 for _ in root.iter())
+
+
+def _cut_after(root: lxml_html.HtmlElement, limit: int) -> None:
+    """Remove the element at document position ``limit`` and everything after it."""
+    cut = next(e for i, e in enumerate(root.iter()) if i == limit)
+    node = cut
+    while (parent := node.getparent()) is not None:
+        for sibling in list(node.itersiblings()):
+            parent.remove(sibling)
+        node = parent
+    parent = cut.getparent()
+    if parent is not None:
+        parent.remove(cut)
+
+
 def _leads(root: lxml_html.HtmlElement) -> list[str]:
     texts = (" ".join(e.text_content().split()) for e in root.xpath(_LEAD_XPATH)[:3])
     return [text for text in texts if len(text.split()) >= 8]
@@ -189,10 +225,10 @@ def _categories(meta: PageMetadata, *extra: list[str] | None) -> tuple[str, ...]
     seen = {c.casefold() for c in meta.categories}
     result = list(meta.categories)
     for values in extra:
-        for value in values or []:
-            if value.strip() and value.casefold() not in seen:
+        for value in (v.strip() for vs in values or [] for v in vs.split(",")):
+            if value and value.casefold() not in seen:
                 seen.add(value.casefold())
-                result.append(value.strip())
+                result.append(value)
     return tuple(result)
 
 

@@ -26,6 +26,7 @@ _NAME_TOKEN_RE = re.compile(r"^(?:[A-ZÀ-ÖØ-Þ][\w'’.-]*|[A-ZÀ-ÖØ-Þ]\.(?
 _BYLINE_RE = re.compile(r"^(?:par|by)\s+(?P<value>.+?)\s*$", re.I)
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
 HEADING_MAX_WORDS = 12
+_BYLINE_MAX_CHARS = 120
 HEADING_MAX_CHARS = 90
 
 
@@ -176,10 +177,12 @@ def _pop_byline(units: list[str]) -> str | None:
     """Remove and return the byline: a "Par X" line near either end, else a final name line."""
     candidates = [*range(min(3, len(units))), *range(max(0, len(units) - 3), len(units))]
     for index in dict.fromkeys(candidates):
+        if len(units[index]) > _BYLINE_MAX_CHARS:
+            continue
         match = _BYLINE_RE.match(units[index])
-        if match and len(units[index].split()) <= 12 and is_person_name(match.group("value")):
+        if match and is_person_name(match.group("value")):
             return units.pop(index)
-    if units and len(units[-1].split()) <= 12 and is_person_name(units[-1].strip(" .")):
+    if units and len(units[-1]) <= _BYLINE_MAX_CHARS and is_person_name(units[-1].strip(" .")):
         return units.pop()
     return None
 

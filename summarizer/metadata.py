@@ -28,7 +28,7 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 )
 _BINARY_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"PK\x03\x04", b"\x1f\x8b", b"RIFF")
 _CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
-_EMAIL_RE = re.compile(r"\S+@\S+")
+_MAX_BYLINE_CHARS = 300
 _AUTHOR_SPLIT_RE = re.compile(r"\s*(?:;|,|\||&|\bet\b|\band\b)\s*")
 _AUTHOR_PREFIX_RE = re.compile(r"^(?:par|by)\s+", re.I)
 _NOT_AUTHOR_RE = re.compile(r"^(?:la\s+|l['’])?r[ée]daction\b|^staff$|^admin$", re.I)
@@ -112,7 +112,10 @@ def split_authors(value: str | Iterable[str] | None) -> tuple[str, ...]:
     names: list[str] = []
     seen: set[str] = set()
     for raw in values:
-        for part in _AUTHOR_SPLIT_RE.split(_EMAIL_RE.sub(" ", raw)):
+        if len(raw) > _MAX_BYLINE_CHARS:
+            continue
+        without_emails = " ".join(word for word in raw.split() if "@" not in word)
+        for part in _AUTHOR_SPLIT_RE.split(without_emails):
             name = _AUTHOR_PREFIX_RE.sub("", " ".join(part.split())).strip(" -–—:()")
             if len(name) < 2 or _NOT_AUTHOR_RE.search(name) or name.casefold() in seen:
                 continue

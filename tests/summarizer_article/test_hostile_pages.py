@@ -1,0 +1,92 @@
+"""Huge and deeply nested pages: bounded work, no crash, only ``ExtractionError`` escapes.
+
+These pages are generated here rather than stored (a 6 MiB golden file would bloat the repo).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from summarizer.article import MAX_ELEMENTS, extract_article
+from summarizer.errors import ExtractionError
+from summarizer.metadata import MAX_HTML_BYTES
+
+PAGES = Path(__file__).parents[1] / "data" / "pages"
+FILLER = (
+    "<div class='commentaire'><p>Un lecteur réagit au débat sur la réforme, sans rapport "
+    "avec l’article principal, et ajoute quelques remarques de plus.</p></div>\n"
+)
+BEYOND_CAP = "Ce paragraphe se trouve après la limite de cinq mégaoctets et doit disparaître."
+
+
+def _six_mib_page() -> bytes:
+    article = (PAGES / "techsite.html").read_bytes().split(b"</body>")[0]
+    filler = FILLER.encode() * (6 * 1024 * 1024 // len(FILLER.encode()) + 1)
+    tail = f"<p>{BEYOND_CAP}</p></body></html>".encode()
+    return article + filler + tail
+
+
+@pytest.mark.timeout(60)
+def test_six_mib_page_is_truncated_and_still_gives_the_article() -> None:
+    page = _six_mib_page()
+    assert len(page) > 6 * 1024 * 1024 > MAX_HTML_BYTES
+    article = extract_article(page)
+    assert article.title.startswith("Une start-up lyonnaise")
+    assert BEYOND_CAP not in article.text
+
+
+@pytest.mark.timeout(60)
+def test_six_mib_str_page_is_truncated_too() -> None:
+    page = _six_mib_page().decode()
+    try:
+        article = extract_article(page)
+    except ExtractionError as exc:
+        pytest.fail(f"unexpected {exc.reason}")
+    assert BEYOND_CAP not in article.text
+
+
+@pytest.mark.timeout(60)
+def test_single_five_mib_text_node_is_handled() -> None:
+    words = "Le conseil municipal a voté le budget annuel après un long débat. " * 80_000
+    page = f"<html><body><article><p>{words}</p></article></body></html>".encode()
+    article = extract_article(page)
+    assert article.text.startswith("Le conseil municipal a voté le budget annuel")
+    assert len(article.text.encode()) <= MAX_HTML_BYTES
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("depth", [100_000, 200_000])
+def test_deeply_nested_divs_do_not_crash(depth: int) -> None:
+    paragraph = "<p>Un texte enfoui très profondément dans la page, au milieu des balises.</p>"
+    page = "<html><body>" + "<div>" * depth + paragraph + "</div>" * depth + "</body></html>"
+    with pytest.raises(ExtractionError) as caught:
+        extract_article(page)
+    assert caught.value.reason in {"empty", "too_short"}
+
+
+@pytest.mark.timeout(60)
+def test_million_elements_page_does_not_crash() -> None:
+    page = "<html><body>" + "<span>a</span>" * 1_000_000 + "</body></html>"
+    assert len(page) > MAX_HTML_BYTES  # truncated before parsing, unclosed at the cut
+    try:
+        extract_article(page)
+    except ExtractionError as exc:
+        assert exc.reason in {"empty", "too_short"}
+
+
+@pytest.mark.timeout(60)
+def test_page_over_the_element_limit_keeps_its_beginning() -> None:
+    def paragraph(number: int) -> str:
+        words = f"Au conseil numéro {number}, le maire a présenté un plan de circulation revu."
+        return "<p>" + "".join(f"<span>{w} </span>" for w in words.split()) + "</p>"
+
+    count = MAX_ELEMENTS // 4
+    assert count * 14 > MAX_ELEMENTS
+    body = "".join(paragraph(n) for n in range(count))
+    page = f"<html><head><title>Plan</title></head><body><article>{body}</article></body></html>"
+    assert len(page) < MAX_HTML_BYTES  # not truncated as text: the element count is the limit
+    article = extract_article(page)
+    assert "Au conseil numéro 0, le maire a présenté" in article.text
+    assert f"Au conseil numéro {count - 1}," not in article.text
