@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import secrets
 from typing import Any
 
@@ -12,6 +13,8 @@ import aiohttp
 from aiohttp import web
 
 from tests.discord_stand_in.world import BOT_ID, World
+
+log = logging.getLogger(__name__)
 
 HELLO, HEARTBEAT, IDENTIFY, RESUME, RECONNECT, INVALID_SESSION, HEARTBEAT_ACK = (
     10,
@@ -48,6 +51,9 @@ class Gateway:
             async for message in socket:
                 if message.type is aiohttp.WSMsgType.TEXT:
                     await self._on_frame(socket, json.loads(message.data))
+        except Exception:
+            log.exception("stand-in gateway failed")
+            raise
         finally:
             if socket in self.sockets:
                 self.sockets.remove(socket)

@@ -1,0 +1,99 @@
+"""The Discord ``Publisher``: channel sends with a deterministic ``nonce`` (``enforce_nonce``),
+DMs through ``user.create_dm()``, and discord.py exceptions mapped to ``PublishError``s.
+
+Retries are discord.py's own (bucket 429s up to ``max_ratelimit_timeout``); nothing here retries
+on top of them (X1). Mentions: none, except the follow pings the bot adds itself (S18).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+
+from bot import publishers
+
+log = logging.getLogger(__name__)
+
+# A Cloudflare-style 429 (no JSON, no Via): the whole bot must cool down (X4).
+CLOUDFLARE_COOLDOWN_SECONDS = 600.0
+PERMISSION_CODES = {50013, 50001}  # Missing Permissions, Missing Access
+GONE_CODES = {10003, 10013, 50007}  # Unknown Channel, Unknown User, Cannot DM this user
+BAD_FORMAT_CODES = {50035, 50006, 50008}
+
+
+def allowed_mentions_for(user_ids: tuple[int, ...] | list[int]) -> discord.AllowedMentions:
+    """Nobody, or only the users the bot pings itself for a follow."""
+    if not user_ids:
+        return discord.AllowedMentions.none()
+    return discord.AllowedMentions(
+        everyone=False,
+        roles=False,
+        replied_user=False,
+        users=[discord.Object(id=user_id) for user_id in user_ids],
+    )
+
+
+def embed_from(data: dict[str, Any] | None) -> discord.Embed | None:
+    return discord.Embed.from_dict(data) if data else None
+
+
+def map_http_error(exc: discord.HTTPException) -> publishers.PublishError:
+    """The ``PublishError`` for a discord.py exception (see ``bot.publishers``)."""
+    detail = f"status={exc.status} code={exc.code}"
+    if isinstance(exc, discord.Forbidden):
+        if exc.code in GONE_CODES:
+            return publishers.TargetGone(detail)
+        return publishers.Forbidden(detail)
+    if isinstance(exc, discord.NotFound):
+        return publishers.TargetGone(detail)
+    if isinstance(exc, discord.DiscordServerError):
+        return publishers.Unavailable(detail)
+    if exc.status == 429:
+        return publishers.RateLimited(detail, retry_after=CLOUDFLARE_COOLDOWN_SECONDS)
+    if exc.status == 400 or exc.code in BAD_FORMAT_CODES:
+        return publishers.BadPayload(detail)
+    return publishers.Unavailable(detail)
+
+
+class DiscordPublisher:
+    """Implements ``bot.publishers.Publisher`` on top of a logged-in discord.py client."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self._client = client
+
+    async def publish(self, post: publishers.OutgoingPost) -> str | None:
+        payload = post.payload
+        kind = str(getattr(post.target_kind, "value", post.target_kind))
+        try:
+            destination = await self._destination(kind, post.target_id)
+            message = await destination.send(
+                content=payload.content or None,
+                embed=embed_from(payload.embed),
+                nonce=post.nonce,
+                allowed_mentions=allowed_mentions_for(tuple(payload.allowed_user_ids)),
+            )
+        except discord.RateLimited as exc:
+            raise publishers.RateLimited(
+                f"retry_after={exc.retry_after}", retry_after=exc.retry_after
+            ) from exc
+        except discord.HTTPException as exc:
+            error = map_http_error(exc)
+            log.warning(
+                "publish failed target=%s:%s nonce=%s error=%s %s",
+                kind,
+                post.target_id,
+                post.nonce,
+                type(error).__name__,
+                error,
+            )
+            raise error from exc
+        log.info("published target=%s:%s message_id=%s", kind, post.target_id, message.id)
+        return str(message.id)
+
+    async def _destination(self, kind: str, target_id: int) -> discord.abc.Messageable:
+        if kind != "dm":
+            return self._client.get_partial_messageable(target_id)
+        user = self._client.get_user(target_id) or await self._client.fetch_user(target_id)
+        return await user.create_dm()

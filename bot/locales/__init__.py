@@ -1,0 +1,1 @@
+"""User-facing strings kept as data (French localizations of the slash commands)."""
