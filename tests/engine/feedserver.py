@@ -16,7 +16,8 @@ PARAGRAPHS = (
     "La commune de Saint-Aubin a inauguré samedi une nouvelle médiathèque au cœur du bourg. "
     "Le bâtiment, entièrement rénové, accueille désormais plus de vingt mille ouvrages.",
     "Selon la maire, le projet a coûté près de trois millions d'euros, financés en partie par "
-    "la région. Les travaux ont duré dix-huit mois et mobilisé une quinzaine d'entreprises locales.",
+    "la région. Les travaux ont duré dix-huit mois et mobilisé une quinzaine d'entreprises "
+    "locales.",
     "Les habitants pourront emprunter des livres, des jeux de société et des instruments de "
     "musique. Des ateliers d'écriture seront proposés chaque mercredi après-midi aux élèves.",
 )

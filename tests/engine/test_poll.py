@@ -176,10 +176,10 @@ async def test_filters_and_a_follow_producing_a_dm(world: World) -> None:
     world.state.add("seed")
     await world.poll()
     world.state.page_status = 404
-    world.state.add("budget", title="Le budget municipal adopté",
-                    description="Le conseil a adopté le budget de la commune mardi soir.")  # fmt: skip
-    world.state.add("media", title="La médiathèque rouvre",
-                    description="Les lecteurs retrouvent leurs livres dès lundi matin.")  # fmt: skip
+    budget = "Le conseil a adopté le budget de la commune mardi soir."
+    media = "Les lecteurs retrouvent leurs livres dès lundi matin."
+    world.state.add("budget", title="Le budget municipal adopté", description=budget)
+    world.state.add("media", title="La médiathèque rouvre", description=media)
     world.state.etag = '"v2"'
     await world.poll()
     targets = {}
