@@ -46,6 +46,7 @@ class DeliveryReport:
     released: int = 0
     stopped: bool = False  # circuit breaker tripped (rate limit or outage)
     notices: list[DeliveryNotice] = field(default_factory=list)
+    blocked: set[tuple[TargetKind, int]] = field(default_factory=set)  # no more sends this round
 
 
 class Delivery:
@@ -68,7 +69,7 @@ class Delivery:
         report = DeliveryReport()
         claimed = await self.storage.claim_due_posts(now=self.clock.now(), limit=limit)
         for index, item in enumerate(claimed):
-            if report.stopped:
+            if report.stopped or (item.post.target_kind, item.post.target_id) in report.blocked:
                 await self.storage.release(item.post.id)
                 report.released += 1
                 continue
@@ -95,6 +96,7 @@ class Delivery:
             switched = await self.storage.mark_failed(post.id, error=str(exc), bad_format=True)
             report.failed += 1
             if switched:
+                report.blocked.add((post.target_kind, post.target_id))
                 report.notices.append(DeliveryNotice(post.guild_id, post.target_id, _BAD_FORMAT))
         except (PublishError, Exception) as exc:  # job boundary: an unknown error, log and go on
             log.exception("publish crashed post_id=%s", post.id)
@@ -119,6 +121,7 @@ class Delivery:
             post.target_id, SubscriptionState.PAUSED_PERMISSIONS, reason=_FORBIDDEN
         )
         await self.storage.release(post.id, error=str(exc))  # sent once permissions are back
+        report.blocked.add((post.target_kind, post.target_id))
         report.released += 1
         report.notices.append(DeliveryNotice(post.guild_id, post.target_id, _FORBIDDEN))
 
@@ -126,6 +129,7 @@ class Delivery:
         post = item.post
         await self.storage.mark_failed(post.id, error=str(exc))
         report.failed += 1
+        report.blocked.add((post.target_kind, post.target_id))
         if post.target_kind is TargetKind.CHANNEL:
             await self.storage.set_channel_state(
                 post.target_id, SubscriptionState.CHANNEL_GONE, reason=_GONE

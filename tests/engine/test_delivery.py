@@ -1,0 +1,164 @@
+"""Delivery: outbox state transitions with a recording publisher, crash and restart."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FrozenClock
+from bot.delivery import Delivery
+from bot.publishers import (
+    BadPayload,
+    ConsolePublisher,
+    Forbidden,
+    OutgoingPost,
+    PublishError,
+    RateLimited,
+    TargetGone,
+    Unavailable,
+)
+from storage.records import PlannedPost, PostState, SubscriptionState
+from storage.storage import Storage
+from tests.engine.conftest import START
+from tests.storage.helpers import article, seen
+
+
+class RecordingPublisher:
+    """Records every publish; raises the scripted error for a channel when there is one."""
+
+    def __init__(self) -> None:
+        self.calls: list[OutgoingPost] = []
+        self.errors: dict[int, PublishError] = {}
+
+    async def publish(self, post: OutgoingPost) -> str | None:
+        self.calls.append(post)
+        error = self.errors.get(post.target_id)
+        if error is not None:
+            raise error
+        return f"m{len(self.calls)}"
+
+
+@pytest.fixture
+async def storage(tmp_path: Path) -> Storage:
+    opened = await Storage.open(tmp_path / "depeche.db")
+    yield opened  # type: ignore[misc]
+    await opened.close()
+
+
+async def enqueue(storage: Storage, keys: str, channels: tuple[int, ...] = (100,)) -> None:
+    feed = await storage.add_feed("https://exemple.fr/rss", now=START)
+    subs = []
+    for channel in channels:
+        existing = [s for s in await storage.subscriptions_for_channel(channel)]
+        subs.append(
+            existing[0]
+            if existing
+            else await storage.add_subscription(
+                guild_id=1, channel_id=channel, feed_id=feed.id, now=START
+            )
+        )
+    for key in keys:
+        await storage.save_article(
+            article(feed.id, key), now=START, seen=seen(key), posts=[PlannedPost(s) for s in subs]
+        )
+
+
+async def test_pending_posts_are_sent_once(storage: Storage) -> None:
+    await enqueue(storage, "ab", channels=(100, 200))
+    publisher = RecordingPublisher()
+    delivery = Delivery(storage, publisher, FrozenClock(START))
+    report = await delivery.deliver_pending()
+    assert report.sent == 4 and len(publisher.calls) == 4
+    assert (await delivery.deliver_pending()).sent == 0
+    assert {p.state for p in await storage.list_posts()} == {PostState.SENT}
+    assert all(c.payload.embed["footer"]["text"].startswith("Résumé") for c in publisher.calls)
+
+
+async def test_forbidden_pauses_channel_and_stops_sending_there(storage: Storage) -> None:
+    await enqueue(storage, "abc", channels=(100, 200))
+    publisher = RecordingPublisher()
+    publisher.errors[100] = Forbidden("50013")
+    delivery = Delivery(storage, publisher, FrozenClock(START))
+    report = await delivery.deliver_pending()
+    assert len(report.notices) == 1 and report.notices[0].channel_id == 100
+    assert [c.target_id for c in publisher.calls].count(100) == 1
+    assert report.sent == 3
+    [sub] = await storage.subscriptions_for_channel(100)
+    assert sub.state is SubscriptionState.PAUSED_PERMISSIONS
+    assert (await delivery.deliver_pending()).sent == 0
+    del publisher.errors[100]
+    await storage.enable_subscription(sub.id)
+    assert (await delivery.deliver_pending()).sent == 3
+
+
+async def test_target_gone_cancels_pending(storage: Storage) -> None:
+    await enqueue(storage, "abc")
+    publisher = RecordingPublisher()
+    publisher.errors[100] = TargetGone("10003")
+    report = await Delivery(storage, publisher, FrozenClock(START)).deliver_pending()
+    assert len(publisher.calls) == 1 and report.failed == 1
+    states = sorted(p.state for p in await storage.list_posts())
+    assert states == [PostState.CANCELLED, PostState.CANCELLED, PostState.FAILED_PERMANENT]
+    [sub] = await storage.subscriptions_for_channel(100)
+    assert sub.state is SubscriptionState.CHANNEL_GONE
+
+
+async def test_three_bad_payloads_mark_bad_format(storage: Storage) -> None:
+    await enqueue(storage, "abcd")
+    publisher = RecordingPublisher()
+    publisher.errors[100] = BadPayload("50035")
+    report = await Delivery(storage, publisher, FrozenClock(START)).deliver_pending()
+    assert report.failed == 3 and len(report.notices) == 1
+    [sub] = await storage.subscriptions_for_channel(100)
+    assert sub.state is SubscriptionState.BAD_FORMAT
+    states = [p.state for p in await storage.list_posts()]
+    assert states.count(PostState.FAILED_PERMANENT) == 3 and states[-1] is PostState.PENDING
+
+
+@pytest.mark.parametrize("error", [RateLimited(30.0), Unavailable("500")])
+async def test_rate_limit_or_outage_trips_the_breaker(
+    storage: Storage, error: PublishError
+) -> None:  # X8
+    await enqueue(storage, "abcde")
+    publisher = RecordingPublisher()
+    publisher.errors[100] = error
+    delivery = Delivery(storage, publisher, FrozenClock(START))
+    report = await delivery.deliver_pending()
+    assert report.stopped and len(publisher.calls) == 1 and report.released == 5
+    assert {p.state for p in await storage.list_posts()} == {PostState.PENDING}
+    del publisher.errors[100]
+    assert (await delivery.deliver_pending()).sent == 5
+    nonces = [c.nonce for c in publisher.calls]
+    assert nonces[0] == nonces[1]  # the retried post keeps its nonce
+
+
+async def test_crash_between_claim_and_sent_posts_once_after_restart(tmp_path: Path) -> None:
+    path = tmp_path / "depeche.db"
+    storage = await Storage.open(path)
+    await enqueue(storage, "a")
+    [claimed] = await storage.claim_due_posts(now=START)  # then the process dies
+    await storage.close()
+
+    storage = await Storage.open(path)
+    try:
+        publisher = RecordingPublisher()
+        delivery = Delivery(storage, publisher, FrozenClock(START))
+        assert (await delivery.deliver_pending()).sent == 0  # still "sending": not re-claimed
+        assert await delivery.recover() == 1
+        assert (await delivery.deliver_pending()).sent == 1
+        assert [c.nonce for c in publisher.calls] == [claimed.post.nonce]
+        assert (await delivery.deliver_pending()).sent == 0
+    finally:
+        await storage.close()
+
+
+async def test_console_publisher_prints_french(storage: Storage) -> None:
+    await enqueue(storage, "a")
+    stream = io.StringIO()
+    report = await Delivery(storage, ConsolePublisher(stream), FrozenClock(START)).deliver_pending()
+    text = stream.getvalue()
+    assert report.sent == 1
+    assert "Titre a" in text and "https://exemple.fr/a" in text
+    assert "salon 100" in text and "Résumé automatique extractif" in text
