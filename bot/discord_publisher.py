@@ -51,7 +51,7 @@ def map_http_error(exc: discord.HTTPException) -> publishers.PublishError:
     if isinstance(exc, discord.DiscordServerError):
         return publishers.Unavailable(detail)
     if exc.status == 429:
-        return publishers.RateLimited(detail, retry_after=CLOUDFLARE_COOLDOWN_SECONDS)
+        return publishers.RateLimited(CLOUDFLARE_COOLDOWN_SECONDS, detail)
     if exc.status == 400 or exc.code in BAD_FORMAT_CODES:
         return publishers.BadPayload(detail)
     return publishers.Unavailable(detail)
@@ -75,9 +75,7 @@ class DiscordPublisher:
                 allowed_mentions=allowed_mentions_for(tuple(payload.allowed_user_ids)),
             )
         except discord.RateLimited as exc:
-            raise publishers.RateLimited(
-                f"retry_after={exc.retry_after}", retry_after=exc.retry_after
-            ) from exc
+            raise publishers.RateLimited(exc.retry_after) from exc
         except discord.HTTPException as exc:
             error = map_http_error(exc)
             log.warning(
