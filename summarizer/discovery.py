@@ -1,0 +1,115 @@
+"""Feed discovery: which feed does an HTML page advertise? And does a body look like a feed?
+
+``discover_feeds`` reads the page's ``<link rel="alternate">`` declarations (RSS, then Atom, then
+other XML types; comment feeds last), resolves them against the page URL (and ``<base href>``),
+canonicalises and deduplicates them; links in the body whose address looks like a feed
+(".rss", "/feed", "/rss", ...) come after, as a weaker fallback.
+"""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html
+from lxml import etree
+
+from summarizer.errors import UrlError
+from summarizer.urls import canonicalize_url
+
+MAX_RESULTS = 20
+MAX_HTML = 5 * 1024 * 1024
+SNIFF_BYTES = 2048
+
+# Declared feed types, best first (JSON Feed is not listed: the parser does not read it).
+FEED_TYPES = {
+    "application/rss+xml": 0,
+    "application/atom+xml": 1,
+    "application/rdf+xml": 2,
+    "application/xml": 3,
+    "text/xml": 3,
+}
+_HINT_RE = re.compile(
+    r"(?:\.rss|\.atom|\.rdf|/feeds?/?|/rss/?|/atom/?|/rss\.xml|/feed\.xml|/atom\.xml"
+    r"|/rss/[\w-]+\.xml|[?&](?:feed|format)=(?:rss|atom))$",
+    re.IGNORECASE,
+)
+_COMMENTS_RE = re.compile(r"comment", re.IGNORECASE)
+_FEED_ROOT_RE = re.compile(rb"<(?:rss|feed|rdf:rdf)[\s>/]", re.IGNORECASE)
+_HTML_ROOT_RE = re.compile(rb"<(?:!doctype\s+html|html|head|body)[\s>]", re.IGNORECASE)
+
+
+def _parse_html(html: bytes) -> lxml.html.HtmlElement | None:
+    try:
+        return lxml.html.document_fromstring(html[:MAX_HTML])
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def _base(root: lxml.html.HtmlElement, base_url: str) -> str:
+    for href in root.xpath("//head/base/@href"):
+        try:
+            return canonicalize_url(str(href), base_url)
+        except UrlError:
+            break
+    return base_url
+
+
+def _declared(root: lxml.html.HtmlElement) -> list[tuple[int, int, str]]:
+    """(rank, position, href) of each <link rel="alternate"> with a feed type."""
+    found: list[tuple[int, int, str]] = []
+    for position, link in enumerate(root.iter("link")):
+        rels = str(link.get("rel") or "").lower().split()
+        kind = str(link.get("type") or "").lower().split(";")[0].strip()
+        href = link.get("href")
+        if "alternate" not in rels or kind not in FEED_TYPES or not href:
+            continue
+        comments = bool(_COMMENTS_RE.search(str(link.get("title") or "") + str(href)))
+        found.append((FEED_TYPES[kind] + (10 if comments else 0), position, str(href)))
+    return sorted(found)
+
+
+def _hinted(root: lxml.html.HtmlElement) -> list[str]:
+    """Body links whose path looks like a feed address."""
+    hrefs: list[str] = []
+    for anchor in root.iter("a"):
+        href = str(anchor.get("href") or "").strip()
+        path = href.split("#", 1)[0]
+        if path and _HINT_RE.search(path) and not _COMMENTS_RE.search(path):
+            hrefs.append(href)
+    return hrefs
+
+
+def discover_feeds(html: bytes, base_url: str) -> list[str]:
+    """Feed URLs advertised by ``html`` (fetched from ``base_url``), best first.
+
+    Absolute canonical http(s) URLs only, without duplicates; at most ``MAX_RESULTS``.
+    """
+    root = _parse_html(html)
+    if root is None:
+        return []
+    base = _base(root, base_url)
+    candidates = [href for _, _, href in _declared(root)] + _hinted(root)
+    results: list[str] = []
+    for href in candidates:
+        try:
+            url = canonicalize_url(href, base)
+        except UrlError:
+            continue
+        if url not in results:
+            results.append(url)
+        if len(results) >= MAX_RESULTS:
+            break
+    return results
+
+
+def looks_like_feed(data: bytes) -> bool:
+    """Quick sniff: does the start of ``data`` open an RSS, RDF or Atom document?"""
+    head = data[:SNIFF_BYTES]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head.decode("utf-16", "ignore").encode("utf-8")
+    head = head.replace(b"\x00", b"").removeprefix(b"\xef\xbb\xbf").lstrip()
+    if not head.startswith(b"<"):
+        return False
+    feed = _FEED_ROOT_RE.search(head)
+    html = _HTML_ROOT_RE.search(head)
+    return feed is not None and (html is None or feed.start() < html.start())

@@ -1,0 +1,67 @@
+"""topics_for and normalize_term."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from summarizer.topics import MAX_TOPICS, normalize_term, topics_for
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        ("  L’Équipe   de  France ", "l'equipe de france"),
+        ("INTELLIGENCE Artificielle", "intelligence artificielle"),
+        ("Œuvres", "oeuvres"),
+        ("Élysée\t\n", "elysee"),
+    ],
+)
+def test_normalize_term(term: str, expected: str) -> None:
+    assert normalize_term(term) == expected
+
+
+def test_categories_come_first_deduplicated_and_cleaned() -> None:
+    topics = topics_for(
+        "La SNCF annonce une grève pour Noël",
+        ["Transports", "transports", "Non classé", " Social ,  Économie ", "", "12345"],
+    )
+    assert topics == ("Transports", "Social", "Économie")
+
+
+def test_names_from_the_title_when_there_are_no_categories() -> None:
+    topics = topics_for("Emmanuel Macron reçoit Olaf Scholz à l’Élysée", [])
+    assert topics == ("Emmanuel Macron", "Olaf Scholz", "Élysée")
+
+
+def test_acronyms_are_names_even_first() -> None:
+    assert topics_for("SNCF : les contrôleurs en grève", [])[0] == "SNCF"
+
+
+def test_frequent_content_words_fill_in() -> None:
+    text = (
+        "Les contrôleurs font grève ce week-end. Les trains régionaux sont perturbés. "
+        "La grève touche aussi les trains de nuit."
+    )
+    topics = topics_for("Grève des contrôleurs : les trains perturbés", [], text)
+    assert topics[:2] == ("Grève", "trains")
+    assert all(normalize_term(t) not in {"des", "les"} for t in topics)
+
+
+def test_at_most_eight_topics_and_deterministic() -> None:
+    categories = [f"Sujet {i}" for i in range(20)]
+    first = topics_for("Titre", categories)
+    assert len(first) == MAX_TOPICS
+    assert first == topics_for("Titre", categories)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=120), st.lists(st.text(max_size=30), max_size=12), st.text(max_size=300))
+def test_topics_are_unique_and_bounded(title: str, categories: list[str], text: str) -> None:
+    topics = topics_for(title, categories, text)
+    keys = [normalize_term(t) for t in topics]
+    assert len(topics) <= MAX_TOPICS
+    assert len(set(keys)) == len(keys)
+    assert all(t.strip() and key for t, key in zip(topics, keys, strict=True))
+    assert topics == topics_for(title, categories, text)
