@@ -19,6 +19,7 @@ Endpoints (all record hits and in-flight counts in ``state_of(app)``):
 ``/expires0``               ``Expires: 0`` with ETag and Last-Modified
 ``/ctype?t=``               the given Content-Type
 ``/status?code=``           the given status
+``/encoding?e=``            a few bytes labelled with the given Content-Encoding
 ``/slow?delay=``            200 after ``delay`` seconds (concurrency tests)
 """
 
@@ -208,6 +209,11 @@ async def status(request: web.Request) -> web.Response:
     return web.Response(status=int(request.query["code"]), text="statut demandé")
 
 
+async def encoding(request: web.Request) -> web.Response:
+    headers = {"Content-Encoding": request.query["e"], "Content-Type": "application/rss+xml"}
+    return web.Response(body=b"\x0b\x02\x80<rss/>\x03", headers=headers)
+
+
 async def slow(request: web.Request) -> web.Response:
     await asyncio.sleep(float(request.query.get("delay", "0.2")))
     return web.Response(body=feed_body(), content_type="application/rss+xml")
@@ -247,6 +253,7 @@ ROUTES: dict[str, Callable[[web.Request], object]] = {
     "/expires0": expires0,
     "/ctype": ctype,
     "/status": status,
+    "/encoding": encoding,
     "/slow": slow,
 }
 
