@@ -48,14 +48,13 @@ class Services:
 
     Fields are typed loosely here because they belong to other modules: ``storage`` is a
     ``storage.Storage``, ``fetcher`` a ``bot.http.GuardedClient`` (entered), ``engine`` a
-    ``bot.engine.Engine`` (``poll_feed``, backfill), ``articles`` the ``bot.articles`` module or
-    an object with ``prepare_url``."""
+    ``bot.engine.Engine`` (``poll_feed``, backfill), ``workers`` a ``bot.workers.WorkerPool``."""
 
     storage: Any = None
     fetcher: Any = None
     engine: Any = None
     scheduler: SchedulerLike | None = None
-    articles: Any = None
+    workers: Any = None  # bot.workers.WorkerPool (CPU work off the event loop)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 

@@ -1,0 +1,90 @@
+"""/summary through the real bot, the guarded client, the worker pool and a local page server."""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+
+from bot.app import DepecheBot, Services
+from bot.http import GuardedClient
+from bot.workers import WorkerPool
+from tests.discord.conftest import BotFactory
+from tests.discord_stand_in.driver import answered, slash
+from tests.discord_stand_in.fixtures import running
+from tests.discord_stand_in.server import StandIn
+
+PARAGRAPHS = [
+    "Le conseil municipal de Villeneuve a adopté mardi soir un budget en hausse pour la "
+    "rénovation des écoles primaires de la commune.",
+    "Les travaux commenceront au printemps et dureront deux ans, selon le calendrier présenté "
+    "par l'adjointe chargée de l'éducation.",
+    "L'opposition a voté contre, jugeant le financement trop dépendant d'un emprunt à long terme.",
+    "Les parents d'élèves se disent soulagés mais attendent des garanties sur la sécurité des "
+    "enfants pendant le chantier.",
+]
+PAGE = (
+    "<html><head><title>Villeneuve rénove ses écoles</title></head><body><article>"
+    "<h1>Villeneuve rénove ses écoles</h1>"
+    + "".join(f"<p>{p}</p>" for p in PARAGRAPHS * 2)
+    + "</article></body></html>"
+)
+
+
+@pytest.fixture
+async def page_url() -> AsyncIterator[str]:
+    async def article(request: web.Request) -> web.Response:
+        return web.Response(text=PAGE, content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/article", article)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    yield f"http://127.0.0.1:{runner.addresses[0][1]}/article"
+    await runner.cleanup()
+
+
+@pytest.fixture
+async def summary_bot(stand_in: StandIn, make_bot: BotFactory) -> AsyncIterator[DepecheBot]:
+    local = [ipaddress.ip_network("127.0.0.1/32")]
+    workers = WorkerPool(size=1, mode="thread")
+    async with GuardedClient(user_agent="Depeche-test", allowed_networks=local) as fetcher:
+        services = Services(fetcher=fetcher, workers=workers)
+        bot = make_bot(services, cogs=("bot.cogs.general", "bot.cogs.summary"))
+        async with running(bot):
+            yield bot
+    workers.close()
+
+
+async def test_summary_defers_at_once_then_answers_with_the_post_embed(
+    stand_in: StandIn, summary_bot: DepecheBot, page_url: str
+) -> None:
+    started = time.monotonic()
+    interaction = await slash(stand_in, "summary", url=page_url)
+    await stand_in.wait_for_request("POST", r"/interactions/\d+/[^/]+/callback", within=1.0)
+    assert time.monotonic() - started < 1.0
+    assert interaction.response is not None and interaction.response["type"] == 5
+    await answered(interaction, within=10)
+    embed = interaction.followups[0]["embeds"][0]
+    assert "Villeneuve" in embed["title"]
+    assert "budget" in embed["description"]
+    assert interaction.followups[0]["allowed_mentions"] == {"parse": []}
+
+
+async def test_summary_of_a_private_address_gets_the_generic_message(
+    stand_in: StandIn, summary_bot: DepecheBot
+) -> None:
+    interaction = await answered(await slash(stand_in, "summary", url="http://10.0.0.1/x"))
+    assert interaction.texts() == "Impossible de récupérer cette page."
+
+
+async def test_summary_cooldown_per_user(stand_in: StandIn, summary_bot: DepecheBot) -> None:
+    await answered(await slash(stand_in, "summary", url="http://10.0.0.1/x"))
+    second = await answered(await slash(stand_in, "summary", url="http://10.0.0.1/y"))
+    assert second.texts().startswith("Doucement")
+    assert second.response is not None and second.response["data"]["flags"] & 64
