@@ -25,13 +25,8 @@ from bot.translator import FrenchTranslator
 
 log = logging.getLogger(__name__)
 
-COGS: tuple[str, ...] = (
-    "bot.cogs.general",
-    "bot.cogs.summary",
-    "bot.cogs.feeds",
-    "bot.cogs.follows",
-    "bot.cogs.summaries",
-)
+# Still to write: bot.cogs.feeds, bot.cogs.follows, bot.cogs.summaries.
+COGS: tuple[str, ...] = ("bot.cogs.general", "bot.cogs.summary")
 
 
 class SchedulerLike(Protocol):

@@ -13,7 +13,7 @@ from bot.settings import Settings
 from tests.discord_stand_in.fixtures import running, stand_in  # noqa: F401
 from tests.discord_stand_in.server import StandIn
 
-AVAILABLE_COGS = ("bot.cogs.general",)
+AVAILABLE_COGS = ("bot.cogs.general",)  # the summary cog needs services
 
 
 class FakeScheduler:
