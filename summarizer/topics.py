@@ -22,19 +22,21 @@ GENERIC_CATEGORIES = frozenset(
     {
         "actualite", "actualites", "actu", "a la une", "une", "non classe", "uncategorized",
         "news", "general", "divers", "info", "infos", "article", "articles", "flash", "direct",
-        "en direct", "depeche", "depeches", "toute l'actualite", "rss",
+        "en direct", "depeche", "depeches", "toute l actualite", "rss",
     }
 )  # fmt: skip
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "‐": "-", "–": "-"})
 _WORD_RE = re.compile(r"[^\W\d_](?:[\w'-]*\w)?", re.UNICODE)
 _ELISION_RE = re.compile(r"^(?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu)'", re.IGNORECASE)
 _SPLIT_RE = re.compile(r"\s*[,;|]\s*")
+_TERM_WORD_RE = re.compile(r"[^\W_]+")
 
 
 def normalize_term(term: str) -> str:
-    """The comparable form of a topic or followed term: casefolded, accents folded, spaces
-    collapsed, typographic apostrophes and dashes made ASCII ("L’Équipe" -> "l'equipe")."""
-    return " ".join(fold_accents(term.translate(_APOSTROPHES)).split())
+    """The comparable form of a topic or followed term: casefolded, accents folded, words only,
+    single spaces ("L’Équipe-de  France" -> "l equipe de france"), as in ``normalize_title``
+    and the storage's title terms, so a follow matches titles word for word."""
+    return " ".join(_TERM_WORD_RE.findall(fold_accents(term)))
 
 
 @cache

@@ -12,7 +12,8 @@ from summarizer.topics import MAX_TOPICS, normalize_term, topics_for
 @pytest.mark.parametrize(
     ("term", "expected"),
     [
-        ("  L’Équipe   de  France ", "l'equipe de france"),
+        ("  L’Équipe   de  France ", "l equipe de france"),
+        ("L'Élysée-Palais", "l elysee palais"),
         ("INTELLIGENCE Artificielle", "intelligence artificielle"),
         ("Œuvres", "oeuvres"),
         ("Élysée\t\n", "elysee"),
@@ -25,7 +26,15 @@ def test_normalize_term(term: str, expected: str) -> None:
 def test_categories_come_first_deduplicated_and_cleaned() -> None:
     topics = topics_for(
         "La SNCF annonce une grève pour Noël",
-        ["Transports", "transports", "Non classé", " Social ,  Économie ", "", "12345"],
+        [
+            "Transports",
+            "transports",
+            "Non classé",
+            "Toute l’actualité",
+            " Social ,  Économie ",
+            "",
+            "12345",
+        ],
     )
     assert topics == ("Transports", "Social", "Économie")
 
