@@ -155,5 +155,6 @@ def _word_before(unit: str, position: int) -> str:
     start = position
     while start > 0 and not unit[start - 1].isspace():
         start -= 1
-    word = unit[start:position]
-    return word.lstrip("«\"“‘'([")
+    word = unit[start:position].lstrip("«\"“‘'([")
+    # An elided article belongs to the next word: "l'art." is "art.".
+    return re.split(r"['’]", word)[-1]

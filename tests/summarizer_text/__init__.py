@@ -1,0 +1,1 @@
+"""Tests of French sentence splitting and the summarizer."""
