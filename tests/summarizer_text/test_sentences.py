@@ -75,7 +75,8 @@ CASES = {
         ["Qui a gagné ?", "Personne !", "Le match est nul."],
     ),
     "urls_and_emails": (
-        "Voir https://www.exemple.fr/a.b?x=1. Écrivez à jean.dupont@exemple.fr. Ou www.site.fr. Fin.",
+        "Voir https://www.exemple.fr/a.b?x=1. Écrivez à jean.dupont@exemple.fr. "
+        "Ou www.site.fr. Fin.",
         [
             "Voir https://www.exemple.fr/a.b?x=1.",
             "Écrivez à jean.dupont@exemple.fr.",
