@@ -1,0 +1,100 @@
+"""The real APScheduler: no overlap, misfire grace (F24), a raising job keeps it alive (F25)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+import pytest
+
+from bot.scheduler import build_scheduler
+from bot.settings import Settings
+
+
+class SlowEngine:
+    """Stands in for Engine: each poll takes longer than the interval, or raises."""
+
+    def __init__(self, duration: float = 0.0, fail_first: int = 0) -> None:
+        self.duration = duration
+        self.fail_first = fail_first
+        self.running = 0
+        self.max_running = 0
+        self.calls = 0
+        self.done = asyncio.Event()
+        self.storage: Any = None
+        self.clock: Any = None
+
+    async def poll_due_feeds(self) -> list[object]:
+        self.calls += 1
+        self.running += 1
+        self.max_running = max(self.max_running, self.running)
+        try:
+            if self.calls <= self.fail_first:
+                raise RuntimeError(f"boom feed_id=7 call={self.calls}")
+            await asyncio.sleep(self.duration)
+            return []
+        finally:
+            self.running -= 1
+            if self.calls >= 3:
+                self.done.set()
+
+
+class IdleDelivery:
+    async def deliver_pending(self) -> Any:
+        class Report:
+            notices: list[object] = []
+
+        return Report()
+
+
+def start(engine: SlowEngine, poll_seconds: float) -> Any:
+    scheduler = build_scheduler(
+        engine, IdleDelivery(), Settings(), poll_seconds=poll_seconds,  # type: ignore[arg-type]
+        delivery_seconds=60, first_run_delay=0.05,
+    )  # fmt: skip
+    scheduler.start()
+    return scheduler
+
+
+async def test_overrunning_poll_never_overlaps() -> None:  # F24
+    engine = SlowEngine(duration=0.5)
+    scheduler = start(engine, poll_seconds=0.2)
+    try:
+        await asyncio.wait_for(engine.done.wait(), 10)
+    finally:
+        scheduler.shutdown(wait=False)
+    assert engine.max_running == 1
+    job_options = {j.id: (j.max_instances, j.coalesce) for j in scheduler.get_jobs()}
+    assert job_options.get("poll", (1, True)) == (1, True)
+
+
+async def test_loop_stall_over_a_run_time_does_not_drop_the_run() -> None:  # F24
+    engine = SlowEngine()
+    scheduler = start(engine, poll_seconds=4)
+    try:
+        poll_job = scheduler.get_job("poll")
+        assert poll_job.misfire_grace_time == 2
+        await asyncio.sleep(0.3)
+        first_calls = engine.calls
+        # The loop stalls 1.5 s past the next run time: beyond the default 1 s grace.
+        time.sleep(5.5)  # noqa: ASYNC251
+        await asyncio.sleep(0.5)
+    finally:
+        scheduler.shutdown(wait=False)
+    assert first_calls == 1 and engine.calls == 2
+
+
+async def test_raising_job_keeps_the_scheduler_running(caplog: pytest.LogCaptureFixture) -> None:
+    engine = SlowEngine(fail_first=2)  # F25
+    caplog.set_level(logging.ERROR)
+    scheduler = start(engine, poll_seconds=0.1)
+    try:
+        await asyncio.wait_for(engine.done.wait(), 10)
+        assert scheduler.running
+    finally:
+        scheduler.shutdown(wait=False)
+    assert engine.calls >= 3
+    failures = [r for r in caplog.records if "job failed job=poll" in r.getMessage()]
+    assert len(failures) == 2 and "feed_id=7" in str(failures[0].exc_info[1])

@@ -1,0 +1,35 @@
+"""The worker pool: real processes, results, errors and the hard timeout with recycling."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot.workers import WorkerPool, WorkerTimeout, parse_task
+from summarizer.errors import FeedError
+
+RSS = (
+    b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T</title>'
+    b"<item><title>Une nouvelle</title><link>https://exemple.fr/a</link></item>"
+    b"</channel></rss>"
+)
+
+
+def _sleep(seconds: float) -> float:
+    time.sleep(seconds)
+    return seconds
+
+
+async def test_process_pool_runs_parses_and_recycles_on_timeout() -> None:
+    pool = WorkerPool(size=1, mode="process")
+    try:
+        parsed = await pool.run(parse_task, RSS, "https://exemple.fr/rss", None, timeout=30)
+        assert [e.title for e in parsed.entries] == ["Une nouvelle"]
+        with pytest.raises(FeedError):
+            await pool.run(parse_task, b"pas un flux", None, None, timeout=30)
+        with pytest.raises(WorkerTimeout):
+            await pool.run(_sleep, 60.0, timeout=0.5)
+        assert await pool.run(_sleep, 0.0, timeout=30) == 0.0  # a fresh pool answers
+    finally:
+        pool.close()
