@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from bot.delivery import DeliveryReport
 from bot.scheduler import build_scheduler
 from bot.settings import Settings
 
@@ -42,11 +43,8 @@ class SlowEngine:
 
 
 class IdleDelivery:
-    async def deliver_pending(self) -> Any:
-        class Report:
-            notices: list[object] = []
-
-        return Report()
+    async def deliver_pending(self) -> DeliveryReport:
+        return DeliveryReport()
 
 
 def start(engine: SlowEngine, poll_seconds: float) -> Any:
