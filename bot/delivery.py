@@ -80,8 +80,7 @@ class Delivery:
 
     async def _deliver_one(self, item: ClaimedPost, report: DeliveryReport) -> None:
         post = item.post
-        mentions = (post.target_id,) if post.target_kind is TargetKind.DM else ()
-        outgoing = OutgoingPost(post, render_post(item.article, tz=self.tz, mention_ids=mentions))
+        outgoing = OutgoingPost(post, render_post(item.article, tz=self.tz))
         try:
             message_id = await self.publisher.publish(outgoing)
         except (RateLimited, Unavailable) as exc:

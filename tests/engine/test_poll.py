@@ -192,3 +192,27 @@ async def test_filters_and_a_follow_producing_a_dm(world: World) -> None:
         (TargetKind.DM, 42): "La médiathèque rouvre",
     }
     assert all(p.state is PostState.PENDING for p in await world.storage.list_posts())
+
+
+async def test_lost_seen_table_behaves_as_a_first_run(world: World) -> None:  # D13
+    await world.subscribe(100)
+    for n in range(10):
+        world.state.add(str(n))
+    await world.poll()
+    await world.storage._conn.execute("DELETE FROM seen_entries")
+    world.state.etag = '"v2"'
+    report = await world.poll()
+    assert (report.outcome, report.posts) == ("baseline", 0)
+
+
+async def test_backfill_posts_only_the_newest_n(world: World) -> None:
+    for n in range(6):
+        world.state.add(str(n), published=START - timedelta(hours=6 - n))
+    sub = await world.subscribe(100)
+    assert await world.engine.backfill(sub, 2) == 2
+    posts = await world.storage.list_posts()
+    titles = {(await world.storage.get_article(p.article_id)).entry_key for p in posts}  # type: ignore[union-attr]
+    assert titles == {"guid-4", "guid-5"}
+    first = await world.poll()
+    assert (first.outcome, first.posts) == ("baseline", 0)
+    assert len(await world.storage.list_posts()) == 2
