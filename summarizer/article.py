@@ -38,6 +38,7 @@ _BLOCK_TAGS = frozenset(
     | {"tr", "pre", "dd", "dt", "ul", "ol", "table"}
 )
 _HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+_XML_DECLARATION_RE = re.compile(r"^\s*<\?xml[^>]*\?>")
 MAX_ELEMENTS = 40_000  # trafilatura needs ~3 s for 40k elements; real articles have far fewer
 _NOISE_TAGS = ("script", "style", "svg", "noscript", "iframe", "nav", "aside", "form", "select")
 _DROP_TAGS = ("script", "style", "noscript", "iframe", "object", "embed", "template", "svg")
@@ -163,6 +164,8 @@ def _as_text(html: bytes | str, url: str | None) -> str:
             document = decode_html(html)
         except NotHtmlError as exc:
             raise ExtractionError("not_html", url=url) from exc
+    # lxml refuses a str that still carries an XML encoding declaration (XHTML pages).
+    document = _XML_DECLARATION_RE.sub("", document, count=1)
     if not document.strip():
         raise ExtractionError("empty", url=url)
     return document

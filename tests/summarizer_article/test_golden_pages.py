@@ -124,3 +124,12 @@ def test_blank_input_is_empty(document: str | bytes) -> None:
     with pytest.raises(ExtractionError) as caught:
         extract_article(document)
     assert caught.value.reason == "empty"
+
+
+@pytest.mark.parametrize("as_bytes", [True, False])
+def test_xhtml_page_with_an_xml_declaration(as_bytes: bool) -> None:
+    html, _ = _load("techsite")
+    xhtml = b'<?xml version="1.0" encoding="utf-8"?>\n' + html.split(b"\n", 1)[1]
+    article = extract_article(xhtml if as_bytes else xhtml.decode())
+    assert article.source == "Numerama"
+    assert article.authors == ("Camille Moreau",)
