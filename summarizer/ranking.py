@@ -30,6 +30,7 @@ __all__ = [
 ]
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+_DIGIT = re.compile(r"\d")
 _STEM_LENGTH = 6
 _MODEL_FILE = "ranker.json"
 
@@ -219,7 +220,7 @@ def _features(
         float(first_word in _ANAPHORIC_OPENINGS),
         float("«" in text or "“" in text),
         float(text[:1] in '«"“—–-'),
-        float(any(c.isdigit() for c in text)),
+        float(bool(_DIGIT.search(text))),
         float(text.rstrip('»”" )').endswith(("?", "!"))),
         float(bool(_REPORTING.search(text))),
         float(bool(_DAYS.search(text))),

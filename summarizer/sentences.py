@@ -47,6 +47,8 @@ _LINE_BREAK = re.compile(r"\n")
 _OPENERS = "«\"“‘'([-–—¿¡"
 _TERMINATED = re.compile(r"(?:\.{3}|[.!?…])+(?:[\s\u00a0\u202f]*[»”\"’)\]])*\s*$")
 _CONTINUED = re.compile(r"[,:;(«\-–—]\s*$")
+_NON_SPACE = re.compile(r"\S")
+_ELISION = re.compile(r"['’]")
 _INITIAL = re.compile(r"^(?:\w+-)?[A-ZÀ-ÖØ-Þ]$")
 
 
@@ -91,8 +93,8 @@ def _paragraph_units(text: str, start: int, end: int) -> list[tuple[int, int]]:
     line_start = start
     for brk in _LINE_BREAK.finditer(text, start, end):
         line = text[line_start : brk.start()]
-        following = text[brk.end() : end].lstrip()
-        if line.strip() and _ends_unit(line, following):
+        nxt = _NON_SPACE.search(text, brk.end(), end)
+        if line.strip() and _ends_unit(line, nxt.group() if nxt else ""):
             units.append((unit_start, brk.start()))
             unit_start = brk.end()
         line_start = brk.end()
@@ -101,12 +103,12 @@ def _paragraph_units(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _ends_unit(line: str, following: str) -> bool:
-    """A line break ends a unit after a heading (no final punctuation, next line capitalised)."""
+    """``following`` is the first non-space character after the line ("" at the end)."""
     if _TERMINATED.search(line):
         return False  # the sentence rules decide at the full stop itself
     if _CONTINUED.search(line):
         return False
-    return not following or not following[0].islower()
+    return not following.islower()
 
 
 def _protected_spans(unit: str) -> list[tuple[int, int]]:
@@ -127,10 +129,10 @@ def _inside(position: int, spans: list[tuple[int, int]]) -> bool:
 
 
 def _is_boundary(unit: str, match: re.Match[str]) -> bool:
-    rest = unit[match.end() :].lstrip()
-    if not rest:
+    following = _NON_SPACE.search(unit, match.end())
+    if following is None:
         return True
-    first = rest[0]
+    first = following.group()
     if first.islower():
         return False  # "M. le maire", "« Quoi ? » a-t-il dit", "etc. et"
     opens = first.isupper() or first.isdigit() or first in _OPENERS
@@ -157,4 +159,4 @@ def _word_before(unit: str, position: int) -> str:
         start -= 1
     word = unit[start:position].lstrip("«\"“‘'([")
     # An elided article belongs to the next word: "l'art." is "art.".
-    return re.split(r"['’]", word)[-1]
+    return _ELISION.split(word)[-1]
