@@ -107,7 +107,10 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
 def _preview(args: argparse.Namespace, settings: Settings) -> int:
     from bot.runner import preview
 
-    items = asyncio.run(preview(settings, args.feed, limit=max(1, min(args.limit, 20))))
+    path = Path(args.feed)
+    local = path.read_bytes() if path.is_file() else None
+    limit = max(1, min(args.limit, 20))
+    items = asyncio.run(preview(settings, args.feed, limit=limit, local=local))
     if args.json:
         payload = [console.prepared_to_json(item) for item in items]
         print(json.dumps(payload, ensure_ascii=False, indent=2))
@@ -119,6 +122,8 @@ def _preview(args: argparse.Namespace, settings: Settings) -> int:
 def _backup(args: argparse.Namespace, settings: Settings) -> int:
     from bot.runner import backup
 
+    if args.destination.exists():
+        raise console.UserFacingError(f"{args.destination} existe déjà : choisissez un autre nom.")
     asyncio.run(backup(settings, args.destination))
     print(f"Sauvegarde écrite dans {args.destination}.")
     return 0

@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sys
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -16,6 +18,8 @@ from babel.dates import format_datetime
 from bot.articles import PreparedArticle
 from bot.errors import BotError
 from bot.settings import Settings
+
+T = TypeVar("T")
 
 _SECRET = re.compile(r"([A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{20,})")
 _HTML_SNIFF = re.compile(rb"<(!doctype html|html|head|body|article|p[\s>]|div)", re.IGNORECASE)
@@ -125,3 +129,27 @@ def prepared_to_json(prepared: PreparedArticle) -> dict[str, Any]:
         "algorithm": prepared.summary.algorithm,
         "text_origin": str(article.origin),
     }
+
+
+NO_TOKEN_BANNER = """\
+Aucun jeton Discord (DISCORD_TOKEN) : Dépêche démarre en mode console.
+Il relève les flux par défaut (DEFAULT_FEEDS) et affiche ici ce qu'il publierait.
+
+Pour le brancher sur Discord :
+  1. https://discord.com/developers/applications > New Application > onglet Bot > Reset Token ;
+  2. copiez .env.example en .env et collez le jeton après DISCORD_TOKEN= ;
+  3. OAuth2 > URL Generator : scopes « bot » et « applications.commands », permissions
+     « View Channels », « Send Messages », « Embed Links » ; ouvrez l'URL pour inviter le bot ;
+  4. relancez « make run ». Le README détaille chaque étape.
+"""
+
+CONSOLE_STARTED = (
+    "Mode console actif : relève toutes les {minutes} min. Ctrl+C pour arrêter proprement."
+)
+
+
+def progress(items: list[T], label: str) -> Iterator[T]:
+    """A progress bar on the terminal (stderr) while pages are fetched."""
+    from tqdm import tqdm
+
+    yield from tqdm(items, desc=label, unit="article", file=sys.stderr, leave=False)
