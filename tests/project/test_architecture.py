@@ -1,4 +1,4 @@
-"""Static guards over the code (reliability T5, house style): they read the source, not behaviour."""
+"""Static guards over the code (reliability T5, house style): they read source, not behaviour."""
 
 from __future__ import annotations
 
