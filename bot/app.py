@@ -25,8 +25,13 @@ from bot.translator import FrenchTranslator
 
 log = logging.getLogger(__name__)
 
-# Still to write: bot.cogs.feeds, bot.cogs.follows, bot.cogs.summaries.
-COGS: tuple[str, ...] = ("bot.cogs.general", "bot.cogs.summary")
+COGS: tuple[str, ...] = (
+    "bot.cogs.general",
+    "bot.cogs.summary",
+    "bot.cogs.feeds",
+    "bot.cogs.search",
+    "bot.cogs.follows",
+)
 
 
 class SchedulerLike(Protocol):

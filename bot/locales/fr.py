@@ -33,9 +33,16 @@ NAMES: dict[str, str] = {
     "term": "terme",
     "where": "où",
     "follow_id": "suivi",
+    "authors": "auteurs",
+    "categories": "catégories",
+    "clear": "effacer",
+    "count": "nombre",
+    "kind": "type",
     # choices
     "Direct message": "Message privé",
     "This channel": "Ce salon",
+    "Topic": "Thème",
+    "Author": "Auteur",
 }
 
 DESCRIPTIONS: dict[str, str] = {
@@ -51,6 +58,11 @@ DESCRIPTIONS: dict[str, str] = {
     "Set the keywords a subscription keeps or drops": "Choisir les mots-clés qu'un abonnement garde ou écarte",
     "Keywords to keep, separated by commas": "Mots-clés à garder, séparés par des virgules",
     "Keywords to drop, separated by commas": "Mots-clés à écarter, séparés par des virgules",
+    "Authors to keep, separated by commas": "Auteurs à garder, séparés par des virgules",
+    "Categories or topics to keep, separated by commas": "Catégories ou thèmes à garder, séparés par des virgules",
+    "Remove every filter first": "Effacer d'abord tous les filtres",
+    "How many articles (1-10)": "Nombre d'articles (1 à 10)",
+    "Follow a topic or an author": "Suivre un thème ou un auteur",
     "Re-test and resume a paused subscription": "Retester et relancer un abonnement en pause",
     "Summarize an article from its address": "Résumer un article à partir de son adresse",
     "Article address (http or https)": "Adresse de l'article (http ou https)",

@@ -1,0 +1,345 @@
+"""/feed add|remove|list|test|filter|enable: the server's subscriptions (admins only).
+
+Thin: parse, defer, call ``bot.subscribing`` / storage / the engine, reply in French
+(ephemeral). The French views live in ``bot.feed_views``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import feed_views
+from bot.articles import prepare_entry
+from bot.cogs.checks import admin_only, require, services_of
+from bot.cogs.summary import as_stored
+from bot.commands_errors import CommandFailed
+from bot.embeds import render_post, safe
+from bot.fetch_errors import GENERIC_MESSAGE, FetchError
+from bot.subscribing import SubscribeError, check_capacity, resolve_source, subscribe
+from bot.workers import WorkerTimeout, parse_task
+from storage.records import FeedRecord, FeedState, Subscription
+from summarizer.catalogue import search_sources
+from summarizer.errors import SummarizerError
+from summarizer.model import Entry
+
+log = logging.getLogger(__name__)
+
+PERMISSIONS = (
+    ("view_channel", "Voir le salon"),
+    ("send_messages", "Envoyer des messages"),
+    ("embed_links", "Intégrer des liens"),
+)
+UNKNOWN_SUBSCRIPTION = (
+    "Je ne trouve pas cet abonnement sur ce serveur : choisissez-le dans la liste."
+)
+NOT_TEXT = "Choisissez un salon textuel pour publier les articles."
+EMPTY_FEED = "Ce flux ne contient aucun article pour le moment."
+FIELDS_PER_EMBED = 10
+
+
+def now_of(services: Any) -> datetime:
+    clock = getattr(services.engine, "clock", None)
+    return clock.now() if clock is not None else datetime.now(UTC)
+
+
+def missing_permissions(channel: discord.abc.GuildChannel, me: discord.Member) -> list[str]:
+    """The French names of the permissions the bot lacks in ``channel`` (X14)."""
+    granted = channel.permissions_for(me)
+    return [label for name, label in PERMISSIONS if not getattr(granted, name)]
+
+
+def check_postable(channel: discord.abc.GuildChannel, guild: discord.Guild) -> None:
+    missing = missing_permissions(channel, guild.me)
+    if missing:
+        raise CommandFailed(
+            f"Je ne peux pas publier dans <#{channel.id}> : il me manque "
+            + ", ".join(f"« {m} »" for m in missing)
+            + ". Donnez-moi ces permissions dans ce salon puis réessayez."
+        )
+
+
+def target_channel(
+    interaction: discord.Interaction, chosen: discord.TextChannel | None
+) -> discord.TextChannel:
+    guild = interaction.guild
+    assert guild is not None  # guild_only
+    channel = guild.get_channel(chosen.id if chosen else interaction.channel_id or 0)
+    if not isinstance(channel, discord.TextChannel):
+        raise CommandFailed(NOT_TEXT)
+    return channel
+
+
+def latest_entry(entries: Sequence[Entry]) -> Entry:
+    """The newest dated entry, else the first one (feeds list their latest items first)."""
+    dated = [e for e in entries if e.published is not None]
+    return max(dated, key=lambda e: e.published or now_min()) if dated else entries[0]
+
+
+def now_min() -> datetime:
+    return datetime.min.replace(tzinfo=UTC)
+
+
+async def find_subscription(
+    storage: Any, guild_id: int, value: str
+) -> tuple[Subscription, FeedRecord]:
+    """A subscription of this guild from an autocomplete value (its id) or a typed title/URL."""
+    text = value.strip()
+    subscriptions = await storage.list_for_guild(guild_id)
+    for sub in subscriptions:
+        if text.isdigit() and sub.id == int(text):
+            return sub, await storage.get_feed(sub.feed_id)
+    folded = text.casefold()
+    for sub in subscriptions:
+        feed = await storage.get_feed(sub.feed_id)
+        if folded and folded in (feed.title.casefold(), feed.url.casefold()):
+            return sub, feed
+    raise CommandFailed(UNKNOWN_SUBSCRIPTION)
+
+
+async def source_choices(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    try:
+        return [
+            app_commands.Choice(name=f"{s.name} — {s.description}"[:100], value=s.slug)
+            for s in search_sources(current, limit=25)
+        ]
+    except Exception:  # autocomplete never raises
+        log.exception("source autocomplete failed")
+        return []
+
+
+async def subscription_choices(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    try:
+        storage = services_of(interaction).storage
+        if storage is None or interaction.guild is None:
+            return []
+        folded = current.strip().casefold()
+        choices: list[app_commands.Choice[str]] = []
+        for sub in await storage.list_for_guild(interaction.guild.id):
+            feed = await storage.get_feed(sub.feed_id)
+            channel = interaction.guild.get_channel(sub.channel_id)
+            name = feed_views.choice_name(sub, feed, channel.name if channel else None)
+            if folded in name.casefold():
+                choices.append(app_commands.Choice(name=name, value=str(sub.id)))
+        return choices[:25]
+    except Exception:  # autocomplete never raises
+        log.exception("subscription autocomplete failed")
+        return []
+
+
+class FeedsCog(commands.Cog):
+    feed = app_commands.Group(
+        name="feed",
+        description="Manage the news feeds posted on this server",
+        default_permissions=discord.Permissions(manage_guild=True),
+        guild_only=True,
+    )
+
+    @feed.command(name="add", description="Subscribe a channel to a feed")
+    @app_commands.describe(
+        source="Site or feed address, or a catalogue name",
+        channel="Channel to post in (default: this one)",
+        backfill="Number of recent articles to post now (0-10)",
+    )
+    @app_commands.autocomplete(source=source_choices)
+    @admin_only
+    async def add(
+        self,
+        interaction: discord.Interaction,
+        source: str,
+        channel: discord.TextChannel | None = None,
+        backfill: app_commands.Range[int, 0, 10] = 0,
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        services = services_of(interaction)
+        require(services.storage, "base de données")
+        require(services.fetcher, "téléchargement")
+        settings = interaction.client.settings  # type: ignore[attr-defined]
+        guild = interaction.guild
+        assert guild is not None
+        target = target_channel(interaction, channel)
+        check_postable(target, guild)
+        try:
+            await check_capacity(services.storage, guild.id, settings.max_feeds_per_guild)
+            resolved = await resolve_source(
+                source, fetcher=services.fetcher, workers=services.workers
+            )
+            done = await subscribe(
+                resolved, storage=services.storage, engine=services.engine, guild_id=guild.id,
+                channel_id=target.id, user_id=interaction.user.id, backfill=backfill,
+                now=now_of(services),
+            )  # fmt: skip
+        except FetchError as exc:
+            log.info("feed add fetch failed interaction_id=%s error=%s", interaction.id, exc)
+            raise CommandFailed(exc.user_message or GENERIC_MESSAGE) from exc
+        except SubscribeError as exc:
+            raise CommandFailed(exc.message) from exc
+        log.info("feed added subscription_id=%s guild_id=%s", done.subscription.id, guild.id)
+        text = (
+            f"Abonnement ajouté : **{safe(feed_views.feed_title(done.feed), 200)}** "
+            f"sera publié dans <#{target.id}>, relevé toutes les "
+            f"{settings.poll_interval_minutes} minutes."
+        )
+        if done.backfilled:
+            text += f" {done.backfilled} article(s) récent(s) vont être publiés tout de suite."
+        elif done.backfill_failed:
+            text += " Le rattrapage des articles récents a échoué ; les prochains seront publiés."
+        else:
+            text += " Les articles déjà parus ne seront pas republiés."
+        await interaction.followup.send(text, ephemeral=True)
+
+    @feed.command(name="remove", description="Unsubscribe a feed")
+    @app_commands.describe(subscription="A subscription of this server")
+    @app_commands.autocomplete(subscription=subscription_choices)
+    @admin_only
+    async def remove(self, interaction: discord.Interaction, subscription: str) -> None:
+        storage = services_of(interaction).storage
+        require(storage, "base de données")
+        assert interaction.guild is not None
+        sub, feed = await find_subscription(storage, interaction.guild.id, subscription)
+        await storage.remove_subscription(sub.id)
+        log.info("subscription removed subscription_id=%s by=%s", sub.id, interaction.user.id)
+        await interaction.response.send_message(
+            f"Abonnement retiré : **{safe(feed_views.feed_title(feed), 200)}** ne sera plus "
+            f"publié dans <#{sub.channel_id}>.",
+            ephemeral=True,
+        )
+
+    @feed.command(name="list", description="List this server's feeds and their health")
+    @admin_only
+    async def list_(self, interaction: discord.Interaction) -> None:
+        services = services_of(interaction)
+        require(services.storage, "base de données")
+        assert interaction.guild is not None
+        subscriptions = await services.storage.list_for_guild(interaction.guild.id)
+        if not subscriptions:
+            await interaction.response.send_message(
+                "Aucun flux n'est publié sur ce serveur. Ajoutez-en un avec /flux ajouter.",
+                ephemeral=True,
+            )
+            return
+        tz = interaction.client.settings.timezone  # type: ignore[attr-defined]
+        now = now_of(services)
+        fields = []
+        for sub in subscriptions:
+            feed = await services.storage.get_feed(sub.feed_id)
+            fields.append(feed_views.subscription_field(sub, feed, now=now, tz=tz))
+        embeds = []
+        for start in range(0, len(fields), FIELDS_PER_EMBED):
+            embed = discord.Embed(title="Flux du serveur", colour=0x1F6FEB)
+            for name, value in fields[start : start + FIELDS_PER_EMBED]:
+                embed.add_field(name=name, value=value, inline=False)
+            embeds.append(embed)
+        embeds[0].set_footer(text=f"{len(subscriptions)} abonnement(s)")
+        await interaction.response.send_message(embeds=embeds[:10], ephemeral=True)
+
+    @feed.command(name="test", description="Fetch a feed now and show its latest article")
+    @app_commands.describe(subscription="A subscription of this server")
+    @app_commands.autocomplete(subscription=subscription_choices)
+    @admin_only
+    async def test(self, interaction: discord.Interaction, subscription: str) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        services = services_of(interaction)
+        require(services.storage, "base de données")
+        require(services.fetcher, "téléchargement")
+        require(services.workers, "résumé")
+        settings = interaction.client.settings  # type: ignore[attr-defined]
+        assert interaction.guild is not None
+        _, feed = await find_subscription(services.storage, interaction.guild.id, subscription)
+        try:
+            result = await services.fetcher.fetch(feed.url, kind="feed")
+            parsed = await services.workers.run(
+                parse_task, result.body, result.final_url, result.content_type
+            )
+            if not parsed.entries:
+                raise CommandFailed(EMPTY_FEED)
+            latest = max(
+                parsed.entries, key=lambda e: e.published or datetime.min.replace(tzinfo=UTC)
+            )
+            prepared = await prepare_entry(
+                latest, feed_title=parsed.title or feed.title, fetcher=services.fetcher,
+                workers=services.workers, settings=settings,
+            )  # fmt: skip
+        except FetchError as exc:
+            raise CommandFailed(exc.user_message or GENERIC_MESSAGE) from exc
+        except (SummarizerError, WorkerTimeout) as exc:
+            raise CommandFailed("Ce flux est illisible pour le moment.") from exc
+        payload = render_post(as_stored(prepared), tz=settings.timezone)
+        await interaction.followup.send(
+            content="Aperçu du dernier article, tel qu'il serait publié (rien n'est enregistré) :",
+            embed=discord.Embed.from_dict(payload.embed),
+            ephemeral=True,
+        )
+
+    @feed.command(name="filter", description="Set the keywords a subscription keeps or drops")
+    @app_commands.describe(
+        subscription="A subscription of this server",
+        include="Keywords to keep, separated by commas",
+        exclude="Keywords to drop, separated by commas",
+        authors="Authors to keep, separated by commas",
+        categories="Categories or topics to keep, separated by commas",
+        clear="Remove every filter first",
+    )
+    @app_commands.autocomplete(subscription=subscription_choices)
+    @admin_only
+    async def filter_(
+        self,
+        interaction: discord.Interaction,
+        subscription: str,
+        include: str | None = None,
+        exclude: str | None = None,
+        authors: str | None = None,
+        categories: str | None = None,
+        clear: bool = False,
+    ) -> None:
+        storage = services_of(interaction).storage
+        require(storage, "base de données")
+        assert interaction.guild is not None
+        sub, feed = await find_subscription(storage, interaction.guild.id, subscription)
+        filters = feed_views.updated_filters(
+            sub.filters, include=include, exclude=exclude, authors=authors,
+            categories=categories, clear=clear,
+        )  # fmt: skip
+        await storage.set_filters(sub.id, filters)
+        await interaction.response.send_message(
+            f"Filtres de **{safe(feed_views.feed_title(feed), 200)}** : "
+            f"{safe(feed_views.filters_text(filters), 1500)}.",
+            ephemeral=True,
+        )
+
+    @feed.command(name="enable", description="Re-test and resume a paused subscription")
+    @app_commands.describe(subscription="A subscription of this server")
+    @app_commands.autocomplete(subscription=subscription_choices)
+    @admin_only
+    async def enable(self, interaction: discord.Interaction, subscription: str) -> None:
+        services = services_of(interaction)
+        require(services.storage, "base de données")
+        guild = interaction.guild
+        assert guild is not None
+        sub, feed = await find_subscription(services.storage, guild.id, subscription)
+        channel = guild.get_channel(sub.channel_id)
+        if channel is None:
+            raise CommandFailed("Le salon de cet abonnement n'existe plus : retirez l'abonnement.")
+        check_postable(channel, guild)
+        await services.storage.enable_subscription(sub.id)
+        await services.storage.set_feed_state(feed.id, FeedState.ACTIVE, now=now_of(services))
+        log.info("subscription enabled subscription_id=%s by=%s", sub.id, interaction.user.id)
+        await interaction.response.send_message(
+            f"Abonnement réactivé : **{safe(feed_views.feed_title(feed), 200)}** sera relevé "
+            "au prochain passage.",
+            ephemeral=True,
+        )
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(FeedsCog())

@@ -1,0 +1,138 @@
+"""Pure French views of subscriptions and filters for the ``/feed`` commands (no Discord here).
+
+``subscription_field`` gives the name and value of one embed field of ``/feed list``: feed
+title, channel, state with its reason, last success (relative when recent, else a date),
+consecutive failures and filters. ``parse_terms`` and ``filters_text`` read and show filters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime, format_timedelta
+
+from bot.embeds import safe
+from storage.records import FeedRecord, FeedState, Filters, Subscription, SubscriptionState
+
+FIELD_NAME_MAX, FIELD_VALUE_MAX, CHOICE_MAX = 256, 1024, 100
+MAX_TERMS, TERM_MAX = 20, 60
+RECENT = timedelta(days=2)
+
+_SUBSCRIPTION_STATES = {
+    SubscriptionState.PAUSED_PERMISSIONS: "⏸️ En pause : permissions manquantes dans le salon",
+    SubscriptionState.CHANNEL_GONE: "❌ Salon supprimé",
+    SubscriptionState.BAD_FORMAT: "⏸️ Suspendu : messages refusés par Discord",
+}
+_FEED_STATES = {
+    FeedState.DISABLED_FAILING: "⛔ Flux désactivé après des échecs répétés",
+    FeedState.GONE: "⛔ Flux supprimé par le site",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    label: str
+    reason: str | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.label.startswith("✅")
+
+
+def health(subscription: Subscription, feed: FeedRecord) -> Health:
+    """The state shown to admins: the subscription's problem first, then the feed's."""
+    if subscription.state is not SubscriptionState.ACTIVE:
+        return Health(_SUBSCRIPTION_STATES[subscription.state], subscription.state_reason)
+    if feed.state is not FeedState.ACTIVE:
+        return Health(_FEED_STATES[feed.state], feed.state_reason)
+    if feed.failure_count:
+        return Health("⚠️ Actif, mais les derniers relevés ont échoué")
+    if feed.is_new:
+        return Health("✅ Actif (premier relevé à venir)")
+    return Health("✅ Actif")
+
+
+def when(moment: datetime | None, *, now: datetime, tz: str) -> str:
+    """« il y a 5 minutes » when recent, else « 24 novembre 2026 à 10:30 »; « jamais »."""
+    if moment is None:
+        return "jamais"
+    delta = moment - now
+    if abs(delta) < RECENT:
+        return str(format_timedelta(delta, locale="fr_FR", add_direction=True))
+    local = moment.astimezone(ZoneInfo(tz))
+    return "le " + str(format_datetime(local, "d MMMM y 'à' HH:mm", locale="fr_FR"))
+
+
+def feed_title(feed: FeedRecord) -> str:
+    return feed.title or feed.url
+
+
+def subscription_field(
+    subscription: Subscription, feed: FeedRecord, *, now: datetime, tz: str
+) -> tuple[str, str]:
+    """Name and value of the ``/feed list`` field of one subscription."""
+    name = safe(f"{feed_title(feed)} (n° {subscription.id})", FIELD_NAME_MAX)
+    state = health(subscription, feed)
+    lines = [f"Salon : <#{subscription.channel_id}>", f"État : {state.label}"]
+    if state.reason:
+        lines.append(f"Raison : {safe(state.reason, 300)}")
+    lines.append(f"Dernier relevé réussi : {when(feed.last_success_at, now=now, tz=tz)}")
+    lines.append(f"Échecs consécutifs : {feed.failure_count}")
+    if not subscription.filters.is_empty:
+        lines.append(f"Filtres : {safe(filters_text(subscription.filters), 400)}")
+    return name, "\n".join(lines)[:FIELD_VALUE_MAX]
+
+
+def choice_name(subscription: Subscription, feed: FeedRecord, channel_name: str | None) -> str:
+    """An autocomplete label (at most 100 characters)."""
+    where = f" · #{channel_name}" if channel_name else ""
+    text = f"{feed_title(feed)}{where} (n° {subscription.id})"
+    if len(text) <= CHOICE_MAX:
+        return text
+    tail = f"{where} (n° {subscription.id})"
+    return feed_title(feed)[: CHOICE_MAX - len(tail) - 1] + "…" + tail
+
+
+def parse_terms(raw: str | None) -> tuple[str, ...]:
+    """ "Élysée, budget ,, climat" -> ("Élysée", "budget", "climat") (deduplicated)."""
+    if not raw:
+        return ()
+    terms = [" ".join(part.split())[:TERM_MAX] for part in raw.split(",")]
+    unique = dict.fromkeys(t for t in terms if t)
+    return tuple(unique)[:MAX_TERMS]
+
+
+def updated_filters(
+    current: Filters,
+    *,
+    include: str | None,
+    exclude: str | None,
+    authors: str | None,
+    categories: str | None,
+    clear: bool,
+) -> Filters:
+    """Options given replace that part of the filters; ``clear`` starts from none."""
+    base = Filters() if clear else current
+    return Filters(
+        include=parse_terms(include) if include is not None else base.include,
+        exclude=parse_terms(exclude) if exclude is not None else base.exclude,
+        authors=parse_terms(authors) if authors is not None else base.authors,
+        categories=parse_terms(categories) if categories is not None else base.categories,
+    )
+
+
+def filters_text(filters: Filters) -> str:
+    if filters.is_empty:
+        return "aucun (tous les articles sont publiés)"
+    parts = []
+    for label, terms in (
+        ("mots gardés", filters.include),
+        ("mots écartés", filters.exclude),
+        ("auteurs", filters.authors),
+        ("catégories", filters.categories),
+    ):
+        if terms:
+            parts.append(f"{label} : " + ", ".join(terms))
+    return " ; ".join(parts)

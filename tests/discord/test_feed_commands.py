@@ -1,0 +1,407 @@
+"""/feed add|remove|list|test|filter|enable through the real bot on the Discord stand-in, with a
+real SQLite file, the real guarded client, engine and delivery, and a local feed server.
+
+``Newsroom`` (below) is the harness the other ``test_*_commands.py`` files of this area reuse.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import random
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from bot import subscribing
+from bot.app import COGS, DepecheBot, Services
+from bot.clock import FrozenClock
+from bot.delivery import Delivery, DeliveryReport
+from bot.discord_publisher import DiscordPublisher
+from bot.engine import Engine
+from bot.http import FetchLimits, GuardedClient
+from bot.settings import Settings
+from bot.workers import WorkerPool
+from storage.records import Filters, SubscriptionState
+from storage.storage import Storage
+from summarizer.catalogue import Source
+from tests.discord_stand_in.driver import answered, autocomplete, slash
+from tests.discord_stand_in.fixtures import running
+from tests.discord_stand_in.server import StandIn
+from tests.discord_stand_in.world import CHANNEL_ID, EMBED_LINKS, GUILD_ID, OTHER_CHANNEL_ID
+from tests.engine.feedserver import FeedState, feed_app
+from tests.servers import serve
+
+EPHEMERAL = 64
+LOCAL = (ipaddress.ip_network("127.0.0.1/32"),)
+SITE = (
+    "<!doctype html><html lang='fr'><head><title>Le Journal de Test</title>"
+    "<link rel='alternate' type='application/rss+xml' title='Flux' href='/feed.xml'>"
+    "</head><body><p>La page d'accueil du journal.</p></body></html>"
+)
+NO_FEED = "<!doctype html><html><head><title>Vide</title></head><body><p>Rien.</p></body></html>"
+
+
+def news_app(state: FeedState) -> web.Application:
+    """The engine's feed server plus a home page advertising the feed and one without."""
+    app = feed_app(state)
+
+    async def home(request: web.Request) -> web.Response:
+        return web.Response(text=SITE, content_type="text/html")
+
+    async def bare(request: web.Request) -> web.Response:
+        return web.Response(text=NO_FEED, content_type="text/html")
+
+    app.router.add_get("/", home)
+    app.router.add_get("/sans-flux", bare)
+    return app
+
+
+@dataclass
+class Newsroom:
+    stand_in: StandIn
+    bot: DepecheBot
+    storage: Storage
+    state: FeedState
+    base: str
+    clock: FrozenClock
+    engine: Engine
+    delivery: Delivery
+
+    @property
+    def feed_url(self) -> str:
+        return f"{self.base}/feed.xml"
+
+    async def deliver(self) -> DeliveryReport:
+        return await self.delivery.deliver_pending()
+
+    async def next_cycle(self) -> None:
+        """Move the clock past the poll interval, poll every due feed, deliver."""
+        self.clock.advance(timedelta(minutes=15))
+        await self.engine.poll_due_feeds()
+        await self.deliver()
+
+    def posts_in(self, channel_id: int = CHANNEL_ID) -> list[dict[str, Any]]:
+        sent = self.stand_in.sent("POST", rf"/channels/{channel_id}/messages")
+        return [r.json for r in sent if r.status == 200]
+
+
+@contextlib.asynccontextmanager
+async def open_newsroom(
+    stand_in: StandIn,
+    settings: Settings,
+    *,
+    scheduler: dict[str, float] | None = None,
+    before_start: Any = None,
+) -> AsyncIterator[Newsroom]:
+    """Everything real but Discord (the stand-in): optionally the real APScheduler too."""
+    from bot.scheduler import build_scheduler
+
+    settings = replace(settings, allowed_private_networks=LOCAL, poll_interval_minutes=10)
+    state = FeedState(etag=None)  # no 304s: every poll reads the body
+    clock = FrozenClock(datetime.now(UTC).replace(microsecond=0))
+    workers = WorkerPool(size=2, mode="thread")
+    storage = await Storage.open(settings.database_path)
+    limits = FetchLimits(total=5, connect=2, sock_read=5)
+    fetcher = GuardedClient.from_settings(settings, limits=limits)
+    async with serve(news_app(state)) as base, fetcher:
+        state.base = base
+        engine = Engine(settings, storage, fetcher, workers, clock, rng=random.Random(3))
+        services = Services(storage=storage, fetcher=fetcher, engine=engine, workers=workers)
+
+        async def build(bot: DepecheBot) -> Services:
+            return services
+
+        bot = DepecheBot(settings, build, cogs=COGS, guild_ready_timeout=0.05)
+        delivery = Delivery(storage, DiscordPublisher(bot), clock, tz=settings.timezone)
+        if scheduler is not None:
+            services.scheduler = build_scheduler(engine, delivery, settings, **scheduler)
+        if before_start is not None:
+            before_start(stand_in)
+        room = Newsroom(stand_in, bot, storage, state, base, clock, engine, delivery)
+        async with running(bot):
+            yield room
+    await storage.close()
+    workers.close()
+
+
+@pytest.fixture
+async def room(stand_in: StandIn, settings: Settings) -> AsyncIterator[Newsroom]:
+    async with open_newsroom(stand_in, settings) as newsroom:
+        yield newsroom
+
+
+def seed(room: Newsroom, count: int = 5) -> None:
+    """``count`` recent items, the newest first (keys 1..count, 1 the oldest)."""
+    for n in range(1, count + 1):
+        room.state.add(
+            str(n), title=f"Article numéro {n} du journal", published=room.clock.now()
+            - timedelta(hours=count - n + 1),
+        )  # fmt: skip
+
+
+async def add_feed(room: Newsroom, source: str, **options: Any) -> Any:
+    return await answered(await slash(room.stand_in, "feed", "add", source=source, **options), 15)
+
+
+# --- /feed add ---------------------------------------------------------------------------
+
+
+async def test_add_feed_url_records_entries_as_seen_and_posts_nothing(room: Newsroom) -> None:
+    seed(room)
+    answer = await add_feed(room, room.feed_url)
+    assert answer.response is not None and answer.response["type"] == 5
+    assert answer.response["data"]["flags"] & EPHEMERAL
+    text = answer.texts()
+    assert "Abonnement ajouté" in text and "Le Journal de Test" in text
+    assert f"<#{CHANNEL_ID}>" in text and "10 minutes" in text
+    [sub] = await room.storage.list_for_guild(GUILD_ID)
+    assert sub.channel_id == CHANNEL_ID
+    feed = await room.storage.get_feed(sub.feed_id)
+    assert not feed.is_new
+    assert await room.storage.known_keys(feed.id, [f"guid-{n}" for n in range(1, 6)]) == {
+        f"guid-{n}" for n in range(1, 6)
+    }
+    await room.next_cycle()
+    assert room.posts_in() == []
+
+
+async def test_add_site_url_discovers_its_feed(room: Newsroom) -> None:
+    seed(room, 2)
+    answer = await add_feed(room, room.base + "/", channel=OTHER_CHANNEL_ID)
+    assert "Abonnement ajouté" in answer.texts()
+    [sub] = await room.storage.list_for_guild(GUILD_ID)
+    feed = await room.storage.get_feed(sub.feed_id)
+    assert feed.url == room.feed_url and sub.channel_id == OTHER_CHANNEL_ID
+
+
+async def test_add_catalogue_name_uses_the_catalogue_feed_url(
+    room: Newsroom, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(room, 2)
+    local = Source("le-test", "Le Test", room.feed_url, room.base + "/", ("test",), "Un test.")
+    monkeypatch.setattr(
+        subscribing, "find_source", lambda name: local if "test" in name.casefold() else None
+    )
+    answer = await add_feed(room, "Le Test")
+    assert "Abonnement ajouté" in answer.texts()
+    [sub] = await room.storage.list_for_guild(GUILD_ID)
+    assert (await room.storage.get_feed(sub.feed_id)).url == room.feed_url
+
+
+def test_catalogue_names_resolve_without_any_fetch() -> None:
+    assert subscribing.target_url("Le Monde")[0] == "https://www.lemonde.fr/rss/une.xml"
+    assert subscribing.target_url("l'équipe")[1] is not None
+    assert subscribing.target_url("example.org/flux")[0] == "https://example.org/flux"
+    with pytest.raises(subscribing.SubscribeError, match="ni une adresse"):
+        subscribing.target_url("un journal imaginaire")
+
+
+async def test_add_errors_are_clear_and_save_nothing(room: Newsroom) -> None:
+    page = await add_feed(room, room.base + "/sans-flux")
+    assert page.texts() == subscribing.NOT_A_FEED
+    refused = await add_feed(room, "http://10.1.2.3/feed.xml")
+    assert refused.texts() == "Impossible de récupérer cette page."
+    missing = await add_feed(room, room.base + "/absent.xml")
+    assert missing.texts() == "Impossible de récupérer cette page."
+    assert await room.storage.list_for_guild(GUILD_ID) == []
+    seed(room, 1)
+    await add_feed(room, room.feed_url)
+    again = await add_feed(room, room.feed_url)
+    assert again.texts() == subscribing.ALREADY
+    assert len(await room.storage.list_for_guild(GUILD_ID)) == 1
+
+
+async def test_add_is_refused_to_a_member(room: Newsroom) -> None:
+    answer = await answered(
+        await slash(room.stand_in, "feed", "add", source=room.feed_url, admin=False)
+    )
+    assert "réservée aux personnes qui peuvent gérer le serveur" in answer.texts()
+    assert await room.storage.list_for_guild(GUILD_ID) == []
+    assert room.state.requests == []
+    definition = room.stand_in.world.find_command("feed")[1]
+    assert int(definition["default_member_permissions"]) == 1 << 5
+
+
+async def test_add_checks_the_bots_permissions_in_the_channel(
+    stand_in: StandIn, settings: Settings
+) -> None:  # X14
+    def deny(s: StandIn) -> None:
+        s.world.deny_bot(OTHER_CHANNEL_ID, EMBED_LINKS)
+
+    async with open_newsroom(stand_in, settings, before_start=deny) as room:
+        seed(room, 1)
+        answer = await add_feed(room, room.feed_url, channel=OTHER_CHANNEL_ID)
+        assert "Intégrer des liens" in answer.texts()
+        assert "Voir le salon" not in answer.texts()
+        assert await room.storage.list_for_guild(GUILD_ID) == []
+        assert room.state.requests == []
+
+
+async def test_add_respects_the_cap_per_guild(stand_in: StandIn, settings: Settings) -> None:
+    async with open_newsroom(stand_in, replace(settings, max_feeds_per_guild=1)) as room:
+        seed(room, 1)
+        assert "Abonnement ajouté" in (await add_feed(room, room.feed_url)).texts()
+        answer = await add_feed(room, room.base + "/", channel=OTHER_CHANNEL_ID)
+        assert "limite de 1 abonnements" in answer.texts()
+        assert await room.storage.count_for_guild(GUILD_ID) == 1
+
+
+async def test_backfill_posts_exactly_the_n_newest(room: Newsroom) -> None:
+    seed(room, 5)
+    room.state.page_status = 404  # summaries from the feed's own text: titles stay the feed's
+    answer = await add_feed(room, room.feed_url, backfill=3)
+    assert "3 article(s) récent(s)" in answer.texts()
+    await room.deliver()
+    await room.deliver()
+    titles = sorted(post["embeds"][0]["title"] for post in room.posts_in())
+    assert titles == [f"Article numéro {n} du journal" for n in (3, 4, 5)]
+    assert all(post["allowed_mentions"] == {"parse": []} for post in room.posts_in())
+    await room.next_cycle()
+    assert len(room.posts_in()) == 3
+
+
+# --- /feed list, remove, test, filter, enable ------------------------------------------------
+
+
+async def test_list_shows_each_subscription_and_its_health(room: Newsroom) -> None:
+    empty = await answered(await slash(room.stand_in, "feed", "list"))
+    assert "Aucun flux" in empty.texts()
+    seed(room, 1)
+    await add_feed(room, room.feed_url)
+    await room.storage.set_filters(
+        (await room.storage.list_for_guild(GUILD_ID))[0].id, Filters(include=("budget",))
+    )
+    answer = await answered(await slash(room.stand_in, "feed", "list"))
+    assert answer.response is not None and answer.response["data"]["flags"] & EPHEMERAL
+    text = answer.texts()
+    assert "Le Journal de Test" in text and f"<#{CHANNEL_ID}>" in text
+    assert "✅ Actif" in text and "Échecs consécutifs : 0" in text
+    assert "Dernier relevé réussi : il y a" in text or "Dernier relevé réussi : dans" in text
+    assert "mots gardés : budget" in text
+
+
+async def test_remove_with_autocomplete(room: Newsroom) -> None:
+    seed(room, 1)
+    await add_feed(room, room.feed_url)
+    choices = await autocomplete(
+        room.stand_in, "feed", "remove", focused="subscription", subscription=""
+    )
+    assert len(choices) == 1 and "Le Journal de Test" in choices[0]["name"]
+    assert "#actualites" in choices[0]["name"]
+    answer = await answered(
+        await slash(room.stand_in, "feed", "remove", subscription=choices[0]["value"])
+    )
+    assert "Abonnement retiré" in answer.texts()
+    assert await room.storage.list_for_guild(GUILD_ID) == []
+    unknown = await answered(await slash(room.stand_in, "feed", "remove", subscription="999"))
+    assert "Je ne trouve pas cet abonnement" in unknown.texts()
+
+
+async def test_feed_test_renders_the_latest_entry_and_records_nothing(room: Newsroom) -> None:
+    seed(room, 3)
+    await add_feed(room, room.feed_url)
+    [sub] = await room.storage.list_for_guild(GUILD_ID)
+    answer = await answered(
+        await slash(room.stand_in, "feed", "test", subscription=str(sub.id)), 15
+    )
+    embed = answer.followups[0]["embeds"][0]
+    assert "médiathèque" in embed["title"].casefold()
+    assert answer.followups[0]["flags"] & EPHEMERAL
+    assert await room.storage.list_posts() == []
+    assert room.posts_in() == []
+
+
+async def test_filter_sets_replaces_and_clears(room: Newsroom) -> None:
+    seed(room, 1)
+    await add_feed(room, room.feed_url)
+    [sub] = await room.storage.list_for_guild(GUILD_ID)
+    first = await answered(
+        await slash(
+            room.stand_in, "feed", "filter", subscription=str(sub.id),
+            include="Élysée, budget", authors="Agnès Durand",
+        )
+    )  # fmt: skip
+    assert "mots gardés : Élysée, budget" in first.texts()
+    stored = await room.storage.get_subscription(sub.id)
+    assert stored.filters == Filters(include=("Élysée", "budget"), authors=("Agnès Durand",))
+    await answered(
+        await slash(room.stand_in, "feed", "filter", subscription=str(sub.id), exclude="sport")
+    )
+    stored = await room.storage.get_subscription(sub.id)
+    assert stored.filters.include == ("Élysée", "budget") and stored.filters.exclude == ("sport",)
+    cleared = await answered(
+        await slash(room.stand_in, "feed", "filter", subscription=str(sub.id), clear=True)
+    )
+    assert "aucun" in cleared.texts()
+    assert (await room.storage.get_subscription(sub.id)).filters.is_empty
+
+
+async def test_a_403_pauses_then_enable_resumes(room: Newsroom) -> None:  # X5
+    seed(room, 1)
+    room.state.page_status = 404
+    await add_feed(room, room.feed_url)
+    room.stand_in.fail_channel("forbidden", CHANNEL_ID)
+    room.state.add("new-1", title="Une première nouvelle", published=room.clock.now())
+    await room.next_cycle()
+    [sub] = await room.storage.list_for_guild(GUILD_ID)
+    assert sub.state is SubscriptionState.PAUSED_PERMISSIONS
+    tries = len(room.stand_in.sent("POST", rf"/channels/{CHANNEL_ID}/messages"))
+    assert tries == 1
+    room.state.add("new-2", title="Une deuxième nouvelle", published=room.clock.now())
+    await room.next_cycle()
+    assert len(room.stand_in.sent("POST", rf"/channels/{CHANNEL_ID}/messages")) == tries
+    listing = await answered(await slash(room.stand_in, "feed", "list"))
+    assert "En pause : permissions manquantes" in listing.texts()
+    assert "/feed enable" in listing.texts()
+    enabled = await answered(await slash(room.stand_in, "feed", "enable", subscription=str(sub.id)))
+    assert "Abonnement réactivé" in enabled.texts()
+    assert (await room.storage.get_subscription(sub.id)).state is SubscriptionState.ACTIVE
+    await room.deliver()
+    await room.deliver()
+    # The post held back by the 403 goes out once; nothing was queued while paused.
+    assert [p["embeds"][0]["title"] for p in room.posts_in()] == ["Une première nouvelle"]
+
+
+async def test_enable_refuses_while_permissions_are_missing(room: Newsroom) -> None:
+    seed(room, 1)
+    await add_feed(room, room.feed_url)
+    [sub] = await room.storage.list_for_guild(GUILD_ID)
+    await room.storage.set_subscription_state(sub.id, SubscriptionState.PAUSED_PERMISSIONS)
+    room.stand_in.world.deny_bot(CHANNEL_ID, EMBED_LINKS)
+    channel = room.stand_in.world.find_channel(CHANNEL_ID)
+    await room.stand_in.gateway.dispatch("CHANNEL_UPDATE", channel)
+    answer = await answered(await slash(room.stand_in, "feed", "enable", subscription=str(sub.id)))
+    assert "Intégrer des liens" in answer.texts()
+    stored = await room.storage.get_subscription(sub.id)
+    assert stored.state is SubscriptionState.PAUSED_PERMISSIONS
+
+
+async def test_enable_resets_a_disabled_feed(room: Newsroom) -> None:
+    from storage.records import FeedState as State
+
+    seed(room, 1)
+    await add_feed(room, room.feed_url)
+    [sub] = await room.storage.list_for_guild(GUILD_ID)
+    now = room.clock.now()
+    await room.storage.record_poll_failure(
+        sub.feed_id, now=now, error="timeout", next_poll_at=now + timedelta(days=1),
+        state=State.DISABLED_FAILING, state_reason="Le flux échoue depuis le 01/01/2026.",
+    )  # fmt: skip
+    listing = await answered(await slash(room.stand_in, "feed", "list"))
+    assert "Flux désactivé" in listing.texts() and "Échecs consécutifs : 1" in listing.texts()
+    await answered(await slash(room.stand_in, "feed", "enable", subscription=str(sub.id)))
+    feed = await room.storage.get_feed(sub.feed_id)
+    assert feed.state is State.ACTIVE and feed.failure_count == 0
+    assert feed.next_poll_at is not None and feed.next_poll_at <= room.clock.now()
+
+
+async def test_source_autocomplete_lists_catalogue_names(room: Newsroom) -> None:
+    choices = await autocomplete(room.stand_in, "feed", "add", focused="source", source="le")
+    assert 0 < len(choices) <= 25
+    assert "le-monde" in [c["value"] for c in choices]
+    assert all(1 <= len(c["name"]) <= 100 for c in choices)
