@@ -59,7 +59,7 @@ class FeedNotice:
 @dataclass(frozen=True, slots=True)
 class PollReport:
     feed_id: int
-    outcome: str  # baseline, processed, not_modified, unchanged, failed, disabled, gone
+    outcome: str  # baseline, processed, not_modified, unchanged, empty, failed, disabled, gone
     articles: int = 0
     posts: int = 0
     skipped: int = 0
@@ -165,7 +165,12 @@ class Engine:
             parsed: ParsedFeed = await self.workers.run(
                 parse_task, result.body, result.final_url, result.content_type
             )
-        except (FeedError, WorkerTimeout) as exc:
+        except FeedError as exc:
+            if exc.reason == "empty":  # a valid feed with no items yet: a quiet feed, not a fault
+                await self._succeed(feed, now, result)
+                return PollReport(feed.id, "empty")
+            return await self._failed(feed, now, f"parse: {exc}", "parse_error", None)
+        except WorkerTimeout as exc:
             return await self._failed(feed, now, f"parse: {exc}", "parse_error", None)
         if first_run:
             return await self._baseline(feed, now, result, parsed)

@@ -1,26 +1,24 @@
 """Normalisation of search and follow terms, and timestamp encoding for the database.
 
-``fold_term`` matches ``summarizer.topics.normalize_term``: casefold, accents folded, spaces
-collapsed. It lives here too so that storage does not depend on a module still being written.
+``fold_term`` is the core's ``summarizer.topics.normalize_term``: casefold, accents folded,
+words only.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import UTC, datetime
+
+from summarizer.topics import normalize_term
 
 _TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
-_WORD = re.compile(r"\w+")
-
-
 def fold_term(term: str) -> str:
-    """Casefold, fold accents, keep words only: ``" L'Élysée-Palais "`` -> ``"l elysee palais"``."""
-    decomposed = unicodedata.normalize("NFKD", term.casefold())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(_WORD.findall(stripped))
+    """Casefold, fold accents, keep words only: ``" L'Élysée-Palais "`` -> ``"l elysee palais"``.
+
+    The one normalisation of the project (``summarizer.topics.normalize_term``), so that follows,
+    autocomplete and title terms agree with the core."""
+    return normalize_term(term)
 
 
 def title_terms(title: str, max_words: int = 3) -> set[str]:

@@ -216,3 +216,23 @@ async def test_backfill_posts_only_the_newest_n(world: World) -> None:
     first = await world.poll()
     assert (first.outcome, first.posts) == ("baseline", 0)
     assert len(await world.storage.list_posts()) == 2
+
+
+async def test_a_valid_feed_without_items_is_a_quiet_success(world: World) -> None:
+    """An empty channel is not a fault: no failure counted, no backoff, then items post."""
+    await world.subscribe(100)
+    first = await world.poll()
+    assert first.outcome == "empty"
+    feed = await world.feed()
+    assert (feed.failure_count, feed.last_error) == (0, None)
+    assert feed.next_poll_at is not None
+    assert feed.next_poll_at <= world.clock.now() + timedelta(minutes=11)
+    world.state.add("first", published=START)
+    world.state.etag = '"v2"'  # the content changed, so does its validator
+    world.clock.advance(timedelta(minutes=11))
+    assert (await world.poll()).outcome == "baseline"  # first items of a new feed: F1
+    world.state.add("second", published=START + timedelta(minutes=12))
+    world.state.etag = '"v3"'
+    world.clock.advance(timedelta(minutes=11))
+    report = await world.poll()
+    assert (report.outcome, report.posts) == ("processed", 1)
