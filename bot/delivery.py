@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from bot import reconcile
 from bot.clock import Clock
 from bot.embeds import render_post
 from bot.publishers import (
@@ -80,6 +81,9 @@ class Delivery:
 
     async def _deliver_one(self, item: ClaimedPost, report: DeliveryReport) -> None:
         post = item.post
+        if await reconcile.already_posted(self.storage, self.publisher, item, now=self.clock.now()):
+            report.sent += 1  # D5: it reached Discord before a crash or outage; not sent again
+            return
         outgoing = OutgoingPost(post, render_post(item.article, tz=self.tz))
         try:
             message_id = await self.publisher.publish(outgoing)
