@@ -167,6 +167,9 @@ class DepecheBot(commands.Bot):
         if storage is None:
             return
         for channel_id in channel_ids:
+            cancelled = await storage.cancel_for_channel(channel_id)  # follow posts too (X6)
+            if cancelled:
+                log.info("posts cancelled channel_id=%s count=%d", channel_id, cancelled)
             for subscription in await storage.subscriptions_for_channel(channel_id):
                 await storage.remove_subscription(subscription.id)
                 log.info(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from bot import reconcile
 from bot.clock import Clock
+from bot.cooldown import DiscordCooldown
 from bot.embeds import render_post
 from bot.publishers import (
     BadPayload,
@@ -29,6 +30,7 @@ from storage.storage import Storage
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+UNAVAILABLE_PAUSE_SECONDS = 30.0  # after a 5xx or a network failure (X8)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,12 +54,19 @@ class DeliveryReport:
 
 class Delivery:
     def __init__(
-        self, storage: Storage, publisher: Publisher, clock: Clock, *, tz: str = "Europe/Paris"
+        self,
+        storage: Storage,
+        publisher: Publisher,
+        clock: Clock,
+        *,
+        tz: str = "Europe/Paris",
+        cooldown: DiscordCooldown | None = None,
     ) -> None:
         self.storage = storage
         self.publisher = publisher
         self.clock = clock
         self.tz = tz
+        self.cooldown = cooldown or DiscordCooldown(clock)
 
     async def recover(self) -> int:
         """At start-up: posts left ``sending`` by a crash are sent again (same nonce)."""
@@ -68,6 +77,9 @@ class Delivery:
 
     async def deliver_pending(self, limit: int = 20) -> DeliveryReport:
         report = DeliveryReport()
+        if self.cooldown.active:  # X3/X4/X8: not one request until the pause is over
+            report.stopped = True
+            return report
         claimed = await self.storage.claim_due_posts(now=self.clock.now(), limit=limit)
         for index, item in enumerate(claimed):
             if report.stopped or (item.post.target_kind, item.post.target_id) in report.blocked:
@@ -91,6 +103,10 @@ class Delivery:
             await self.storage.release(post.id, error=str(exc))
             report.released += 1
             report.stopped = True
+            if isinstance(exc, RateLimited):
+                self.cooldown.pause(exc.retry_after, reason="rate_limited")
+            else:
+                self.cooldown.pause(UNAVAILABLE_PAUSE_SECONDS, reason="unavailable")
         except Forbidden as exc:
             await self._forbidden(item, exc, report)
         except TargetGone as exc:

@@ -2,11 +2,15 @@
 DMs through ``user.create_dm()``, and discord.py exceptions mapped to ``PublishError``s.
 
 Retries are discord.py's own (bucket 429s up to ``max_ratelimit_timeout``); nothing here retries
-on top of them (X1). Mentions: none, except the follow pings the bot adds itself (S18).
+on top of them (X1). discord.py also retries a 500/502/504 five times over about 25 s: each send
+gets a short ``budget`` instead, and running out of it counts as ``Unavailable`` (X8), so a 500
+storm stops the delivery round after one post (the nonce makes a late success harmless).
+Mentions: none, except the follow pings the bot adds itself (S18).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -21,6 +25,7 @@ CLOUDFLARE_COOLDOWN_SECONDS = 600.0
 PERMISSION_CODES = {50013, 50001}  # Missing Permissions, Missing Access
 GONE_CODES = {10003, 10013, 50007}  # Unknown Channel, Unknown User, Cannot DM this user
 BAD_FORMAT_CODES = {50035, 50006, 50008}
+PUBLISH_BUDGET_SECONDS = 8.0  # > a normal bucket wait, < discord.py's 25 s of 5xx retries
 
 
 def allowed_mentions_for(user_ids: tuple[int, ...] | list[int]) -> discord.AllowedMentions:
@@ -60,20 +65,27 @@ def map_http_error(exc: discord.HTTPException) -> publishers.PublishError:
 class DiscordPublisher:
     """Implements ``bot.publishers.Publisher`` on top of a logged-in discord.py client."""
 
-    def __init__(self, client: discord.Client) -> None:
+    def __init__(self, client: discord.Client, *, budget: float = PUBLISH_BUDGET_SECONDS) -> None:
         self._client = client
+        self._budget = budget
 
     async def publish(self, post: publishers.OutgoingPost) -> str | None:
         payload = post.payload
         kind = str(getattr(post.target_kind, "value", post.target_kind))
         try:
-            destination = await self._destination(kind, post.target_id)
-            message = await destination.send(
-                content=payload.content or None,
-                embed=embed_from(payload.embed),
-                nonce=post.nonce,
-                allowed_mentions=allowed_mentions_for(tuple(payload.allowed_user_ids)),
+            async with asyncio.timeout(self._budget):
+                destination = await self._destination(kind, post.target_id)
+                message = await destination.send(
+                    content=payload.content or None,
+                    embed=embed_from(payload.embed),
+                    nonce=post.nonce,
+                    allowed_mentions=allowed_mentions_for(tuple(payload.allowed_user_ids)),
+                )
+        except TimeoutError as exc:
+            log.warning(
+                "publish over budget target=%s:%s nonce=%s", kind, post.target_id, post.nonce
             )
+            raise publishers.Unavailable(f"no answer within {self._budget:g} s") from exc
         except discord.RateLimited as exc:
             raise publishers.RateLimited(exc.retry_after) from exc
         except discord.HTTPException as exc:

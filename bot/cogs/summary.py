@@ -1,8 +1,14 @@
 """/summary <url>: fetch through the guarded client, summarize off the event loop, reply with
-the same embed as the posts. Deferred at once; one call per user per cooldown."""
+the same embed as the posts.
+
+Admission first (S11, ``bot.cooldown.SummaryGate``): one call in flight per user, a cooldown,
+three calls at most overall; a refusal is immediate and ephemeral. Then a public deferral (X12);
+the summary is public, errors are private: the placeholder is deleted and the message is sent
+ephemerally. The whole call has a deadline, after which the user gets a polite message."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 
@@ -11,7 +17,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.articles import PreparedArticle, prepare_url
-from bot.cogs.checks import require, services_of
+from bot.cogs.checks import services_of
+from bot.cooldown import SummaryGate
 from bot.embeds import render_post
 from bot.fetch_errors import GENERIC_MESSAGE, FetchError
 from bot.workers import WorkerTimeout
@@ -22,6 +29,9 @@ log = logging.getLogger(__name__)
 
 UNREADABLE = "Je n'ai pas trouvé de texte d'article à résumer sur cette page."
 TOO_SLOW = "Le résumé a pris trop de temps : réessayez plus tard."
+UNAVAILABLE = "Le résumé n'est pas disponible pour le moment : réessayez plus tard."
+SUMMARY_DEADLINE = 60.0  # fetch (20 s) + extraction and summary (10 s each) + margin
+MAX_IN_FLIGHT = 3  # /summary calls running at once, all users together (S11)
 
 
 def as_stored(prepared: PreparedArticle) -> StoredArticle:
@@ -45,40 +55,62 @@ def as_stored(prepared: PreparedArticle) -> StoredArticle:
     )
 
 
-def _cooldown_key(interaction: discord.Interaction) -> int:
-    return interaction.user.id
-
-
-def _cooldown(interaction: discord.Interaction) -> app_commands.Cooldown | None:
-    bot = interaction.client
-    seconds = getattr(getattr(bot, "settings", None), "summary_cooldown_seconds", 30)
-    return app_commands.Cooldown(1, float(seconds)) if seconds > 0 else None
+async def reply_privately(interaction: discord.Interaction, message: str) -> None:
+    """An error after the public deferral: drop the public "thinking" placeholder first (else
+    the first follow-up replaces it and stays visible to everyone), then answer ephemerally."""
+    try:
+        await interaction.delete_original_response()
+    except discord.HTTPException as exc:
+        log.info(
+            "placeholder delete failed interaction_id=%s status=%s", interaction.id, exc.status
+        )
+    try:
+        await interaction.followup.send(message, ephemeral=True)
+    except discord.HTTPException as exc:
+        log.warning("summary reply failed interaction_id=%s status=%s", interaction.id, exc.status)
 
 
 class SummaryCog(commands.Cog):
+    def __init__(self, gate: SummaryGate, deadline: float = SUMMARY_DEADLINE) -> None:
+        self.gate = gate
+        self.deadline = deadline
+
     @app_commands.command(name="summary", description="Summarize an article from its address")
     @app_commands.describe(url="Article address (http or https)")
-    @app_commands.checks.dynamic_cooldown(_cooldown, key=_cooldown_key)
     async def summary(self, interaction: discord.Interaction, url: str) -> None:
-        await interaction.response.defer(thinking=True)
+        refusal = self.gate.enter(interaction.user.id)  # S11: refused at once, privately
+        if refusal is not None:
+            await interaction.response.send_message(refusal, ephemeral=True)
+            return
+        try:
+            await interaction.response.defer(thinking=True)  # X12: within 3 s, always
+            await self._answer(interaction, url)
+        finally:
+            self.gate.leave(interaction.user.id)
+
+    async def _answer(self, interaction: discord.Interaction, url: str) -> None:
         services = services_of(interaction)
-        require(services.fetcher, "téléchargement")
-        require(services.workers, "résumé")
+        if services.fetcher is None or services.workers is None:
+            await reply_privately(interaction, UNAVAILABLE)
+            return
         settings = interaction.client.settings  # type: ignore[attr-defined]
         try:
-            prepared = await prepare_url(
-                url.strip(), fetcher=services.fetcher, workers=services.workers, settings=settings
-            )
+            async with asyncio.timeout(self.deadline):
+                prepared = await prepare_url(
+                    url.strip(), fetcher=services.fetcher, workers=services.workers,
+                    settings=settings,
+                )  # fmt: skip
         except FetchError as exc:
             log.info("summary fetch failed interaction_id=%s error=%s", interaction.id, exc)
-            await interaction.followup.send(exc.user_message or GENERIC_MESSAGE, ephemeral=True)
+            await reply_privately(interaction, exc.user_message or GENERIC_MESSAGE)
             return
         except SummarizerError as exc:
             log.info("summary failed interaction_id=%s reason=%s", interaction.id, exc.reason)
-            await interaction.followup.send(UNREADABLE, ephemeral=True)
+            await reply_privately(interaction, UNREADABLE)
             return
-        except WorkerTimeout:
-            await interaction.followup.send(TOO_SLOW, ephemeral=True)
+        except (WorkerTimeout, TimeoutError):
+            log.info("summary too slow interaction_id=%s", interaction.id)
+            await reply_privately(interaction, TOO_SLOW)
             return
         payload = render_post(as_stored(prepared), tz=settings.timezone)
         await interaction.followup.send(
@@ -89,4 +121,6 @@ class SummaryCog(commands.Cog):
 
 
 async def setup(bot: commands.Bot) -> None:
-    await bot.add_cog(SummaryCog())
+    settings = getattr(bot, "settings", None)
+    cooldown = float(getattr(settings, "summary_cooldown_seconds", 30))
+    await bot.add_cog(SummaryCog(SummaryGate(cooldown=cooldown, max_in_flight=MAX_IN_FLIGHT)))

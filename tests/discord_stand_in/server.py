@@ -313,6 +313,12 @@ class StandIn:
     async def _delete(
         self, request: web.Request, params: dict[str, str], body: Any
     ) -> web.Response:
+        interaction = self.world.by_token(params["token"])
+        if interaction is None or not interaction.responded:
+            return error_response(404, 10015, "Unknown Webhook")
+        if params["message_id"] == "@original":
+            interaction.original_deleted = True
+            interaction.changed.set()
         return web.Response(status=204)
 
 

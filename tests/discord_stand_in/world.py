@@ -64,6 +64,22 @@ class Interaction:
     followups: list[dict[str, Any]] = field(default_factory=list)
     edits: list[dict[str, Any]] = field(default_factory=list)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    original_deleted: bool = False
+    # Whether each follow-up was visible to the whole channel. Like Discord, the first
+    # follow-up after a deferral replaces the "thinking" placeholder and keeps the deferral's
+    # visibility whatever its own flags say, unless that placeholder was deleted first.
+    followup_public: list[bool] = field(default_factory=list)
+
+    @property
+    def deferred_publicly(self) -> bool:
+        response = self.response or {}
+        flags = int((response.get("data") or {}).get("flags") or 0)
+        return response.get("type") == 5 and not flags & 64
+
+    def public_texts(self) -> str:
+        """The text of the follow-ups everyone in the channel could see."""
+        public = [f for f, shown in zip(self.followups, self.followup_public, strict=True) if shown]
+        return "\n".join(f.get("content") or "" for f in public)
 
     @property
     def messages(self) -> list[dict[str, Any]]:
@@ -159,9 +175,20 @@ class World:
             "presences": [],
             "unavailable": False,
             "preferred_locale": "fr",
+            "system_channel_id": str(list(channels)[-1]) if channels else None,
         }
         self.guilds[guild_id] = guild
         return guild
+
+    def add_user(self, user_id: int, name: str) -> dict[str, Any]:
+        self.users[user_id] = user_object(user_id, name)
+        return self.users[user_id]
+
+    def add_channel(self, channel_id: int, name: str, guild_id: int = GUILD_ID) -> dict[str, Any]:
+        guild = self.guilds[guild_id]
+        channel = _channel(channel_id, name, guild_id, len(guild["channels"]))
+        guild["channels"].append(channel)
+        return channel
 
     def find_channel(self, channel_id: int) -> dict[str, Any] | None:
         for guild in self.guilds.values():
@@ -315,7 +342,18 @@ class World:
     def add_followup(self, interaction: Interaction, body: dict[str, Any]) -> dict[str, Any]:
         channel_id = int(interaction.payload.get("channel_id") or 0)
         message = self.make_message(channel_id, body, webhook_id=str(BOT_ID))
+        replaces_placeholder = (
+            (interaction.response or {}).get("type") == 5
+            and not interaction.original_deleted
+            and not interaction.followups
+            and not interaction.edits
+        )
+        if replaces_placeholder:
+            public = interaction.deferred_publicly
+        else:
+            public = not int(body.get("flags") or 0) & 64
         interaction.followups.append(body)
+        interaction.followup_public.append(public)
         interaction.changed.set()
         return message
 
