@@ -1,7 +1,9 @@
 """The poll cycle: fetch -> parse (off-loop) -> new entries -> prepare -> store + enqueue posts.
 
 Rules are those of docs/reliability.md (F1-F25). Decisions that need no I/O live in pure
-helpers (``next_poll_after_failure``, ``bot.articles.classify_entries``); this module does the I/O.
+helpers (``next_poll_after_failure``, ``bot.articles.classify_entries``, ``bot.polling``); this
+module does the I/O. A cycle polls every due feed of this process's poller partitions with a
+bounded number of feeds in flight (docs/scaling.md), never one coroutine per due feed.
 """
 
 from __future__ import annotations
@@ -23,8 +25,21 @@ from bot.articles import (
 )
 from bot.clock import Clock
 from bot.fetch_errors import FetchError
+from bot.polling import (
+    ChangeHistory,
+    Partitioning,
+    adaptive_interval,
+    backoff_delay,
+    first_poll_delay,
+    jittered,
+    next_poll_after_failure,
+    observe_change,
+    partitioning_for,
+    should_disable,
+)
 from bot.settings import Settings
 from bot.workers import WorkerPool, WorkerTimeout, parse_task
+from storage.feeds import PollHistory
 from storage.records import (
     FeedRecord,
     FeedState,
@@ -40,11 +55,10 @@ from summarizer.model import Entry, ParsedFeed
 
 log = logging.getLogger(__name__)
 
-BACKOFF_BASE = timedelta(minutes=5)
-BACKOFF_CAP = timedelta(hours=24)
-DISABLE_AFTER_FAILURES = 10
-DISABLE_AFTER_AGE = timedelta(days=3)
-JITTER = 0.05
+# Re-exported: the failure rules moved to bot.polling with the rest of the policy.
+__all__ = ["Engine", "FeedNotice", "PollReport", "backoff_delay", "next_poll_after_failure"]
+
+DUE_LIMIT = 10_000  # feeds taken per cycle; the rest wait for the next run
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,26 +89,6 @@ class _CycleCaps:
     used_now: dict[int, int] = field(default_factory=dict)
 
 
-def backoff_delay(failures: int) -> timedelta:
-    """5 min * 2^(n-1), capped at 24 h (F6)."""
-    exponent = min(max(failures - 1, 0), 20)
-    return min(BACKOFF_BASE * (1 << exponent), BACKOFF_CAP)
-
-
-def next_poll_after_failure(
-    failures: int, *, now: datetime, interval: timedelta, retry_after: float | None
-) -> datetime:
-    """Retry-After when given (F5), else the larger of the backoff and the interval (F6)."""
-    if retry_after is not None and retry_after > 0:
-        return now + min(timedelta(seconds=retry_after), BACKOFF_CAP)
-    return now + min(max(backoff_delay(failures), interval), BACKOFF_CAP)
-
-
-def should_disable(failures: int, first_failure_at: datetime, now: datetime) -> bool:
-    """F7: at least 10 consecutive failures and at least 3 days without a success."""
-    return failures >= DISABLE_AFTER_FAILURES and now - first_failure_at >= DISABLE_AFTER_AGE
-
-
 class Engine:
     def __init__(
         self,
@@ -106,6 +100,8 @@ class Engine:
         *,
         rng: random.Random | None = None,
         on_notice: Callable[[FeedNotice], Awaitable[None]] | None = None,
+        concurrency: int | None = None,
+        partitioning: Partitioning | None = None,
     ) -> None:
         self.settings = settings
         self.storage = storage
@@ -114,37 +110,71 @@ class Engine:
         self.clock = clock
         self._rng = rng or random.Random()
         self._on_notice = on_notice
+        self._histories: dict[int, PollHistory] = {}
+        # Feeds in flight: enough to keep the fetch slots and the CPU workers busy.
+        self.concurrency = concurrency or settings.fetch_concurrency * 2
+        self.partitioning = partitioning or partitioning_for(
+            settings.shard_count, settings.shard_ids
+        )
 
     @property
     def interval(self) -> timedelta:
         return timedelta(minutes=self.settings.poll_interval_minutes)
 
-    def _next_poll(self, now: datetime) -> datetime:
-        factor = 1 + self._rng.uniform(-JITTER, JITTER)
-        return now + self.interval * factor
+    def _next_poll(self, now: datetime, history: ChangeHistory | None = None) -> datetime:
+        delay = adaptive_interval(self.interval, history or ChangeHistory(), now)
+        return now + jittered(delay, self._rng)
 
-    async def poll_due_feeds(self, limit: int = 200) -> list[PollReport]:
-        """The scheduled job: every due feed concurrently; one failure never stops the others."""
-        feeds = await self.storage.due_feeds(self.clock.now(), limit)
-        results = await asyncio.gather(*(self._poll_guarded(feed) for feed in feeds))
-        reports = [report for report in results if report is not None]
+    async def poll_due_feeds(self, limit: int = DUE_LIMIT) -> list[PollReport]:
+        """The scheduled job: every due feed of this process's partitions, ``concurrency`` at a
+        time; one failure never stops the others."""
+        part = self.partitioning
+        due = await self.storage.due_feeds_with_history(
+            self.clock.now(), limit, partitions=part.count, owned=part.owned
+        )
+        queue = iter(due)
+        reports: list[PollReport] = []
+
+        async def lane() -> None:
+            for feed, history in queue:  # shared iterator: each feed is taken by one lane
+                report = await self._poll_guarded(feed, history)
+                if report is not None:
+                    reports.append(report)
+
+        lanes = min(self.concurrency, len(due))
+        await asyncio.gather(*(lane() for _ in range(lanes)))
+        await self._send_notices(reports)
+        return reports
+
+    async def _send_notices(self, reports: Sequence[PollReport]) -> None:
         for report in reports:
             if report.notice is not None and self._on_notice is not None:
                 try:
                     await self._on_notice(report.notice)
                 except Exception:
                     log.exception("notice delivery failed feed_id=%s", report.feed_id)
-        return reports
 
-    async def _poll_guarded(self, feed: FeedRecord) -> PollReport | None:
+    async def _poll_guarded(self, feed: FeedRecord, history: PollHistory) -> PollReport | None:
+        self._histories[feed.id] = history  # handed to poll_feed, whose signature is public
         try:
             return await self.poll_feed(feed)
         except Exception:
             log.exception("poll crashed feed_id=%s", feed.id)
             return None
+        finally:
+            self._histories.pop(feed.id, None)
 
-    async def poll_feed(self, feed: FeedRecord) -> PollReport:
+    async def poll_feed(self, feed: FeedRecord, history: PollHistory | None = None) -> PollReport:
         now = self.clock.now()
+        history = history or self._histories.pop(feed.id, None)
+        if history is None:
+            history = await self.storage.poll_history(feed.id)
+        changes = ChangeHistory(
+            history.last_changed_at,
+            None
+            if history.change_interval_s is None
+            else timedelta(seconds=history.change_interval_s),
+        )
         try:
             result = await self.fetcher.fetch(
                 feed.url, kind="feed", etag=feed.etag, last_modified=feed.last_modified
@@ -153,13 +183,13 @@ class Engine:
             return await self._failed(feed, now, str(exc), exc.reason, exc.retry_after)
         if result.status == 304:
             await self.storage.record_not_modified(
-                feed.id, now=now, next_poll_at=self._next_poll(now)
+                feed.id, now=now, next_poll_at=self._next_poll(now, changes)
             )
             return PollReport(feed.id, "not_modified")
         seen_any = await self.storage.has_seen_entries(feed.id)
         first_run = feed.is_new or not seen_any
         if not first_run and result.body_sha256 and result.body_sha256 == feed.body_hash:
-            await self._succeed(feed, now, result)
+            await self._succeed(feed, now, result, changes=changes)
             return PollReport(feed.id, "unchanged")
         try:
             parsed: ParsedFeed = await self.workers.run(
@@ -167,24 +197,40 @@ class Engine:
             )
         except FeedError as exc:
             if exc.reason == "empty":  # a valid feed with no items yet: a quiet feed, not a fault
-                await self._succeed(feed, now, result)
+                await self._succeed(feed, now, result, changes=changes)
                 return PollReport(feed.id, "empty")
             return await self._failed(feed, now, f"parse: {exc}", "parse_error", None)
         except WorkerTimeout as exc:
             return await self._failed(feed, now, f"parse: {exc}", "parse_error", None)
         if first_run:
             return await self._baseline(feed, now, result, parsed)
-        report = await self._process(feed, now, parsed)
-        await self._succeed(feed, now, result, parsed)
+        report, fresh = await self._process(feed, now, parsed)
+        changed = observe_change(changes, now) if fresh else None
+        await self._succeed(feed, now, result, parsed, changes=changed or changes, record=changed)
         return report
 
     async def _succeed(
-        self, feed: FeedRecord, now: datetime, result: object, parsed: ParsedFeed | None = None
+        self,
+        feed: FeedRecord,
+        now: datetime,
+        result: object,
+        parsed: ParsedFeed | None = None,
+        *,
+        changes: ChangeHistory,
+        record: ChangeHistory | None = None,
+        next_poll_at: datetime | None = None,
     ) -> FeedRecord:
+        """Record a 200; ``record`` (new entries were found) replaces the change history."""
+        stored = None
+        if record is not None:
+            interval = record.change_interval
+            seconds = None if interval is None else interval.total_seconds()
+            stored = PollHistory(record.last_changed_at, seconds)
         return await self.storage.record_poll_success(
             feed.id,
             now=now,
-            next_poll_at=self._next_poll(now),
+            next_poll_at=next_poll_at or self._next_poll(now, changes),
+            changed=stored,
             etag=getattr(result, "etag", None),
             last_modified=getattr(result, "last_modified", None),
             body_hash=getattr(result, "body_sha256", None) or None,
@@ -198,11 +244,18 @@ class Engine:
         """F1 / D13: the first successful poll records every key and posts nothing."""
         keys = [SeenKey(e.key, *entry_norms(e), SeenStatus.BASELINE) for e in parsed.entries]
         await self.storage.record_seen(feed.id, keys, now=now)
-        await self._succeed(feed, now, result, parsed)
+        start = ChangeHistory(now, None)  # history starts now; the next poll is spread out
+        spread = now + first_poll_delay(self.interval, self._rng)
+        await self._succeed(
+            feed, now, result, parsed, changes=start, record=start, next_poll_at=spread
+        )
         log.info("feed baseline feed_id=%s keys=%d", feed.id, len(keys))
         return PollReport(feed.id, "baseline", skipped=len(keys))
 
-    async def _process(self, feed: FeedRecord, now: datetime, parsed: ParsedFeed) -> PollReport:
+    async def _process(
+        self, feed: FeedRecord, now: datetime, parsed: ParsedFeed
+    ) -> tuple[PollReport, bool]:
+        """Prepare, store and enqueue the new entries; also say whether any entry was unseen."""
         entries = parsed.entries
         known = await self.storage.known_keys(feed.id, [e.key for e in entries])
         fresh = [e for e in entries if e.key not in known]
@@ -231,7 +284,8 @@ class Engine:
             )  # fmt: skip
             posts += await self._store(feed, entry, prepared, subs, caps, now)
             articles += 1
-        return PollReport(feed.id, "processed", articles, posts, len(selection.skipped))
+        report = PollReport(feed.id, "processed", articles, posts, len(selection.skipped))
+        return report, bool(fresh)
 
     def _plan(
         self, prepared: PreparedArticle, subs: Sequence[Subscription], caps: _CycleCaps

@@ -1,14 +1,40 @@
-"""Feed rows: registration, the due list, and the outcome of each poll."""
+"""Feed rows: registration, the due list (optionally one poller partition), the outcome of each
+poll and the change history the adaptive polling interval is computed from."""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from storage.connection import Connection
 from storage.errors import NotFoundError
 from storage.records import FeedRecord, FeedState
 from storage.terms import from_db, from_db_opt, to_db, to_db_opt
+
+
+@dataclass(frozen=True, slots=True)
+class PollHistory:
+    """When a feed last had new entries and the smoothed seconds between such changes."""
+
+    last_changed_at: datetime | None = None
+    change_interval_s: float | None = None
+
+
+def history_from_row(row: sqlite3.Row) -> PollHistory:
+    return PollHistory(from_db_opt(row["last_changed_at"]), row["change_interval_s"])
+
+
+def _partition_clause(partitions: int, owned: Sequence[int]) -> tuple[str, list[int]]:
+    """SQL restricting feeds to the owned partitions (``id % partitions``), or nothing."""
+    wanted = sorted({p for p in owned if 0 <= p < partitions})
+    if partitions <= 1 or len(wanted) == partitions:
+        return "", []
+    if not wanted:
+        return " AND 0", []
+    marks = ",".join("?" * len(wanted))
+    return f" AND (f.id % ?) IN ({marks})", [partitions, *wanted]
 
 
 def feed_from_row(row: sqlite3.Row) -> FeedRecord:
@@ -70,17 +96,39 @@ class FeedStore(Connection):
     async def list_feeds(self) -> list[FeedRecord]:
         return [feed_from_row(r) for r in await self._fetchall("SELECT * FROM feeds ORDER BY id")]
 
-    async def due_feeds(self, now: datetime, limit: int = 100) -> list[FeedRecord]:
+    async def due_feeds(
+        self, now: datetime, limit: int = 100, *, partitions: int = 1, owned: Sequence[int] = (0,)
+    ) -> list[FeedRecord]:
         """Active feeds wanted by an active subscription (or console defaults) that are due."""
-        rows = await self._fetchall(
+        due = await self.due_feeds_with_history(now, limit, partitions=partitions, owned=owned)
+        return [feed for feed, _ in due]
+
+    async def due_feeds_with_history(
+        self, now: datetime, limit: int = 100, *, partitions: int = 1, owned: Sequence[int] = (0,)
+    ) -> list[tuple[FeedRecord, PollHistory]]:
+        """The due feeds of the owned poller partitions, soonest first, with their history."""
+        clause, extra = _partition_clause(partitions, owned)
+        sql = (
             "SELECT * FROM feeds f WHERE f.state = 'active'"
             " AND (f.next_poll_at IS NULL OR f.next_poll_at <= ?)"
+            f"{clause}"
             " AND (f.is_default = 1 OR EXISTS (SELECT 1 FROM subscriptions s"
             "      WHERE s.feed_id = f.id AND s.state = 'active'))"
-            " ORDER BY f.next_poll_at LIMIT ?",
-            (to_db(now), limit),
+            " ORDER BY f.next_poll_at LIMIT ?"
         )
-        return [feed_from_row(r) for r in rows]
+        rows = await self._fetchall(
+            sql,
+            (to_db(now), *extra, limit),
+        )
+        return [(feed_from_row(r), history_from_row(r)) for r in rows]
+
+    async def poll_history(self, feed_id: int) -> PollHistory:
+        row = await self._fetchone(
+            "SELECT last_changed_at, change_interval_s FROM feeds WHERE id = ?", (feed_id,)
+        )
+        if row is None:
+            raise NotFoundError(f"feed {feed_id}")
+        return history_from_row(row)
 
     async def record_poll_success(
         self,
@@ -93,9 +141,17 @@ class FeedStore(Connection):
         body_hash: str | None,
         title: str | None = None,
         site_url: str | None = None,
+        changed: PollHistory | None = None,
     ) -> FeedRecord:
-        """A 200 with a body: store validators and hash, reset failures, clear ``is_new``."""
+        """A 200 with a body: store validators and hash, reset failures, clear ``is_new``.
+
+        ``changed`` (the poll found new entries) replaces the stored change history."""
         async with self._tx() as db:
+            if changed is not None:
+                await db.execute(
+                    "UPDATE feeds SET last_changed_at = ?, change_interval_s = ? WHERE id = ?",
+                    (to_db_opt(changed.last_changed_at), changed.change_interval_s, feed_id),
+                )
             await db.execute(
                 "UPDATE feeds SET etag = ?, last_modified = ?, body_hash = ?,"
                 " title = coalesce(nullif(?, ''), title), site_url = coalesce(?, site_url),"
