@@ -167,6 +167,8 @@ class DepecheBot(commands.Bot):
         if storage is None:
             return
         for channel_id in channel_ids:
+            for follow in await storage.list_follows_for_channel(channel_id):
+                await storage.remove_follow(follow.id)
             cancelled = await storage.cancel_for_channel(channel_id)  # follow posts too (X6)
             if cancelled:
                 log.info("posts cancelled channel_id=%s count=%d", channel_id, cancelled)
