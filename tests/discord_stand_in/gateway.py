@@ -70,6 +70,7 @@ class Gateway:
         elif op == RESUME:
             self.resume_count += 1
             await self._event(socket, "RESUMED", {})
+            self.ready.set()
 
     async def _identify(self, socket: web.WebSocketResponse, data: dict[str, Any]) -> None:
         guilds = list(self.world.guilds.values())
@@ -106,6 +107,19 @@ class Gateway:
         self.ready.clear()
         for socket in list(self.sockets):
             await self._send(socket, INVALID_SESSION, False)
+
+    async def drop_connections(self, code: int = 4000) -> None:
+        """Close every session with a resumable code (4000 Unknown error): the client
+        reconnects and RESUMEs (or IDENTIFYs again)."""
+        self.ready.clear()
+        for socket in list(self.sockets):
+            await socket.close(code=code)
+
+    async def wait_for_session(self, resumes: int, identifies: int, within: float = 10.0) -> None:
+        """Wait until a new session started (RESUMED or READY) after the given counts."""
+
+        await asyncio.wait_for(self.ready.wait(), within)
+        assert self.resume_count > resumes or self.identify_count > identifies
 
     async def close(self) -> None:
         for socket in list(self.sockets):
