@@ -1,0 +1,301 @@
+"""Chaos run (D4, D5): SIGKILL the real bot at random moments, restart it, count the posts.
+
+    .venv/bin/python -m benchmarks.chaos --entries 200 --kills 200 --seed 1
+
+1. The Discord stand-in runs as its own process (``python -m tests.discord_stand_in``) and a
+   news site (``tests.chaos.feeds``) serves one feed of N items on 127.0.0.1.
+2. The database is prepared as a bot that already knows the feed (subscription to the stand-in's
+   channel, first poll done), so all N items are new.
+3. The real ``depeche run`` (``tests.chaos.fast_bot``: production code, shorter job intervals)
+   starts in its own process group and is killed with SIGKILL (the whole group) either during
+   start-up or ``uniform(low, high)`` seconds after its scheduler started; ``PRAGMA
+   integrity_check`` runs after every kill. This repeats ``kills`` times.
+4. A last run goes on until every item is posted, then gets SIGTERM.
+5. The stand-in's record gives duplicates and missing posts (by embed URL).
+
+Figures printed: kills, entries, messages, duplicates, missing, integrity failures, "database is
+locked" log lines, slowest restart, wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import signal
+import sqlite3
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from storage.records import SeenKey, SeenStatus
+from storage.storage import Storage
+from tests.chaos.feeds import feed_app
+from tests.discord_stand_in.world import CHANNEL_ID, GUILD_ID
+from tests.servers import serve
+
+ROOT = Path(__file__).resolve().parents[1]
+READY_MARK = "scheduler started"
+TERMINAL_STATES = ("sent", "failed_permanent", "cancelled", "skipped_flood")
+
+
+@dataclass
+class ChaosConfig:
+    entries: int = 200
+    kills: int = 200
+    seed: int = 1
+    low: float = 1.0  # kill window after the scheduler started, seconds (the worker pool of a
+    high: float = 3.5  # fresh process needs ~1.5 s before the first article is stored)
+    early: float = 0.2  # share of kills aimed at start-up (recovery, migration check, login)
+    nonce_window: float = 300.0  # the stand-in's; 0 leaves only reconciliation (D5)
+    page_delay: float = 0.5  # per article page: a poll of N items lasts N * page_delay
+    post_delay: float = 0.3  # per message creation at the stand-in
+    finish_timeout: float = 180.0
+    workdir: Path | None = None
+
+
+@dataclass
+class ChaosResult:
+    kills: int = 0
+    entries: int = 0
+    messages: int = 0
+    duplicates: int = 0
+    missing: int = 0
+    integrity_failures: int = 0
+    locked_lines: int = 0
+    slowest_restart: float = 0.0
+    wall_time: float = 0.0
+    states: dict[str, int] = field(default_factory=dict)
+    finished: bool = False
+
+    def figures(self) -> str:
+        return json.dumps(self.__dict__, ensure_ascii=False, sort_keys=True)
+
+
+@dataclass
+class BotRun:
+    process: asyncio.subprocess.Process
+    started: float
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    reader: asyncio.Task[None] | None = None
+    ready_at: float = 0.0
+
+
+class Chaos:
+    def __init__(self, config: ChaosConfig, workdir: Path) -> None:
+        self.config = config
+        self.rng = random.Random(config.seed)
+        self.workdir = workdir
+        self.db = workdir / "depeche.db"
+        self.log = (workdir / "bot.log").open("a", encoding="utf-8")
+        self.result = ChaosResult(entries=config.entries)
+        self.urls: dict[str, str] = {}
+        self.feed_url = ""
+
+    # ---- processes ---------------------------------------------------------------------------
+    async def start_stand_in(self) -> asyncio.subprocess.Process:
+        config = self.config
+        args = ["-m", "tests.discord_stand_in", "--nonce-window", str(config.nonce_window)]
+        args += ["--post-delay", str(config.post_delay)]
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, *args, cwd=ROOT, stdout=asyncio.subprocess.PIPE
+        )
+        assert process.stdout is not None
+        line = await asyncio.wait_for(process.stdout.readline(), 30)
+        self.urls = json.loads(line)
+        return process
+
+    def bot_env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE"))}
+        env.update(
+            DISCORD_TOKEN="stand-in-token",
+            DISCORD_API_BASE=self.urls["api_base"],
+            DISCORD_GATEWAY_URL=self.urls["gateway_url"],
+            DATABASE_PATH=str(self.db),
+            ALLOWED_PRIVATE_NETWORKS="127.0.0.0/8",
+            MAX_POSTS_PER_CYCLE="100000",
+            MAX_POSTS_PER_DAY="100000",
+            DEFAULT_FEEDS="",
+            LOG_LEVEL="INFO",
+            PYTHONUNBUFFERED="1",
+        )
+        return env
+
+    async def spawn_bot(self) -> BotRun:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tests.chaos.fast_bot", cwd=ROOT, env=self.bot_env(),
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,
+        )  # fmt: skip
+        run = BotRun(process, time.monotonic())
+        run.reader = asyncio.create_task(self._read_log(run))
+        return run
+
+    async def _read_log(self, run: BotRun) -> None:
+        assert run.process.stderr is not None
+        async for raw in run.process.stderr:
+            line = raw.decode("utf-8", "replace")
+            self.log.write(line)
+            if "database is locked" in line:
+                self.result.locked_lines += 1
+            if READY_MARK in line and not run.ready.is_set():
+                run.ready_at = time.monotonic()
+                run.ready.set()
+
+    async def kill(self, run: BotRun) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(run.process.pid, signal.SIGKILL)
+        await run.process.wait()
+        if run.reader is not None:
+            await run.reader
+        self.log.write("---- SIGKILL ----\n")
+
+    # ---- database ----------------------------------------------------------------------------
+    async def prepare_database(self) -> None:
+        """The state of a bot that already polled the feed once (nothing in it yet)."""
+        now = datetime.now(UTC)
+        storage = await Storage.open(self.db)
+        try:
+            feed = await storage.add_feed(self.feed_url, now=now, title="La Gazette")
+            await storage.add_subscription(
+                guild_id=GUILD_ID, channel_id=CHANNEL_ID, feed_id=feed.id, now=now
+            )
+            baseline = SeenKey("chaos-baseline", None, None, SeenStatus.BASELINE)
+            await storage.record_seen(feed.id, [baseline], now=now)
+            await storage.record_poll_success(
+                feed.id, now=now, next_poll_at=now - timedelta(seconds=1),
+                etag=None, last_modified=None, body_hash=None,
+            )  # fmt: skip
+        finally:
+            await storage.close()
+
+    def db_state(self) -> tuple[str, int, Counter[str]]:
+        with contextlib.closing(sqlite3.connect(self.db, timeout=10)) as conn:
+            check = str(conn.execute("PRAGMA integrity_check").fetchone()[0])
+            articles = int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+            states = Counter(
+                {s: int(n) for s, n in conn.execute("SELECT state, count(*) FROM posts GROUP BY 1")}
+            )
+        return check, articles, states
+
+    def is_done(self, articles: int, states: Counter[str]) -> bool:
+        open_rows = sum(n for s, n in states.items() if s not in TERMINAL_STATES)
+        return articles >= self.config.entries and open_rows == 0
+
+    # ---- the run -----------------------------------------------------------------------------
+    async def one_kill(self) -> None:
+        run = await self.spawn_bot()
+        try:
+            if self.rng.random() < self.config.early:
+                await asyncio.sleep(self.rng.uniform(0.05, 1.5))
+            else:
+                await asyncio.wait_for(run.ready.wait(), 60)
+                self.result.slowest_restart = max(
+                    self.result.slowest_restart, run.ready_at - run.started
+                )
+                await asyncio.sleep(self.rng.uniform(self.config.low, self.config.high))
+        finally:
+            await self.kill(run)
+        self.result.kills += 1
+        check, _, _ = await asyncio.to_thread(self.db_state)
+        if check != "ok":
+            self.result.integrity_failures += 1
+            self.log.write(f"integrity_check: {check}\n")
+
+    async def finish(self) -> None:
+        """Run without kills until everything is posted, then stop with SIGTERM."""
+        run = await self.spawn_bot()
+        deadline = time.monotonic() + self.config.finish_timeout
+        try:
+            while time.monotonic() < deadline:
+                await asyncio.sleep(0.5)
+                check, articles, states = await asyncio.to_thread(self.db_state)
+                if self.is_done(articles, states):
+                    self.result.finished = True
+                    break
+            run.process.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(run.process.wait(), 15)
+        finally:
+            await self.kill(run)
+        check, _, states = await asyncio.to_thread(self.db_state)
+        self.result.states = dict(states)
+        if check != "ok":
+            self.result.integrity_failures += 1
+
+    async def count_messages(self) -> None:
+        url = self.urls["control"] + "/messages"
+        async with aiohttp.ClientSession() as session, session.get(url) as response:
+            record: dict[str, Any] = await response.json()
+        messages = record["messages"].get(str(CHANNEL_ID), [])
+        urls = [embed.get("url") for m in messages for embed in m.get("embeds") or []]
+        base = self.feed_url.rsplit("/", 1)[0]
+        expected = {f"{base}/article/{n}" for n in range(self.config.entries)}
+        self.result.messages = len(messages)
+        self.result.duplicates = len(urls) - len(set(urls))
+        self.result.missing = len(expected - set(urls))
+
+    async def run(self) -> ChaosResult:
+        started = time.monotonic()
+        stand_in = await self.start_stand_in()
+        try:
+            async with serve(
+                feed_app(self.config.entries, page_delay=self.config.page_delay)
+            ) as site:
+                self.feed_url = f"{site}/feed.xml"
+                await self.prepare_database()
+                for _ in range(self.config.kills):
+                    await self.one_kill()
+                await self.finish()
+                await self.count_messages()
+        finally:
+            stand_in.terminate()
+            await stand_in.wait()
+            self.log.close()
+        self.result.wall_time = round(time.monotonic() - started, 1)
+        self.result.slowest_restart = round(self.result.slowest_restart, 2)
+        return self.result
+
+
+async def run_chaos(config: ChaosConfig) -> ChaosResult:
+    if config.workdir is not None:
+        config.workdir.mkdir(parents=True, exist_ok=True)
+        return await Chaos(config, config.workdir).run()
+    with tempfile.TemporaryDirectory(prefix="depeche-chaos-") as tmp:
+        return await Chaos(config, Path(tmp)).run()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.chaos", description=__doc__)
+    parser.add_argument("--entries", type=int, default=200)
+    parser.add_argument("--kills", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--low", type=float, default=1.0)
+    parser.add_argument("--high", type=float, default=3.5)
+    parser.add_argument("--nonce-window", type=float, default=300.0)
+    parser.add_argument("--page-delay", type=float, default=0.5)
+    parser.add_argument("--post-delay", type=float, default=0.3)
+    parser.add_argument("--workdir", type=Path, help="keep the database and bot.log here")
+    args = parser.parse_args(argv)
+    config = ChaosConfig(
+        entries=args.entries, kills=args.kills, seed=args.seed, low=args.low, high=args.high,
+        nonce_window=args.nonce_window, page_delay=args.page_delay, post_delay=args.post_delay,
+        workdir=args.workdir,
+    )  # fmt: skip
+    result = asyncio.run(run_chaos(config))
+    print(result.figures())
+    ok = result.finished and not (result.duplicates or result.missing or result.integrity_failures)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

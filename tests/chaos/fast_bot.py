@@ -1,0 +1,31 @@
+"""The real ``depeche run`` (Discord mode) with the scheduler's intervals shortened.
+
+The chaos driver starts this module in a subprocess: everything is the production code path
+(settings from the environment, ``Storage.open``, ``recover``, discord.py against the stand-in,
+the process pool, the guarded client), except that the poll job first runs after ~0.1 s and the
+delivery job every ``CHAOS_DELIVERY_SECONDS`` (default 0.2 s) instead of every 5 s, so that a kill
+window of a second lands inside real work.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+
+from bot import cli, runner
+from bot.scheduler import build_scheduler
+
+
+def main() -> int:
+    runner.build_scheduler = functools.partial(  # type: ignore[assignment]
+        build_scheduler,
+        poll_seconds=float(os.environ.get("CHAOS_POLL_SECONDS", "2")),
+        delivery_seconds=float(os.environ.get("CHAOS_DELIVERY_SECONDS", "0.2")),
+        first_run_delay=0.1,
+    )
+    return cli.main(["--env-file", os.devnull, "run"])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

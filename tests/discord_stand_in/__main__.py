@@ -1,0 +1,139 @@
+"""Run the Discord stand-in as a standalone process (chaos tests, manual runs).
+
+    python -m tests.discord_stand_in --port 0 --nonce-window 300
+
+It binds 127.0.0.1 only, prints one JSON line ``{"base_url", "api_base", "gateway_url",
+"control"}`` on stdout once it listens, and runs until SIGTERM or SIGINT. The default world has
+one guild (``GUILD_ID``) with the channels ``CHANNEL_ID`` and ``OTHER_CHANNEL_ID``;
+``--channel ID`` adds more channels to that guild.
+
+A small control API lives beside the Discord API (never under ``/api/v10``):
+
+- ``GET  /_stand_in/messages``: ``{"messages": {channel_id: [message, ...]}, "posts": n}``
+  (every created message, and the number of ``POST .../messages`` requests received);
+- ``POST /_stand_in/stall`` ``{"count": 1, "seconds": 60}``: the next ``count`` messages are
+  created, then their responses are held for ``seconds`` (a crash "after the post, before the
+  confirmation" can then be provoked at will);
+- ``POST /_stand_in/config`` ``{"nonce_window": 0.5, "post_delay": 0.3}``: change the nonce
+  de-duplication window; make every message creation take ``post_delay`` seconds (half before
+  the message exists, half after). A client that disconnects cancels its request's handler.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from aiohttp import web
+
+from tests.discord_stand_in.server import API_PREFIX, StandIn, json_response
+from tests.discord_stand_in.world import GUILD_ID, _channel
+
+CONTROL_PREFIX = "/_stand_in"
+
+
+class StandaloneStandIn(StandIn):
+    """The stand-in with a fixed port, a control API and scripted stalls after a create."""
+
+    def __init__(self, *, nonce_window: float) -> None:
+        super().__init__(nonce_window=nonce_window)
+        self.stall_count = 0
+        self.stall_seconds = 0.0
+        self.post_delay = 0.0
+
+    async def start_on(self, port: int) -> None:
+        app = web.Application()
+        app.router.add_get("/gateway-ws", self.gateway.handle)
+        app.router.add_get(CONTROL_PREFIX + "/messages", self._control_messages)
+        app.router.add_post(CONTROL_PREFIX + "/stall", self._control_stall)
+        app.router.add_post(CONTROL_PREFIX + "/config", self._control_config)
+        app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._dispatch)
+        self._runner = web.AppRunner(app, shutdown_timeout=0.5, handler_cancellation=True)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", port).start()
+        bound = self._runner.addresses[0][1]
+        self.base_url = f"http://127.0.0.1:{bound}"
+        self.gateway.url = f"ws://127.0.0.1:{bound}/gateway-ws"
+
+    async def _post_message(
+        self, request: web.Request, params: dict[str, str], body: Any
+    ) -> web.Response:
+        if self.post_delay:
+            await asyncio.sleep(self.post_delay / 2)
+        response = await super()._post_message(request, params, body)
+        if self.post_delay:
+            await asyncio.sleep(self.post_delay / 2)
+        if response.status == 200 and self.stall_count > 0:
+            self.stall_count -= 1
+            await asyncio.sleep(self.stall_seconds)
+        return response
+
+    async def _control_messages(self, request: web.Request) -> web.Response:
+        posts = len(self.sent("POST"))
+        messages = {str(cid): items for cid, items in self.world.messages.items()}
+        return json_response({"messages": messages, "posts": posts})
+
+    async def _control_stall(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.stall_count = int(body.get("count", 1))
+        self.stall_seconds = float(body.get("seconds", 60.0))
+        return json_response({"ok": True})
+
+    async def _control_config(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        if "nonce_window" in body:
+            self.world.nonce_window = float(body["nonce_window"])
+        if "post_delay" in body:
+            self.post_delay = float(body["post_delay"])
+        return json_response({"ok": True})
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m tests.discord_stand_in")
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free)")
+    parser.add_argument("--nonce-window", type=float, default=300.0, help="seconds")
+    parser.add_argument("--post-delay", type=float, default=0.0, help="seconds per message")
+    parser.add_argument("--channel", type=int, action="append", default=[], help="extra channel")
+    return parser.parse_args(argv)
+
+
+async def serve(args: argparse.Namespace) -> None:
+    server = StandaloneStandIn(nonce_window=args.nonce_window)
+    server.post_delay = args.post_delay
+    channels = server.world.guilds[GUILD_ID]["channels"]
+    for channel_id in args.channel:
+        if server.world.find_channel(channel_id) is None:
+            position = len(channels)
+            channels.append(_channel(channel_id, f"salon-{position}", GUILD_ID, position))
+    await server.start_on(args.port)
+    urls = {
+        "base_url": server.base_url,
+        "api_base": server.api_base,
+        "gateway_url": server.gateway.url,
+        "control": server.base_url + CONTROL_PREFIX,
+    }
+    print(json.dumps(urls), flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await server.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    asyncio.run(serve(parse_args(argv)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
