@@ -232,11 +232,22 @@ class Chaos:
         if check != "ok":
             self.result.integrity_failures += 1
 
+    async def stand_in(self, name: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The stand-in's control API: ``messages`` (GET), ``stall`` or ``config`` (POST)."""
+        url = f"{self.urls['control']}/{name}"
+        async with aiohttp.ClientSession() as session:
+            method = session.get(url) if body is None else session.post(url, json=body)
+            async with method as response:
+                result: dict[str, Any] = await response.json()
+        return result
+
+    async def channel_messages(self) -> list[dict[str, Any]]:
+        record = await self.stand_in("messages")
+        messages: list[dict[str, Any]] = record["messages"].get(str(CHANNEL_ID), [])
+        return messages
+
     async def count_messages(self) -> None:
-        url = self.urls["control"] + "/messages"
-        async with aiohttp.ClientSession() as session, session.get(url) as response:
-            record: dict[str, Any] = await response.json()
-        messages = record["messages"].get(str(CHANNEL_ID), [])
+        messages = await self.channel_messages()
         urls = [embed.get("url") for m in messages for embed in m.get("embeds") or []]
         base = self.feed_url.rsplit("/", 1)[0]
         expected = {f"{base}/article/{n}" for n in range(self.config.entries)}

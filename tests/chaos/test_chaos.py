@@ -1,0 +1,119 @@
+"""The real ``depeche run`` in a subprocess, against the standalone Discord stand-in and a local
+news site, killed and stopped at awkward moments (D4, D5, D6)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+from benchmarks.chaos import Chaos, ChaosConfig, run_chaos
+from tests.chaos.feeds import feed_app
+from tests.servers import serve
+
+
+@contextlib.asynccontextmanager
+async def prepared(config: ChaosConfig, workdir: Path) -> AsyncIterator[Chaos]:
+    """A stand-in process, the news site and a database subscribed to its feed."""
+    chaos = Chaos(config, workdir)
+    stand_in = await chaos.start_stand_in()
+    try:
+        async with serve(feed_app(config.entries, page_delay=config.page_delay)) as site:
+            chaos.feed_url = f"{site}/feed.xml"
+            await chaos.prepare_database()
+            yield chaos
+    finally:
+        stand_in.terminate()
+        await stand_in.wait()
+        chaos.log.close()
+
+
+async def until(check: Callable[[], object], *, within: float = 60.0) -> None:
+    async def wait() -> None:  # another process writes: poll, an Event cannot be shared
+        while True:
+            if await asyncio.to_thread(check):
+                return
+            await asyncio.sleep(0.1)
+
+    await asyncio.wait_for(wait(), within)
+
+
+async def test_d4_fifty_sigkills_lose_nothing_and_post_nothing_twice(tmp_path: Path) -> None:
+    """D4 (and D5 under chaos): with the stand-in's nonce window at 0, only the outbox and the
+    reconciliation protect against duplicates; integrity_check is ok after every kill."""
+    config = ChaosConfig(
+        entries=30, kills=50, seed=7, nonce_window=0.0, page_delay=0.3, post_delay=0.3
+    )
+    result = await run_chaos(config)
+    assert result.kills >= 50
+    assert result.finished, result.figures()
+    assert (result.duplicates, result.missing) == (0, 0), result.figures()
+    assert result.messages == 30
+    assert result.integrity_failures == 0
+    assert result.states == {"sent": 30}
+    assert result.locked_lines == 0
+
+
+async def test_d5_after_the_nonce_window_the_bot_finds_its_message(tmp_path: Path) -> None:
+    """D5: killed after Discord created the message but before the ``sent`` update, restarted
+    after the nonce window: the bot reads the channel, records the message, posts nothing."""
+    config = ChaosConfig(entries=1, kills=0, nonce_window=1.0, page_delay=0.0, post_delay=0.0)
+    async with prepared(config, tmp_path) as chaos:
+        await chaos.stand_in("stall", {"count": 1, "seconds": 120})
+        run = await chaos.spawn_bot()
+        try:
+            await asyncio.wait_for(_first_message(chaos), 60)
+        finally:
+            await chaos.kill(run)
+        assert chaos.db_state()[2] == {"sending": 1}
+        await asyncio.sleep(config.nonce_window + 0.5)  # the stand-in would accept it again
+        run = await chaos.spawn_bot()
+        try:
+            await until(lambda: chaos.db_state()[2] == {"sent": 1})
+        finally:
+            await chaos.kill(run)
+        record = await chaos.stand_in("messages")
+        messages = await chaos.channel_messages()
+        assert len(messages) == 1 and record["posts"] == 1
+        assert _message_ids(chaos.db) == [messages[0]["id"]]
+
+
+async def test_d6_sigterm_during_a_poll(tmp_path: Path) -> None:
+    """D6: SIGTERM while a poll is storing articles: exit within 10 s, rows are pending, sending
+    or sent, the WAL is checkpointed, nothing locked; a restart then posts each item once."""
+    config = ChaosConfig(entries=8, kills=0, page_delay=1.0, post_delay=0.0)
+    async with prepared(config, tmp_path) as chaos:
+        run = await chaos.spawn_bot()
+        try:
+            await until(lambda: 1 <= chaos.db_state()[1] < config.entries)
+            run.process.send_signal(signal.SIGTERM)
+            code = await asyncio.wait_for(run.process.wait(), 10)
+        finally:
+            await chaos.kill(run)
+        assert code == 0
+        check, articles, states = chaos.db_state()
+        assert check == "ok" and articles < config.entries
+        assert set(states) <= {"pending", "sending", "sent"}
+        wal = chaos.db.with_name(chaos.db.name + "-wal")
+        assert not wal.exists() or wal.stat().st_size == 0
+        assert chaos.result.locked_lines == 0
+        await chaos.finish()
+        await chaos.count_messages()
+        assert chaos.result.finished
+        assert (chaos.result.duplicates, chaos.result.missing) == (0, 0)
+
+
+async def _first_message(chaos: Chaos) -> None:
+    while True:
+        if await chaos.channel_messages():
+            return
+        await asyncio.sleep(0.1)
+
+
+def _message_ids(db: Path) -> list[str]:
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        return [str(row[0]) for row in conn.execute("SELECT message_id FROM posts")]
