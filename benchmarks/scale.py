@@ -20,7 +20,8 @@ from pathlib import Path
 import pysbd
 
 from benchmarks.evaluation import read_records
-from summarizer.ranking import analyse, load_model, select_sentences
+from summarizer.ranking import analyse
+from summarizer.selection import load_model, select_sentences
 from summarizer.summary import candidate_sentences, summarize
 from summarizer.sumy_methods import sumy_select
 

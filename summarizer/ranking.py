@@ -1,38 +1,28 @@
-"""Sentence features and the learned linear scorer of the ``depeche`` summarizer.
+"""Sentence features of the ``depeche`` summarizer (the input of ``summarizer.selection``).
 
 Every sentence of an article gets a small vector of cheap, language-aware features (position and
 lede priors, length, overlap with the title, centrality in the article, anaphoric openings,
-quotes, ...). A linear model trained on the development set (``benchmarks/train_ranker.py``,
-shipped as ``summarizer/data/ranker.json``) turns the vector into a score that estimates how much
-of a lede-style reference the sentence would cover. Pure Python: no numpy at run time.
+quotes, ...) and a flag telling whether it depends on the sentence before it
+(``summarizer.cohesion``). The first stage of the model in ``summarizer.selection`` turns the
+vector into a score that estimates how much of a lede-style reference the sentence alone would
+cover. Pure Python: no numpy at run time.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 
-__all__ = [
-    "FEATURE_NAMES",
-    "RankerModel",
-    "SentenceInfo",
-    "analyse",
-    "choose",
-    "load_model",
-    "select_sentences",
-    "stems",
-]
+from summarizer.cohesion import depends_on_previous
+
+__all__ = ["FEATURE_NAMES", "SentenceInfo", "analyse", "stems"]
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _DIGIT = re.compile(r"\d")
 _STEM_LENGTH = 6
-_MODEL_FILE = "ranker.json"
 
 # A compact French stop list (function words, auxiliaries, very common verbs).
 _STOP_WORDS_TEXT = """
@@ -105,40 +95,7 @@ class SentenceInfo:
     words: int
     stems: frozenset[str]
     features: tuple[float, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class RankerModel:
-    """A linear scorer plus the selection settings it was tuned with."""
-
-    weights: tuple[float, ...]
-    add_threshold: float  # a further sentence is added only when its score reaches this
-    word_budget: int  # ... and the summary stays within this many words
-    redundancy: float  # maximum stem overlap between two chosen sentences
-
-    def score(self, features: Sequence[float]) -> float:
-        return sum(w * x for w, x in zip(self.weights, features, strict=True))
-
-
-@lru_cache(maxsize=1)
-def load_model() -> RankerModel:
-    """The model shipped in ``summarizer/data`` (read once)."""
-    raw = resources.files("summarizer").joinpath("data", _MODEL_FILE).read_text("utf-8")
-    return model_from_dict(json.loads(raw))
-
-
-def model_from_dict(data: dict[str, object]) -> RankerModel:
-    names = data["features"]
-    if not isinstance(names, list) or tuple(names) != FEATURE_NAMES:
-        raise ValueError("ranker features do not match this version of the code")
-    weights = data["weights"]
-    assert isinstance(weights, list)
-    return RankerModel(
-        weights=tuple(float(w) for w in weights),
-        add_threshold=float(str(data["add_threshold"])),
-        word_budget=int(str(data["word_budget"])),
-        redundancy=float(str(data["redundancy"])),
-    )
+    dependent: bool = False  # opens on a reference to the previous sentence (never index 0)
 
 
 def stems(text: str) -> list[str]:
@@ -172,7 +129,8 @@ def analyse(
         stem_set = frozenset(stem_lists[index])
         words = len(text.split())
         features = _features(index, text, words, stem_set, context)
-        infos.append(SentenceInfo(index, text, words, stem_set, features))
+        dependent = index > 0 and depends_on_previous(text)
+        infos.append(SentenceInfo(index, text, words, stem_set, features, dependent))
     return infos
 
 
@@ -239,37 +197,3 @@ def _lede_overlap(index: int, stem_set: frozenset[str], lede: tuple[frozenset[st
         return 0.0
     others = frozenset().union(*(s for i, s in enumerate(lede) if i != index))
     return len(stem_set & others) / len(stem_set)
-
-
-def select_sentences(infos: Sequence[SentenceInfo], model: RankerModel, limit: int) -> list[int]:
-    """The best-scoring sentence, then others while they score well, fit and do not repeat."""
-    return choose(infos, [model.score(info.features) for info in infos], model, limit)
-
-
-def choose(
-    infos: Sequence[SentenceInfo], scores: Sequence[float], model: RankerModel, limit: int
-) -> list[int]:
-    """``select_sentences`` with the scores already computed (the training script's loop)."""
-    if not infos:
-        return []
-    order = sorted(range(len(infos)), key=lambda i: (-scores[i], i))
-    chosen = [order[0]]
-    words = infos[order[0]].words
-    for index in order[1:]:
-        if len(chosen) >= limit or scores[index] < model.add_threshold:
-            break
-        if words + infos[index].words > model.word_budget:
-            continue
-        if _redundant(infos[index], [infos[i] for i in chosen], model.redundancy):
-            continue
-        chosen.append(index)
-        words += infos[index].words
-    return chosen
-
-
-def _redundant(candidate: SentenceInfo, chosen: list[SentenceInfo], limit: float) -> bool:
-    if not candidate.stems:
-        return False
-    return any(
-        len(candidate.stems & other.stems) / len(candidate.stems) > limit for other in chosen
-    )

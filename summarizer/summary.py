@@ -1,10 +1,11 @@
 """Extractive French summaries: whole sentences of the article, verbatim, in article order.
 
 ``summarize`` is the one entry point. The default ``depeche`` algorithm scores sentences with the
-learned linear model of ``summarizer.ranking`` (lede and position priors, title overlap,
-centrality, length, anaphora) and picks the best one, then adds further sentences only while they
-score well, stay within a word budget tuned on the development set and do not repeat a chosen
-sentence. ``lead`` takes the first sentences; the sumy methods are baselines.
+features of ``summarizer.ranking`` (lede and position priors, title overlap, centrality, length,
+anaphora) and lets the learned summary-level model of ``summarizer.selection`` pick one to three
+of the best ones: it decides the length, and never opens on a sentence that refers back to text
+left out (``summarizer.cohesion``). ``lead`` takes the first sentences; the sumy methods are
+baselines.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from __future__ import annotations
 import re
 
 from summarizer.model import Summary
-from summarizer.ranking import analyse, load_model, select_sentences
+from summarizer.ranking import analyse
+from summarizer.selection import load_model, select_sentences
 from summarizer.sentences import split_sentences
 
 __all__ = ["ALGORITHMS", "MAX_INPUT_CHARS", "candidate_sentences", "summarize"]
@@ -55,7 +57,7 @@ def summarize(
     if not sentences:
         return Summary((), algorithm)
     if algorithm == "depeche":
-        ranked = _rank_depeche(sentences, paragraphs, title, max_sentences)
+        ranked = _rank_depeche(sentences, paragraphs, title, max_sentences, max_chars)
     elif algorithm == "lead":
         ranked = list(range(len(sentences)))
     else:
@@ -94,10 +96,15 @@ def candidate_sentences(text: str) -> tuple[list[str], list[int]]:
 
 
 def _rank_depeche(
-    sentences: list[str], paragraphs: list[int], title: str | None, max_sentences: int
+    sentences: list[str],
+    paragraphs: list[int],
+    title: str | None,
+    max_sentences: int,
+    max_chars: int,
 ) -> list[int]:
     """Indices of the sentences to keep, best first (the caller restores text order)."""
-    return select_sentences(analyse(sentences, paragraphs, title), load_model(), max_sentences)
+    infos = analyse(sentences, paragraphs, title)
+    return select_sentences(infos, load_model(), max_sentences, max_chars)
 
 
 def _fit(

@@ -1,0 +1,57 @@
+"""Sentences that cannot open a summary: French openings that refer back to earlier text.
+
+A summary is read without the article, so its sentences must stand on their own. A sentence that
+opens on a subject pronoun ("Il a ajouté…"), a demonstrative ("Cette décision…", "Si ces
+discussions…", "Ce dernier…") or a connective that answers the previous sentence ("Mais",
+"Pourtant", "Par ailleurs", ...) is *dependent*: ``depends_on_previous`` flags it, and the
+selection keeps it only right after the sentence it follows (see ``summarizer.selection``).
+
+Openings that look alike but point at the calendar or at nothing are not flagged: "Ce lundi",
+"Cette semaine", "Cet été" (deictic time), "Il y a", "Il faut" (impersonal), "Alors que"
+(a subordinate clause).
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["depends_on_previous"]
+
+_PRONOUNS = r"il|elle|ils|elles|celui-ci|celle-ci|ceux-ci|celles-ci|cela|ceci|ça|lui|eux"
+_CONNECTIVES = (
+    r"mais|pourtant|cependant|toutefois|néanmoins|or|donc|ainsi|alors|aussi|enfin|ensuite|puis"
+    r"|et|également|par ailleurs|en outre|de plus|en effet|d['’]ailleurs|en revanche"
+    r"|au contraire|pour autant|malgré cela|malgré tout|du coup|dès lors|de son côté"
+    r"|de leur côté|pour sa part|pour leur part|quant à (?:lui|elle|eux|elles)"
+    r"|selon (?:lui|elle|eux|elles)|d['’]après (?:lui|elle|eux|elles)"
+    r"|pour (?:lui|elle|eux|elles)"
+)
+_DEMONSTRATIVES = r"ce|cet|cette|ces|c['’]est|c['’]était|ce dernier|cette dernière"
+# What may follow a demonstrative without making it anaphoric: the calendar.
+_TIME_WORDS = (
+    r"lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|matin|soir|midi|week-end|weekend"
+    r"|jour|mois|année|an|semaine|trimestre|printemps|été|automne|hiver|après-midi|nuit"
+    r"|derniers jours|dernières semaines|dernières années|derniers mois|dernières heures"
+)
+_NOT_DEPENDENT = re.compile(
+    rf"(?:il (?:y a|y avait|faut|fallait|reste|était une fois)\b"
+    rf"|alors qu|ainsi qu|aussi bien|ce sont|c['’]étaient"
+    rf"|(?:{_DEMONSTRATIVES}) (?:{_TIME_WORDS})\b(?!-l[àa]))",
+    re.IGNORECASE,
+)
+_DEPENDENT = re.compile(
+    rf"(?:(?:si|mais|et|car|or|comme|quand|lorsque|puisque|pourtant) )?"
+    rf"(?:{_PRONOUNS}|{_DEMONSTRATIVES}|{_CONNECTIVES})(?=[\s,;:.!?’'-]|$)",
+    re.IGNORECASE,
+)
+_LEADING = re.compile(r"^[\s\"«“‘(—–-]*")
+
+
+def depends_on_previous(sentence: str) -> bool:
+    """Whether ``sentence`` opens on a reference to the text before it (see the module doc)."""
+    head = _LEADING.sub("", sentence, count=1) if sentence[:1] in "—–-(" else sentence.lstrip()
+    if not head[:1].isupper():
+        return False  # a quotation or a lower-case fragment: judged elsewhere
+    if _NOT_DEPENDENT.match(head):
+        return False
+    return _DEPENDENT.match(head) is not None
