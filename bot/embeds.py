@@ -8,6 +8,7 @@ escaped and mentions neutralised. Only http(s) URLs are used. Limits hold by con
 from __future__ import annotations
 
 import html
+import ipaddress
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -98,7 +99,24 @@ def http_url(url: str | None) -> str | None:
         return None
     if any(unicodedata.category(ch).startswith("C") for ch in url):
         return None
+    if _is_internal_host(url):
+        return None
     return url
+
+
+def _is_internal_host(url: str) -> bool:
+    """S17: a link to a private, loopback or link-local address (``http://169.254.169.254/``)
+    or to ``localhost`` is never shown as the embed link."""
+    host = re.sub(r"^https?://(?:[^@/]*@)?", "", url, flags=re.IGNORECASE)
+    host = re.split(r"[/?#]", host, maxsplit=1)[0]
+    host = host[1:].split("]", 1)[0] if host.startswith("[") else host.rsplit(":", 1)[0]
+    host = host.rstrip(".").casefold()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return not ipaddress.ip_address(host).is_global
+    except ValueError:
+        return False
 
 
 def _date_text(article: StoredArticle, tz: str) -> str | None:
