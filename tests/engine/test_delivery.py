@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -124,11 +125,15 @@ async def test_rate_limit_or_outage_trips_the_breaker(
     await enqueue(storage, "abcde")
     publisher = RecordingPublisher()
     publisher.errors[100] = error
-    delivery = Delivery(storage, publisher, FrozenClock(START))
+    clock = FrozenClock(START)
+    delivery = Delivery(storage, publisher, clock)
     report = await delivery.deliver_pending()
     assert report.stopped and len(publisher.calls) == 1 and report.released == 5
     assert {p.state for p in await storage.list_posts()} == {PostState.PENDING}
     del publisher.errors[100]
+    assert (await delivery.deliver_pending()).sent == 0  # held back: X3/X4/X8 cool-down
+    assert len(publisher.calls) == 1
+    clock.advance(timedelta(seconds=31))
     assert (await delivery.deliver_pending()).sent == 5
     nonces = [c.nonce for c in publisher.calls]
     assert nonces[0] == nonces[1]  # the retried post keeps its nonce
