@@ -10,6 +10,7 @@ cover. Pure Python: no numpy at run time.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter
@@ -120,7 +121,9 @@ def analyse(
         len(s.split()) for s, p in zip(sentences, paragraphs, strict=True) if p == 0
     )
     lede = tuple(frozenset(items) for items in stem_lists[:2])
-    top = frozenset(s for s, n in doc_counts.most_common(10) if n > 1)
+    # Ties broken by the stem itself: set order varies with the hash seed between processes.
+    best = heapq.nsmallest(10, doc_counts.items(), key=lambda item: (-item[1], item[0]))
+    top = frozenset(s for s, n in best if n > 1)
     context = _Context(
         len(sentences), paragraphs, doc_counts, title_stems, first_para_words, lede, top
     )
