@@ -110,7 +110,6 @@ class Engine:
         self.clock = clock
         self._rng = rng or random.Random()
         self._on_notice = on_notice
-        self._histories: dict[int, PollHistory] = {}
         # Feeds in flight: enough to keep the fetch slots and the CPU workers busy.
         self.concurrency = concurrency or settings.fetch_concurrency * 2
         self.partitioning = partitioning or partitioning_for(
@@ -155,18 +154,21 @@ class Engine:
                     log.exception("notice delivery failed feed_id=%s", report.feed_id)
 
     async def _poll_guarded(self, feed: FeedRecord, history: PollHistory) -> PollReport | None:
-        self._histories[feed.id] = history  # handed to poll_feed, whose signature is public
+        """The job boundary of one feed (F25): an unexpected error is logged and counted as a
+        failure, so the feed backs off instead of crashing again at every cycle."""
         try:
-            return await self.poll_feed(feed)
-        except Exception:
+            return await self.poll_feed(feed, history)
+        except Exception as exc:
             log.exception("poll crashed feed_id=%s", feed.id)
-            return None
-        finally:
-            self._histories.pop(feed.id, None)
+            try:
+                error = f"internal: {type(exc).__name__}"
+                return await self._failed(feed, self.clock.now(), error, "internal_error", None)
+            except Exception:
+                log.exception("crash not recorded feed_id=%s", feed.id)
+                return None
 
     async def poll_feed(self, feed: FeedRecord, history: PollHistory | None = None) -> PollReport:
         now = self.clock.now()
-        history = history or self._histories.pop(feed.id, None)
         if history is None:
             history = await self.storage.poll_history(feed.id)
         changes = ChangeHistory(

@@ -112,12 +112,16 @@ async def test_one_crashing_feed_does_not_stop_the_others(
     world.state.add("a")
     original = world.engine.poll_feed
 
-    async def poll_feed(feed):  # type: ignore[no-untyped-def]
+    async def poll_feed(feed, history=None):  # type: ignore[no-untyped-def]
         if feed.id == other.id:
             raise RuntimeError("boom")
-        return await original(feed)
+        return await original(feed, history)
 
     world.engine.poll_feed = poll_feed  # type: ignore[method-assign]
     reports = await world.engine.poll_due_feeds()
-    assert [r.outcome for r in reports] == ["baseline"]
+    assert sorted(r.outcome for r in reports) == ["baseline", "failed"]
     assert any(f"feed_id={other.id}" in r.getMessage() for r in caplog.records)
+    crashed = await world.storage.get_feed(other.id)  # counted, backed off: not retried at once
+    assert crashed.failure_count == 1 and crashed.last_error == "internal: RuntimeError"
+    assert crashed.next_poll_at is not None and crashed.next_poll_at > START
+    assert await world.engine.poll_due_feeds() == []
