@@ -20,7 +20,7 @@ from storage.storage import Storage
 
 log = logging.getLogger(__name__)
 
-HISTORY_LIMIT = 50  # the last 50 messages of the channel (Discord's default page)
+HISTORY_LIMIT = 100  # the last 100 messages of the target: one request (Discord's maximum)
 
 
 @runtime_checkable

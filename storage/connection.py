@@ -151,8 +151,23 @@ class Connection:
                 await self._conn.execute("VACUUM INTO ?", (str(dest),))
             except sqlite3.Error as exc:
                 raise wrap_error(exc, self._path) from exc
+        await asyncio.to_thread(_mark_open_posts_attempted, dest)
         log.info("backup written dest=%s", dest)
         return dest
+
+
+def _mark_open_posts_attempted(copy: Path) -> None:
+    """D10: a copy cannot know what the live bot sends after it was taken. Every post still open
+    in it counts as attempted, so that after a restore delivery looks for it in the channel's
+    recent messages (D5) before sending it."""
+    conn = sqlite3.connect(copy)
+    try:
+        with conn:
+            conn.execute(
+                "UPDATE posts SET attempts = attempts + 1 WHERE state IN ('pending', 'sending')"
+            )
+    finally:
+        conn.close()
 
 
 async def _scalar(conn: aiosqlite.Connection, sql: str) -> Any:

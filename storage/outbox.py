@@ -7,7 +7,7 @@ nonce lets Discord drop the duplicate.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from storage.connection import Connection
 from storage.records import ClaimedPost, PostRecord, PostState, SubscriptionState
@@ -15,19 +15,25 @@ from storage.rows import article_from_row, post_from_row
 from storage.terms import to_db
 
 BAD_FORMAT_LIMIT = 3  # consecutive 400s on one subscription before it becomes bad_format
+# A post still ``sending`` this long after its claim is not in flight any more (a send gives up
+# after discord.py's 60 s rate-limit cap): its ``sent`` update was lost (D12, disk full). It is
+# claimed again, and delivery's reconciliation (D5) looks for it before any new send.
+STALE_SENDING = timedelta(minutes=10)
 
 
 class OutboxStore(Connection):
     async def claim_due_posts(self, *, now: datetime, limit: int = 20) -> list[ClaimedPost]:
         """Move up to ``limit`` pending posts (oldest first) to ``sending`` and return them.
 
-        Posts of a subscription that is not active (paused, gone) wait in ``pending``."""
+        Posts of a subscription that is not active (paused, gone) wait in ``pending``. A post
+        left ``sending`` for ``STALE_SENDING`` is claimed again (its attempts keep counting)."""
         async with self._tx() as db:
             async with db.execute(
                 "SELECT p.id FROM posts p LEFT JOIN subscriptions s ON s.id = p.subscription_id"
-                " WHERE p.state = 'pending' AND (p.subscription_id IS NULL OR s.state = 'active')"
+                " WHERE (p.state = 'pending' OR (p.state = 'sending' AND p.claimed_at < ?))"
+                " AND (p.subscription_id IS NULL OR s.state = 'active')"
                 " ORDER BY p.id LIMIT ?",
-                (limit,),
+                (to_db(now - STALE_SENDING), limit),
             ) as cur:
                 ids = [row[0] for row in await cur.fetchall()]
             claimed: list[ClaimedPost] = []

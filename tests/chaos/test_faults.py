@@ -1,0 +1,129 @@
+"""Faults around the outbox with the real ``Delivery``: D12 (disk full during the ``sent``
+update) and D10 (online backup during a write storm, restored, then delivered)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot import runner
+from bot.clock import FrozenClock
+from bot.delivery import Delivery
+from bot.publishers import OutgoingPost
+from bot.settings import Settings
+from storage.connection import wrap_error
+from storage.errors import StorageError
+from storage.outbox import STALE_SENDING
+from storage.records import PlannedPost, PostState, TargetKind
+from storage.storage import Storage
+from tests.storage.helpers import NOW, article, feed_with_subscription, seen
+
+
+class Channel:
+    """A publisher that keeps the channel's messages and can read them back (D5 history)."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+
+    async def publish(self, post: OutgoingPost) -> str | None:
+        message = {"id": str(len(self.messages) + 1), "nonce": None, "embeds": [post.payload.embed]}
+        self.messages.append(message)  # no nonce kept: found by the article URL
+        return message["id"]
+
+    async def recent_messages(
+        self, target_kind: TargetKind, target_id: int, limit: int
+    ) -> Sequence[Mapping[str, Any]]:
+        return list(reversed(self.messages))[:limit]
+
+    def urls(self) -> list[str]:
+        return [e["url"] for m in self.messages for e in m["embeds"]]
+
+
+async def enqueue(storage: Storage, keys: Sequence[str]) -> None:
+    feed_id, sub_id = await feed_with_subscription(storage)
+    sub = await storage.get_subscription(sub_id)
+    for key in keys:
+        await storage.save_article(
+            article(feed_id, key), now=NOW, seen=seen(key), posts=[PlannedPost(sub)]
+        )
+
+
+async def test_d12_disk_full_during_mark_sent_fails_loudly_and_never_reposts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    storage = await Storage.open(tmp_path / "depeche.db")
+    try:
+        await enqueue(storage, ["a"])
+        channel, clock = Channel(), FrozenClock(NOW)
+        delivery = Delivery(storage, channel, clock)
+        real_mark_sent = storage.mark_sent
+
+        async def disk_full(post_id: int, **kwargs: Any) -> None:
+            full = sqlite3.OperationalError("database or disk is full")
+            raise wrap_error(full, storage.path)
+
+        monkeypatch.setattr(storage, "mark_sent", disk_full)
+        with pytest.raises(StorageError, match="disk is full"):  # the cycle fails loudly
+            await delivery.deliver_pending()
+        monkeypatch.setattr(storage, "mark_sent", real_mark_sent)
+        assert [p.state for p in await storage.list_posts()] == [PostState.SENDING]
+        assert (await delivery.deliver_pending()).sent == 0  # still in flight: not claimed
+        clock.advance(STALE_SENDING + timedelta(seconds=1))
+        report = await delivery.deliver_pending()  # the same process, later: stale claim
+        assert report.sent == 1 and len(channel.messages) == 1
+        [post] = await storage.list_posts()
+        assert post.state is PostState.SENT and post.message_id == "1"
+    finally:
+        await storage.close()
+
+
+async def test_d10_backup_during_a_write_storm_then_restore_posts_nothing_twice(
+    tmp_path: Path,
+) -> None:
+    db, copy = tmp_path / "depeche.db", tmp_path / "sauvegardes" / "copie.db"
+    storage = await Storage.open(db)
+    channel, clock = Channel(), FrozenClock(NOW)
+    errors: list[BaseException] = []
+    try:
+        await enqueue(storage, [f"k{n}" for n in range(30)])
+        delivery = Delivery(storage, channel, clock)
+        await delivery.deliver_pending(limit=10)
+        feed_id = (await storage.list_feeds())[0].id
+        sub = (await storage.subscriptions_for_feed(feed_id))[0]
+
+        async def storm() -> None:
+            for n in range(30, 150):
+                try:
+                    key = f"k{n}"
+                    await storage.save_article(
+                        article(feed_id, key), now=NOW, seen=seen(key), posts=[PlannedPost(sub)]
+                    )
+                    if n % 10 == 0:
+                        await delivery.deliver_pending(limit=5)
+                except Exception as exc:  # counted: D10 wants 0 writer errors
+                    errors.append(exc)
+
+        settings = Settings(database_path=db)
+        await asyncio.gather(storm(), runner.backup(settings, copy))  # `depeche backup PATH`
+    finally:
+        await storage.close()
+    assert errors == []
+    with sqlite3.connect(copy) as raw:
+        assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    restored = await Storage.open(copy)  # the restore: the old file replaced by the copy
+    try:
+        delivery = Delivery(restored, channel, clock)
+        await delivery.recover()
+        while (await delivery.deliver_pending(limit=50)).sent:
+            pass
+        posted = channel.urls()
+        assert len(posted) == len(set(posted))  # 0 duplicates across before and after
+        assert {p.state for p in await restored.list_posts()} == {PostState.SENT}
+    finally:
+        await restored.close()
