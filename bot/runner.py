@@ -20,6 +20,7 @@ from bot.clock import SystemClock
 from bot.delivery import Delivery, DeliveryNotice
 from bot.engine import Engine, FeedNotice
 from bot.fetch_errors import FetchError
+from bot.health import health_monitor
 from bot.http import GuardedClient
 from bot.publishers import ConsolePublisher, Publisher
 from bot.scheduler import build_scheduler
@@ -63,7 +64,7 @@ async def open_runtime(
     workers = WorkerPool(size=2)
     clock = SystemClock()
     try:
-        async with GuardedClient.from_settings(settings) as fetcher:
+        async with health_monitor(), GuardedClient.from_settings(settings) as fetcher:
             engine = Engine(settings, storage, fetcher, workers, clock, on_notice=on_feed_notice)
             delivery = Delivery(storage, publisher, clock, tz=settings.timezone)
             await delivery.recover()
