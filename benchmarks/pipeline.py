@@ -300,7 +300,11 @@ async def run_one(feeds: int, articles: list[tuple[str, str]], args: argparse.Na
     )
     server.start()
     port, api_base = parent.recv()
-    settings = Settings(poll_interval_minutes=10, max_posts_per_cycle=args.max_new)
+    settings = Settings(
+        poll_interval_minutes=10,
+        max_posts_per_cycle=args.max_new,
+        fetch_concurrency=args.fetch_concurrency,
+    )
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
         storage = await Storage.open(db)
@@ -340,6 +344,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--max-new", type=int, default=Settings().max_posts_per_cycle,
                         help="articles prepared per feed and cycle")  # fmt: skip
+    parser.add_argument("--fetch-concurrency", type=int, default=Settings().fetch_concurrency)
     parser.add_argument("--deliver", type=float, default=15.0, help="seconds of delivery")
     args = parser.parse_args()
     articles = [(r.title or r.text[:60], r.text) for r in read_records(args.dev)]

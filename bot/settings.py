@@ -73,7 +73,7 @@ class Settings:
     max_posts_per_day: int = 50
     max_feeds_per_guild: int = 30
     summary_cooldown_seconds: int = 30
-    fetch_concurrency: int = 10
+    fetch_concurrency: int = 20
     per_host_concurrency: int = 2
     allowed_private_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     contact_url: str = "https://github.com/depeche-bot/depeche"
