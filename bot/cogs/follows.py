@@ -66,6 +66,7 @@ async def follow_choices(
 
 class FollowsCog(commands.Cog):
     @app_commands.command(name="follow", description="Get new articles on a topic or by an author")
+    @app_commands.rename(kind="type")
     @app_commands.describe(
         kind="Follow a topic or an author",
         term="Topic or author to follow",

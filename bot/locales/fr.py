@@ -37,7 +37,6 @@ NAMES: dict[str, str] = {
     "categories": "catégories",
     "clear": "effacer",
     "count": "nombre",
-    "kind": "type",
     # choices
     "Direct message": "Message privé",
     "This channel": "Ce salon",
