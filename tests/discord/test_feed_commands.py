@@ -405,3 +405,34 @@ async def test_source_autocomplete_lists_catalogue_names(room: Newsroom) -> None
     assert 0 < len(choices) <= 25
     assert "le-monde" in [c["value"] for c in choices]
     assert all(1 <= len(c["name"]) <= 100 for c in choices)
+
+
+async def test_new_commands_are_synced_with_french_names(room: Newsroom) -> None:
+    commands = {c["name"]: c for c in room.stand_in.world.commands[None]}
+    french = {name: c["name_localizations"]["fr"] for name, c in commands.items()}
+    assert french["feed"] == "flux" and french["summaries"] == "résumés"
+    assert french["follow"] == "suivre" and french["unfollow"] == "ne-plus-suivre"
+    assert french["following"] == "suivis"
+    subcommands = {o["name"]: o["name_localizations"]["fr"] for o in commands["feed"]["options"]}
+    assert subcommands == {
+        "add": "ajouter", "remove": "retirer", "list": "liste", "test": "tester",
+        "filter": "filtre", "enable": "activer",
+    }  # fmt: skip
+    follow_options = {o["name"]: o for o in commands["follow"]["options"]}
+    assert [c["name_localizations"]["fr"] for c in follow_options["type"]["choices"]] == [
+        "Thème",
+        "Auteur",
+    ]
+    assert commands["feed"]["dm_permission"] is False  # guild only
+
+
+def test_views_parse_terms_and_show_dates() -> None:
+    from bot.feed_views import parse_terms, when
+
+    assert parse_terms(" Élysée,  budget ,, Élysée ,climat ") == ("Élysée", "budget", "climat")
+    assert parse_terms(None) == () and parse_terms(" , ") == ()
+    now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    assert when(now - timedelta(minutes=5), now=now, tz="Europe/Paris") == "il y a 5 minutes"
+    assert when(None, now=now, tz="Europe/Paris") == "jamais"
+    old = when(now - timedelta(days=30), now=now, tz="Europe/Paris")
+    assert old == "le 25 octobre 2026 à 13:00"
