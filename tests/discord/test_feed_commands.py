@@ -26,7 +26,7 @@ from bot.engine import Engine
 from bot.http import FetchLimits, GuardedClient
 from bot.settings import Settings
 from bot.workers import WorkerPool
-from storage.records import Filters, SubscriptionState
+from storage.records import Filters
 from storage.storage import Storage
 from summarizer.catalogue import Source
 from tests.discord_stand_in.driver import answered, autocomplete, slash
@@ -339,65 +339,6 @@ async def test_filter_sets_replaces_and_clears(room: Newsroom) -> None:
     )
     assert "aucun" in cleared.texts()
     assert (await room.storage.get_subscription(sub.id)).filters.is_empty
-
-
-async def test_a_403_pauses_then_enable_resumes(room: Newsroom) -> None:  # X5
-    seed(room, 1)
-    room.state.page_status = 404
-    await add_feed(room, room.feed_url)
-    room.stand_in.fail_channel("forbidden", CHANNEL_ID)
-    room.state.add("new-1", title="Une première nouvelle", published=room.clock.now())
-    await room.next_cycle()
-    [sub] = await room.storage.list_for_guild(GUILD_ID)
-    assert sub.state is SubscriptionState.PAUSED_PERMISSIONS
-    tries = len(room.stand_in.sent("POST", rf"/channels/{CHANNEL_ID}/messages"))
-    assert tries == 1
-    room.state.add("new-2", title="Une deuxième nouvelle", published=room.clock.now())
-    await room.next_cycle()
-    assert len(room.stand_in.sent("POST", rf"/channels/{CHANNEL_ID}/messages")) == tries
-    listing = await answered(await slash(room.stand_in, "feed", "list"))
-    assert "En pause : permissions manquantes" in listing.texts()
-    assert "/feed enable" in listing.texts()
-    enabled = await answered(await slash(room.stand_in, "feed", "enable", subscription=str(sub.id)))
-    assert "Abonnement réactivé" in enabled.texts()
-    assert (await room.storage.get_subscription(sub.id)).state is SubscriptionState.ACTIVE
-    await room.deliver()
-    await room.deliver()
-    # The post held back by the 403 goes out once; nothing was queued while paused.
-    assert [p["embeds"][0]["title"] for p in room.posts_in()] == ["Une première nouvelle"]
-
-
-async def test_enable_refuses_while_permissions_are_missing(room: Newsroom) -> None:
-    seed(room, 1)
-    await add_feed(room, room.feed_url)
-    [sub] = await room.storage.list_for_guild(GUILD_ID)
-    await room.storage.set_subscription_state(sub.id, SubscriptionState.PAUSED_PERMISSIONS)
-    room.stand_in.world.deny_bot(CHANNEL_ID, EMBED_LINKS)
-    channel = room.stand_in.world.find_channel(CHANNEL_ID)
-    await room.stand_in.gateway.dispatch("CHANNEL_UPDATE", channel)
-    answer = await answered(await slash(room.stand_in, "feed", "enable", subscription=str(sub.id)))
-    assert "Intégrer des liens" in answer.texts()
-    stored = await room.storage.get_subscription(sub.id)
-    assert stored.state is SubscriptionState.PAUSED_PERMISSIONS
-
-
-async def test_enable_resets_a_disabled_feed(room: Newsroom) -> None:
-    from storage.records import FeedState as State
-
-    seed(room, 1)
-    await add_feed(room, room.feed_url)
-    [sub] = await room.storage.list_for_guild(GUILD_ID)
-    now = room.clock.now()
-    await room.storage.record_poll_failure(
-        sub.feed_id, now=now, error="timeout", next_poll_at=now + timedelta(days=1),
-        state=State.DISABLED_FAILING, state_reason="Le flux échoue depuis le 01/01/2026.",
-    )  # fmt: skip
-    listing = await answered(await slash(room.stand_in, "feed", "list"))
-    assert "Flux désactivé" in listing.texts() and "Échecs consécutifs : 1" in listing.texts()
-    await answered(await slash(room.stand_in, "feed", "enable", subscription=str(sub.id)))
-    feed = await room.storage.get_feed(sub.feed_id)
-    assert feed.state is State.ACTIVE and feed.failure_count == 0
-    assert feed.next_poll_at is not None and feed.next_poll_at <= room.clock.now()
 
 
 async def test_source_autocomplete_lists_catalogue_names(room: Newsroom) -> None:

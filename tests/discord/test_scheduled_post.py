@@ -1,5 +1,6 @@
 """The real APScheduler (short intervals) drives the real engine and delivery: a new article is
-posted to the subscribed channel exactly once, and the next cycle posts nothing."""
+posted to the subscribed channel exactly once, and the next cycle posts nothing. Also what
+delivery failures look like through the commands: a 403 pauses, /feed enable resumes."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from datetime import timedelta
 import pytest
 
 from bot.settings import Settings
-from storage.records import PostState
-from tests.discord.test_feed_commands import Newsroom, add_feed, open_newsroom, seed
+from storage.records import FeedState, PostState, SubscriptionState
+from tests.discord.test_feed_commands import Newsroom, add_feed, open_newsroom, room, seed  # noqa: F401
+from tests.discord_stand_in.driver import answered, slash
 from tests.discord_stand_in.server import StandIn
-from tests.discord_stand_in.world import CHANNEL_ID
+from tests.discord_stand_in.world import CHANNEL_ID, EMBED_LINKS, GUILD_ID
 
 FAST = {"poll_seconds": 0.3, "delivery_seconds": 0.1, "first_run_delay": 0.05}
 
@@ -32,20 +34,20 @@ async def eventually(check: Callable[[], bool | Awaitable[bool]], within: float 
     await asyncio.wait_for(wait(), within)
 
 
-async def polls_after(room: Newsroom, count: int) -> None:
+async def polls_after(newsroom: Newsroom, count: int) -> None:
     """Wait for ``count`` more fetches of the feed by the scheduled poll job."""
-    seen = len(room.state.requests)
-    await eventually(lambda: len(room.state.requests) >= seen + count)
+    seen = len(newsroom.state.requests)
+    await eventually(lambda: len(newsroom.state.requests) >= seen + count)
 
 
 @pytest.fixture
 async def scheduled(stand_in: StandIn, settings: Settings) -> AsyncIterator[Newsroom]:
-    async with open_newsroom(stand_in, settings, scheduler=FAST) as room:
-        yield room
+    async with open_newsroom(stand_in, settings, scheduler=FAST) as newsroom:
+        yield newsroom
 
 
 async def test_scheduled_poll_posts_a_new_article_exactly_once(scheduled: Newsroom) -> None:
-    room = scheduled
+    room = scheduled  # noqa: F811
     seed(room, 3)
     room.state.page_status = 404  # the feed's own text is summarized
     assert "Abonnement ajouté" in (await add_feed(room, room.feed_url)).texts()
@@ -72,3 +74,60 @@ async def test_scheduled_poll_posts_a_new_article_exactly_once(scheduled: Newsro
     assert [p.state for p in posts] == [PostState.SENT]
     assert len(room.posts_in()) == 1
     assert len(room.stand_in.sent("POST", rf"/channels/{CHANNEL_ID}/messages")) == 1
+
+
+async def test_a_403_pauses_then_enable_resumes(room: Newsroom) -> None:  # noqa: F811 (X5)
+    seed(room, 1)
+    room.state.page_status = 404
+    await add_feed(room, room.feed_url)
+    room.stand_in.fail_channel("forbidden", CHANNEL_ID)
+    room.state.add("new-1", title="Une première nouvelle", published=room.clock.now())
+    await room.next_cycle()
+    [sub] = await room.storage.list_for_guild(GUILD_ID)
+    assert sub.state is SubscriptionState.PAUSED_PERMISSIONS
+    tries = len(room.stand_in.sent("POST", rf"/channels/{CHANNEL_ID}/messages"))
+    assert tries == 1
+    room.state.add("new-2", title="Une deuxième nouvelle", published=room.clock.now())
+    await room.next_cycle()
+    assert len(room.stand_in.sent("POST", rf"/channels/{CHANNEL_ID}/messages")) == tries
+    listing = await answered(await slash(room.stand_in, "feed", "list"))
+    assert "En pause : permissions manquantes" in listing.texts()
+    assert "/feed enable" in listing.texts()
+    enabled = await answered(await slash(room.stand_in, "feed", "enable", subscription=str(sub.id)))
+    assert "Abonnement réactivé" in enabled.texts()
+    assert (await room.storage.get_subscription(sub.id)).state is SubscriptionState.ACTIVE
+    await room.deliver()
+    await room.deliver()
+    # The post held back by the 403 goes out once; nothing was queued while paused.
+    assert [p["embeds"][0]["title"] for p in room.posts_in()] == ["Une première nouvelle"]
+
+
+async def test_enable_refuses_while_permissions_are_missing(room: Newsroom) -> None:  # noqa: F811
+    seed(room, 1)
+    await add_feed(room, room.feed_url)
+    [sub] = await room.storage.list_for_guild(GUILD_ID)
+    await room.storage.set_subscription_state(sub.id, SubscriptionState.PAUSED_PERMISSIONS)
+    room.stand_in.world.deny_bot(CHANNEL_ID, EMBED_LINKS)
+    channel = room.stand_in.world.find_channel(CHANNEL_ID)
+    await room.stand_in.gateway.dispatch("CHANNEL_UPDATE", channel)
+    answer = await answered(await slash(room.stand_in, "feed", "enable", subscription=str(sub.id)))
+    assert "Intégrer des liens" in answer.texts()
+    stored = await room.storage.get_subscription(sub.id)
+    assert stored.state is SubscriptionState.PAUSED_PERMISSIONS
+
+
+async def test_enable_resets_a_disabled_feed(room: Newsroom) -> None:  # noqa: F811
+    seed(room, 1)
+    await add_feed(room, room.feed_url)
+    [sub] = await room.storage.list_for_guild(GUILD_ID)
+    now = room.clock.now()
+    await room.storage.record_poll_failure(
+        sub.feed_id, now=now, error="timeout", next_poll_at=now + timedelta(days=1),
+        state=FeedState.DISABLED_FAILING, state_reason="Le flux échoue depuis le 01/01/2026.",
+    )  # fmt: skip
+    listing = await answered(await slash(room.stand_in, "feed", "list"))
+    assert "Flux désactivé" in listing.texts() and "Échecs consécutifs : 1" in listing.texts()
+    await answered(await slash(room.stand_in, "feed", "enable", subscription=str(sub.id)))
+    feed = await room.storage.get_feed(sub.feed_id)
+    assert feed.state is FeedState.ACTIVE and feed.failure_count == 0
+    assert feed.next_poll_at is not None and feed.next_poll_at <= room.clock.now()
