@@ -133,7 +133,7 @@ class Soak:
     def __init__(self, args: argparse.Namespace, workdir: Path) -> None:
         self.args = args
         self.db = workdir / "depeche.db"
-        self.log = (workdir / "bot.log").open("w", encoding="utf-8")
+        self.log = (workdir / "bot.log").open("w", encoding="utf-8", buffering=1)
         self.rng = random.Random(args.seed)
         self.plans = plan_subscriptions(args.subscriptions, args.hostile_share)
         self.figures = Figures()
