@@ -10,8 +10,9 @@ advance the clock, poll, deliver.
 The model reads what the server really answered. Invariants: each logical article (its link)
 reaches each channel at most once, and never one of the first poll's (F1, F15-F17, F20, D4/D5);
 the failure counter equals the consecutive failures (F6); the next poll is not before the
-Retry-After and no request is sent before it (F5). At the end the server is healthy and the
-machine polls and delivers: every new article within the caps is then posted once per channel.
+Retry-After (F5) or the backoff of 5 min * 2^(n-1) (F6), and no request is sent before it.
+At the end the server is healthy and the machine polls and delivers: every new article within
+the caps is then posted once per channel.
 The machine keeps at most ``max_posts_per_cycle`` unseen items in the feed (F18) and fewer than
 ten failures in a row (F7), so every new article is within the caps.
 """
@@ -63,6 +64,7 @@ CHANNELS = (100, 200)
 MAX_NEW = 5  # Settings.max_posts_per_cycle
 MAX_FAILURES = 8  # below F7's ten
 DAY = timedelta(hours=24)
+BACKOFF = timedelta(minutes=5)
 
 
 class FeedVersions(RuleBasedStateMachine):
@@ -83,7 +85,8 @@ class FeedVersions(RuleBasedStateMachine):
         self.baseline: set[int] | None = None
         self.exposed: set[int] = set()  # articles the engine has seen in a 200 document
         self.consecutive = 0
-        self.not_before: datetime | None = None  # Retry-After floor of the last answer
+        # The earliest next request after the last answer: Retry-After (F5) or backoff (F6).
+        self.not_before: datetime | None = None
         self.run(self._start())
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
@@ -137,14 +140,16 @@ class FeedVersions(RuleBasedStateMachine):
         """Fold the server's new answers into the model; check no request came too early."""
         for served in self.feed.log[self.read :]:
             if self.not_before is not None:
-                assert served.at >= self.not_before, "F5: a request before Retry-After"
+                assert served.at >= self.not_before, "F5/F6: a request before its time"
             self.not_before = None
             if served.status in (200, 304):
                 self.consecutive = 0
             else:
                 self.consecutive += 1
+                wait = BACKOFF * 2 ** (self.consecutive - 1)
                 if served.retry_after is not None:
-                    self.not_before = served.at + min(timedelta(seconds=served.retry_after), DAY)
+                    wait = timedelta(seconds=served.retry_after)
+                self.not_before = served.at + min(wait, DAY)
             if served.status == 200:
                 self._expose(served)
         self.read = len(self.feed.log)
