@@ -139,7 +139,8 @@ Pour le brancher sur Discord :
   1. https://discord.com/developers/applications > New Application > onglet Bot > Reset Token ;
   2. copiez .env.example en .env et collez le jeton après DISCORD_TOKEN= ;
   3. OAuth2 > URL Generator : scopes « bot » et « applications.commands », permissions
-     « View Channels », « Send Messages », « Embed Links » ; ouvrez l'URL pour inviter le bot ;
+     « View Channels », « Send Messages », « Embed Links », « Read Message History » ;
+     ouvrez l'URL pour inviter le bot ;
   4. relancez « make run ». Le README détaille chaque étape.
 """
 

@@ -69,6 +69,11 @@ class DiscordPublisher:
         self._client = client
         self._budget = budget
 
+    @property
+    def client(self) -> discord.Client:
+        """The discord.py client (``bot.reconcile`` reads a channel's history through it)."""
+        return self._client
+
     async def publish(self, post: publishers.OutgoingPost) -> str | None:
         payload = post.payload
         kind = str(getattr(post.target_kind, "value", post.target_kind))

@@ -59,7 +59,7 @@ def history_for(publisher: object) -> MessageHistory | None:
     """The history reader for a publisher: its own, or one over its discord.py client."""
     if isinstance(publisher, MessageHistory):
         return publisher
-    client = getattr(publisher, "client", None) or getattr(publisher, "_client", None)
+    client = getattr(publisher, "client", None)
     if client is not None and hasattr(getattr(client, "http", None), "logs_from"):
         return DiscordHistory(client)
     return None  # console publisher: nothing to look at

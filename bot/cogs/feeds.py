@@ -35,6 +35,7 @@ PERMISSIONS = (
     ("view_channel", "Voir le salon"),
     ("send_messages", "Envoyer des messages"),
     ("embed_links", "Intégrer des liens"),
+    ("read_message_history", "Voir les anciens messages"),  # D5: re-checks before a re-send
 )
 UNKNOWN_SUBSCRIPTION = (
     "Je ne trouve pas cet abonnement sur ce serveur : choisissez-le dans la liste."
