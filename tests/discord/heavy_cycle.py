@@ -10,12 +10,15 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 from aiohttp import web
 
 MiB = 1024 * 1024
+START = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)  # the feeds' "now" (the engine's FrozenClock)
+FEEDS = 20
+FRESH = 5  # new items per feed: the per-cycle cap (F18)
 BASE = "http://heavy-site"  # replaced by the site's real base URL when served (see ``rebase``)
 FEED_CAP = 10 * MiB  # reliability: body cap for feeds, counted after decompression
 PAGE_CAP = 5 * MiB
@@ -127,6 +130,27 @@ def big_page(size: int, title: str = "Grand dossier : la rénovation des lycées
         n += 1
     parts.append(tail)
     return "".join(parts).encode()
+
+
+@dataclass(frozen=True)
+class Documents:
+    """Feeds and pages built once per session (a second or so), rebased per test."""
+
+    small: dict[int, bytes]
+    big: dict[int, bytes]
+    large_page: bytes
+    short_page: bytes
+
+
+def build_documents(feed_size: int, page_size: int) -> Documents:
+    # Margin: rebasing makes each link a few bytes longer; the body must stay under the cap.
+    size = feed_size - 64 * 1024
+    return Documents(
+        small={n: small_feed(n, START) for n in range(FEEDS)},
+        big={n: big_feed(n, START, size=size, fresh=FRESH) for n in range(FEEDS)},
+        large_page=big_page(page_size),
+        short_page=big_page(12_000, "Les lycées de la région rénovés"),
+    )
 
 
 @dataclass
