@@ -12,8 +12,8 @@ import pytest
 from bot.notices import DiscordNotifier
 from bot.settings import Settings
 from storage.records import PostState, SubscriptionState
+from tests.discord.newsroom import Newsroom, open_newsroom
 from tests.discord.test_faults_delivery import publish_news, subscribe, titles_in
-from tests.discord.test_feed_commands import Newsroom, open_newsroom
 from tests.discord_stand_in.driver import answered, slash
 from tests.discord_stand_in.server import StandIn
 from tests.discord_stand_in.world import CHANNEL_ID, GUILD_ID, OTHER_CHANNEL_ID

@@ -19,7 +19,7 @@ from bot.delivery import UNAVAILABLE_PAUSE_SECONDS, Delivery
 from bot.discord_publisher import CLOUDFLARE_COOLDOWN_SECONDS, DiscordPublisher
 from bot.settings import Settings
 from storage.records import FollowDelivery, FollowKind, PostState, SubscriptionState
-from tests.discord.test_feed_commands import Newsroom, add_feed, open_newsroom, seed
+from tests.discord.newsroom import Newsroom, add_feed, open_newsroom, seed
 from tests.discord_stand_in.driver import delete_channel, remove_guild
 from tests.discord_stand_in.server import StandIn
 from tests.discord_stand_in.world import CHANNEL_ID, GUILD_ID, OTHER_CHANNEL_ID

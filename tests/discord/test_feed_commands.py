@@ -1,151 +1,31 @@
 """/feed add|remove|list|test|filter|enable through the real bot on the Discord stand-in, with a
 real SQLite file, the real guarded client, engine and delivery, and a local feed server.
 
-``Newsroom`` (below) is the harness the other ``test_*_commands.py`` files of this area reuse.
+The ``Newsroom`` harness lives in ``tests/discord/newsroom.py``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import ipaddress
-import random
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
-from aiohttp import web
 
 from bot import subscribing
-from bot.app import COGS, DepecheBot, Services
-from bot.clock import FrozenClock
-from bot.delivery import Delivery, DeliveryReport
-from bot.discord_publisher import DiscordPublisher
-from bot.engine import Engine
-from bot.http import FetchLimits, GuardedClient
 from bot.settings import Settings
-from bot.workers import WorkerPool
 from storage.records import Filters
-from storage.storage import Storage
 from summarizer.catalogue import Source
+from tests.discord.newsroom import EPHEMERAL, Newsroom, add_feed, open_newsroom, seed
 from tests.discord_stand_in.driver import answered, autocomplete, slash
-from tests.discord_stand_in.fixtures import running
 from tests.discord_stand_in.server import StandIn
 from tests.discord_stand_in.world import CHANNEL_ID, EMBED_LINKS, GUILD_ID, OTHER_CHANNEL_ID
-from tests.engine.feedserver import FeedState, feed_app
-from tests.servers import serve
-
-EPHEMERAL = 64
-LOCAL = (ipaddress.ip_network("127.0.0.1/32"),)
-SITE = (
-    "<!doctype html><html lang='fr'><head><title>Le Journal de Test</title>"
-    "<link rel='alternate' type='application/rss+xml' title='Flux' href='/feed.xml'>"
-    "</head><body><p>La page d'accueil du journal.</p></body></html>"
-)
-NO_FEED = "<!doctype html><html><head><title>Vide</title></head><body><p>Rien.</p></body></html>"
-
-
-def news_app(state: FeedState) -> web.Application:
-    """The engine's feed server plus a home page advertising the feed and one without."""
-    app = feed_app(state)
-
-    async def home(request: web.Request) -> web.Response:
-        return web.Response(text=SITE, content_type="text/html")
-
-    async def bare(request: web.Request) -> web.Response:
-        return web.Response(text=NO_FEED, content_type="text/html")
-
-    app.router.add_get("/", home)
-    app.router.add_get("/sans-flux", bare)
-    return app
-
-
-@dataclass
-class Newsroom:
-    stand_in: StandIn
-    bot: DepecheBot
-    storage: Storage
-    state: FeedState
-    base: str
-    clock: FrozenClock
-    engine: Engine
-    delivery: Delivery
-
-    @property
-    def feed_url(self) -> str:
-        return f"{self.base}/feed.xml"
-
-    async def deliver(self) -> DeliveryReport:
-        return await self.delivery.deliver_pending()
-
-    async def next_cycle(self) -> None:
-        """Move the clock past the poll interval, poll every due feed, deliver."""
-        self.clock.advance(timedelta(minutes=15))
-        await self.engine.poll_due_feeds()
-        await self.deliver()
-
-    def posts_in(self, channel_id: int = CHANNEL_ID) -> list[dict[str, Any]]:
-        sent = self.stand_in.sent("POST", rf"/channels/{channel_id}/messages")
-        return [r.json for r in sent if r.status == 200]
-
-
-@contextlib.asynccontextmanager
-async def open_newsroom(
-    stand_in: StandIn,
-    settings: Settings,
-    *,
-    scheduler: dict[str, float] | None = None,
-    before_start: Any = None,
-) -> AsyncIterator[Newsroom]:
-    """Everything real but Discord (the stand-in): optionally the real APScheduler too."""
-    from bot.scheduler import build_scheduler
-
-    settings = replace(settings, allowed_private_networks=LOCAL, poll_interval_minutes=10)
-    state = FeedState(etag=None)  # no 304s: every poll reads the body
-    clock = FrozenClock(datetime.now(UTC).replace(microsecond=0))
-    workers = WorkerPool(size=2, mode="thread")
-    storage = await Storage.open(settings.database_path)
-    limits = FetchLimits(total=5, connect=2, sock_read=5)
-    fetcher = GuardedClient.from_settings(settings, limits=limits)
-    async with serve(news_app(state)) as base, fetcher:
-        state.base = base
-        engine = Engine(settings, storage, fetcher, workers, clock, rng=random.Random(3))
-        services = Services(storage=storage, fetcher=fetcher, engine=engine, workers=workers)
-
-        async def build(bot: DepecheBot) -> Services:
-            return services
-
-        bot = DepecheBot(settings, build, cogs=COGS, guild_ready_timeout=0.05)
-        delivery = Delivery(storage, DiscordPublisher(bot), clock, tz=settings.timezone)
-        if scheduler is not None:
-            services.scheduler = build_scheduler(engine, delivery, settings, **scheduler)
-        if before_start is not None:
-            before_start(stand_in)
-        room = Newsroom(stand_in, bot, storage, state, base, clock, engine, delivery)
-        async with running(bot):
-            yield room
-    await storage.close()
-    workers.close()
 
 
 @pytest.fixture
 async def room(stand_in: StandIn, settings: Settings) -> AsyncIterator[Newsroom]:
     async with open_newsroom(stand_in, settings) as newsroom:
         yield newsroom
-
-
-def seed(room: Newsroom, count: int = 5) -> None:
-    """``count`` recent items, the newest first (keys 1..count, 1 the oldest)."""
-    for n in range(1, count + 1):
-        room.state.add(
-            str(n), title=f"Article numéro {n} du journal", published=room.clock.now()
-            - timedelta(hours=count - n + 1),
-        )  # fmt: skip
-
-
-async def add_feed(room: Newsroom, source: str, **options: Any) -> Any:
-    return await answered(await slash(room.stand_in, "feed", "add", source=source, **options), 15)
 
 
 # --- /feed add ---------------------------------------------------------------------------

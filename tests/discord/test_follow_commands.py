@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from bot.cogs.follows import MAX_FOLLOWS_PER_MEMBER
 from bot.settings import Settings
 from storage.records import FollowDelivery, FollowKind
-from tests.discord.test_feed_commands import Newsroom, add_feed, open_newsroom, room, seed  # noqa: F401
+from tests.discord.newsroom import Newsroom, add_feed, open_newsroom, room, seed  # noqa: F401
 from tests.discord.test_scheduled_post import FAST, eventually
 from tests.discord_stand_in.driver import answered, autocomplete, slash
 from tests.discord_stand_in.server import StandIn

@@ -18,8 +18,8 @@ from bot.embeds import render_post
 from bot.settings import Settings
 from storage.records import StoredArticle
 from summarizer.model import TextOrigin
+from tests.discord.newsroom import Newsroom, open_newsroom
 from tests.discord.test_faults_delivery import publish_news, subscribe
-from tests.discord.test_feed_commands import Newsroom, open_newsroom
 from tests.discord_stand_in import rules
 from tests.discord_stand_in.driver import answered, slash
 from tests.discord_stand_in.server import RecordedRequest, StandIn

@@ -13,7 +13,7 @@ import pytest
 
 from bot.settings import Settings
 from storage.records import FeedState, PostState, SubscriptionState
-from tests.discord.test_feed_commands import Newsroom, add_feed, open_newsroom, room, seed  # noqa: F401
+from tests.discord.newsroom import Newsroom, add_feed, open_newsroom, room, seed  # noqa: F401
 from tests.discord_stand_in.driver import answered, slash
 from tests.discord_stand_in.server import StandIn
 from tests.discord_stand_in.world import CHANNEL_ID, EMBED_LINKS, GUILD_ID

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from storage.records import NewArticle
-from tests.discord.test_feed_commands import Newsroom, room  # noqa: F401
+from tests.discord.newsroom import Newsroom, room  # noqa: F401
 from tests.discord_stand_in.driver import answered, autocomplete, slash
 
 ARTICLES = [
