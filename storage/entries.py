@@ -12,7 +12,6 @@ import aiosqlite
 
 from storage.connection import Connection
 from storage.records import (
-    FollowDelivery,
     NewArticle,
     PlannedPost,
     PostState,
@@ -23,7 +22,7 @@ from storage.records import (
     make_nonce,
 )
 from storage.rows import article_from_row, post_from_row
-from storage.social import select_matching_follows
+from storage.social import select_dm_follows
 from storage.terms import fold_term, to_db, to_db_opt
 
 SearchKind = Literal["topic", "author", "any"]
@@ -83,6 +82,25 @@ async def _upsert_terms(db: aiosqlite.Connection, article: NewArticle, now: date
         [(kind, fold_term(term), term.strip(), to_db(now)) for kind, term in pairs
          if fold_term(term)],
     )  # fmt: skip
+
+
+async def _enqueue_dm_follows(
+    db: aiosqlite.Connection,
+    article_id: int,
+    article: NewArticle,
+    guild_ids: Sequence[int],
+    now: datetime,
+) -> None:
+    """One DM per matching follower of ``guild_ids`` (unique per article and user)."""
+    follows = await select_dm_follows(
+        db, guild_ids, title=article.title, topics=article.topics, authors=article.authors
+    )
+    for follow in follows:
+        if follow.user_id is None:  # the schema forbids it; kept for the type checker
+            continue
+        await _insert_post(db, article_id, (TargetKind.DM, follow.user_id),
+                           state=PostState.PENDING, now=now, guild_id=follow.guild_id,
+                           follow_id=follow.id)  # fmt: skip
 
 
 class EntryStore(Connection):
@@ -145,6 +163,8 @@ class EntryStore(Connection):
     ) -> SaveResult:
         """Store an article, its seen key and its posts (subscriptions, then follows) at once.
 
+        With ``match_follows``, every DM follow of a guild where the article gets a pending
+        subscription post (never another guild's, never for a skipped post) adds one DM.
         Idempotent on (feed_id, entry_key): a second call reuses the stored article and the
         outbox's unique key keeps every target to one post.
         """
@@ -157,8 +177,9 @@ class EntryStore(Connection):
                 await _insert_post(db, article_id, (TargetKind.CHANNEL, sub.channel_id),
                                    state=plan.state, now=now, guild_id=sub.guild_id,
                                    subscription_id=sub.id)  # fmt: skip
-            if match_follows:
-                await self._enqueue_follows(db, article_id, article, now)
+            guilds = {p.subscription.guild_id for p in posts if p.state is PostState.PENDING}
+            if match_follows and guilds:
+                await _enqueue_dm_follows(db, article_id, article, sorted(guilds), now)
             await _upsert_terms(db, article, now)
             async with db.execute("SELECT * FROM articles WHERE id = ?", (article_id,)) as cur:
                 stored = article_from_row(await cur.fetchone())  # type: ignore[arg-type]
@@ -191,22 +212,6 @@ class EntryStore(Connection):
         )  # fmt: skip
         assert cursor.lastrowid is not None
         return cursor.lastrowid
-
-    async def _enqueue_follows(
-        self, db: aiosqlite.Connection, article_id: int, article: NewArticle, now: datetime
-    ) -> None:
-        follows = await select_matching_follows(
-            db, title=article.title, topics=article.topics, authors=article.authors
-        )
-        for follow in follows:
-            if follow.delivery is FollowDelivery.DM and follow.user_id is not None:
-                target = (TargetKind.DM, follow.user_id)
-            elif follow.channel_id is not None:
-                target = (TargetKind.CHANNEL, follow.channel_id)
-            else:
-                continue
-            await _insert_post(db, article_id, target, state=PostState.PENDING, now=now,
-                               guild_id=follow.guild_id, follow_id=follow.id)  # fmt: skip
 
     async def get_article(self, article_id: int) -> StoredArticle | None:
         row = await self._fetchone("SELECT * FROM articles WHERE id = ?", (article_id,))

@@ -1,14 +1,21 @@
-"""Subscriptions (a feed posted to a channel) and follows (a topic or author, to DM/channel)."""
+"""Subscriptions (a feed posted to a channel) and follows (a topic or an author).
+
+Three kinds of follow share one table and one matching rule (``summarizer.topics.
+article_terms``): a member's DM follow (``delivery='dm'``, scoped to its guild), a member's
+mention follow (``delivery='channel'`` with ``user_id``: pinged in that channel's posts) and a
+channel-level follow (``delivery='channel'``, no ``user_id``: a topic filter on the channel's
+subscriptions). Every lookup goes through an index (``follows_match`` on kind and term,
+``follows_by_user`` for ``user_id IS NULL``)."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
 import aiosqlite
 
-from storage.connection import Connection
+from storage.connection import Connection, wrap_error
 from storage.errors import IntegrityError, NotFoundError
 from storage.records import (
     Filters,
@@ -18,7 +25,8 @@ from storage.records import (
     Subscription,
     SubscriptionState,
 )
-from storage.terms import fold_term, from_db, title_terms, to_db
+from storage.terms import fold_term, from_db, to_db
+from summarizer.topics import article_terms
 
 
 def subscription_from_row(row: sqlite3.Row) -> Subscription:
@@ -50,14 +58,27 @@ def follow_from_row(row: sqlite3.Row) -> Follow:
     )
 
 
+DM_SCOPE = " AND delivery = 'dm' AND guild_id IN ({guilds})"
+MENTION_SCOPE = " AND delivery = 'channel' AND user_id IS NOT NULL AND channel_id = ?"
+CHANNEL_FILTERS_SQL = (
+    "SELECT * FROM follows WHERE user_id IS NULL AND delivery = 'channel'"
+    " AND channel_id IN ({channels}) ORDER BY channel_id, id"
+)
+
+
 async def select_matching_follows(
-    db: aiosqlite.Connection, *, title: str, topics: Iterable[str], authors: Iterable[str]
+    db: aiosqlite.Connection,
+    *,
+    title: str,
+    topics: Iterable[str],
+    authors: Iterable[str],
+    scope: str = "",
+    params: Sequence[object] = (),
 ) -> list[Follow]:
-    """Follows whose normalised term equals a topic, an author, or a run of title words."""
-    topic_terms = {fold_term(t) for t in topics} | title_terms(title)
-    author_terms = {fold_term(a) for a in authors}
-    topic_terms.discard("")
-    author_terms.discard("")
+    """Follows whose normalised term is one of the article's terms (``article_terms``), through
+    the ``follows_match`` index; ``scope`` (SQL starting with `` AND``) and its ``params``
+    narrow them down (``DM_SCOPE``, ``MENTION_SCOPE``)."""
+    topic_terms, author_terms = article_terms(title, topics, authors)
     found: list[Follow] = []
     for kind, terms in ((FollowKind.TOPIC, topic_terms), (FollowKind.AUTHOR, author_terms)):
         ordered = sorted(terms)
@@ -65,11 +86,29 @@ async def select_matching_follows(
             chunk = ordered[start : start + 500]
             marks = ",".join("?" * len(chunk))
             async with db.execute(
-                f"SELECT * FROM follows WHERE kind = ? AND term_norm IN ({marks}) ORDER BY id",
-                (kind.value, *chunk),
+                f"SELECT * FROM follows WHERE kind = ? AND term_norm IN ({marks}){scope}"
+                " ORDER BY id",
+                (kind.value, *chunk, *params),
             ) as cursor:
                 found.extend(follow_from_row(row) for row in await cursor.fetchall())
     return found
+
+
+async def select_dm_follows(
+    db: aiosqlite.Connection,
+    guild_ids: Collection[int],
+    *,
+    title: str,
+    topics: Iterable[str],
+    authors: Iterable[str],
+) -> list[Follow]:
+    """The DM follows of ``guild_ids`` (the guilds an article is posted in) matching it."""
+    if not guild_ids:
+        return []
+    scope = DM_SCOPE.format(guilds=",".join("?" * len(guild_ids)))
+    return await select_matching_follows(
+        db, title=title, topics=topics, authors=authors, scope=scope, params=tuple(guild_ids)
+    )
 
 
 class SocialStore(Connection):
@@ -229,6 +268,7 @@ class SocialStore(Connection):
         return [follow_from_row(r) for r in rows]
 
     async def list_follows_for_channel(self, channel_id: int) -> list[Follow]:
+        """Every follow tied to the channel (mentions and filters), e.g. to forget them."""
         rows = await self._fetchall(
             "SELECT * FROM follows WHERE channel_id = ? AND delivery = 'channel'"
             " ORDER BY kind, term_norm",
@@ -236,9 +276,55 @@ class SocialStore(Connection):
         )
         return [follow_from_row(r) for r in rows]
 
+    async def channel_filter_follows(
+        self, channel_ids: Iterable[int]
+    ) -> dict[int, tuple[Follow, ...]]:
+        """The channel-level follows (topic filters) of each channel that has any."""
+        unique = sorted(set(channel_ids))
+        found: dict[int, list[Follow]] = {}
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            sql = CHANNEL_FILTERS_SQL.format(channels=",".join("?" * len(chunk)))
+            for row in await self._fetchall(sql, tuple(chunk)):
+                follow = follow_from_row(row)
+                found.setdefault(int(row["channel_id"]), []).append(follow)
+        return {channel_id: tuple(follows) for channel_id, follows in found.items()}
+
+    async def channel_follows_for_guild(self, guild_id: int) -> list[Follow]:
+        """The channel-level follows (topic filters) of a guild, by channel then term."""
+        rows = await self._fetchall(
+            "SELECT * FROM follows WHERE user_id IS NULL AND delivery = 'channel'"
+            " AND guild_id = ? ORDER BY channel_id, kind, term_norm",
+            (guild_id,),
+        )
+        return [follow_from_row(r) for r in rows]
+
+    async def remove_channel_follow(self, follow_id: int, *, guild_id: int) -> bool:
+        """Delete a channel-level follow of ``guild_id``; False if there is no such follow."""
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "DELETE FROM follows WHERE id = ? AND user_id IS NULL AND delivery = 'channel'"
+                " AND guild_id = ?",
+                (follow_id, guild_id),
+            )
+            return cursor.rowcount > 0
+
+    async def mention_follows(
+        self, channel_id: int, *, title: str, topics: Iterable[str], authors: Iterable[str]
+    ) -> list[Follow]:
+        """The members' mention follows of ``channel_id`` that match the article."""
+        try:
+            return await select_matching_follows(
+                self._conn, title=title, topics=topics, authors=authors, scope=MENTION_SCOPE,
+                params=(channel_id,),
+            )  # fmt: skip
+        except sqlite3.Error as exc:
+            raise wrap_error(exc, self._path) from exc
+
     async def matching_follows(
         self, *, title: str, topics: Iterable[str], authors: Iterable[str]
     ) -> list[Follow]:
+        """Every follow matching the article, whatever its guild or delivery."""
         return await select_matching_follows(
             self._conn, title=title, topics=topics, authors=authors
         )

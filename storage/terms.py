@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from summarizer.topics import normalize_term
+from summarizer.topics import article_terms, normalize_term
 
 _TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -21,14 +21,10 @@ def fold_term(term: str) -> str:
     return normalize_term(term)
 
 
-def title_terms(title: str, max_words: int = 3) -> set[str]:
-    """Every run of 1 to ``max_words`` consecutive folded words of ``title``."""
-    words = fold_term(title).split()
-    return {
-        " ".join(words[start : start + size])
-        for size in range(1, max_words + 1)
-        for start in range(len(words) - size + 1)
-    }
+def title_terms(title: str) -> set[str]:
+    """Every run of 1 to 3 consecutive folded words of ``title``: the title part of the core's
+    ``article_terms`` (the one matching rule of follows)."""
+    return set(article_terms(title, (), ())[0])
 
 
 def to_db(moment: datetime) -> str:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
 
 from summarizer.urls import fold_accents
 
 MAX_TOPICS = 8
 FEW_TOPICS = 3  # below this many categories, add names and words from the title
+TITLE_RUN_WORDS = 3  # a followed term matches a run of up to this many title words
 MAX_TOPIC_LENGTH = 60
 GENERIC_CATEGORIES = frozenset(
     {
@@ -37,6 +38,27 @@ def normalize_term(term: str) -> str:
     single spaces ("L’Équipe-de  France" -> "l equipe de france"), as in ``normalize_title``
     and the storage's title terms, so a follow matches titles word for word."""
     return " ".join(_TERM_WORD_RE.findall(fold_accents(term)))
+
+
+def article_terms(
+    title: str, topics: Iterable[str], authors: Iterable[str]
+) -> tuple[frozenset[str], frozenset[str]]:
+    """The terms a follow of an article can match: ``(topic_terms, author_terms)``.
+
+    Topic terms are the article's normalised topics plus every run of 1 to ``TITLE_RUN_WORDS``
+    consecutive normalised title words; author terms are the normalised authors. A topic follow
+    matches when its ``normalize_term`` form is in the first set, an author follow when it is in
+    the second. The one matching rule of the project: storage's indexed lookup of follows and
+    the engine's channel filters both use it, so they cannot disagree."""
+    words = normalize_term(title).split()
+    runs = {
+        " ".join(words[start : start + size])
+        for size in range(1, TITLE_RUN_WORDS + 1)
+        for start in range(len(words) - size + 1)
+    }
+    topic_terms = (runs | {normalize_term(topic) for topic in topics}) - {""}
+    author_terms = {normalize_term(author) for author in authors} - {""}
+    return frozenset(topic_terms), frozenset(author_terms)
 
 
 @cache

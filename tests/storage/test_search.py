@@ -40,25 +40,31 @@ async def test_search_folds_accents_and_case(tmp_path: Path) -> None:
 async def test_follows_match_topics_authors_and_title_words(tmp_path: Path) -> None:
     storage = await Storage.open(tmp_path / "depeche.db")
     try:
+        feed_id, sub_id = await feed_with_subscription(storage, guild_id=1)
+        sub = await storage.get_subscription(sub_id)
         dm = await storage.add_follow(
-            kind=FollowKind.TOPIC, term="Élysée", delivery=FollowDelivery.DM, now=NOW, user_id=7
-        )
+            kind=FollowKind.TOPIC, term="Élysée", delivery=FollowDelivery.DM, now=NOW, user_id=7,
+            guild_id=1,
+        )  # fmt: skip
         again = await storage.add_follow(
-            kind=FollowKind.TOPIC, term="elysee", delivery=FollowDelivery.DM, now=NOW, user_id=7
-        )
+            kind=FollowKind.TOPIC, term="elysee", delivery=FollowDelivery.DM, now=NOW, user_id=7,
+            guild_id=1,
+        )  # fmt: skip
         assert again.id == dm.id
         await storage.add_follow(
-            kind=FollowKind.AUTHOR, term="agnès durand", delivery=FollowDelivery.CHANNEL,
-            now=NOW, channel_id=300, guild_id=1,
+            kind=FollowKind.AUTHOR, term="agnès durand", delivery=FollowDelivery.DM,
+            now=NOW, user_id=9, guild_id=1,
         )  # fmt: skip
         await storage.add_follow(
-            kind=FollowKind.TOPIC, term="football", delivery=FollowDelivery.DM, now=NOW, user_id=8
-        )
+            kind=FollowKind.TOPIC, term="football", delivery=FollowDelivery.DM, now=NOW, user_id=8,
+            guild_id=1,
+        )  # fmt: skip
         result = await storage.save_article(
-            article(None, None, title="Réunion à l'Élysée", authors=("Agnès Durand",)), now=NOW
-        )
+            article(feed_id, "k1", title="Réunion à l'Élysée", authors=("Agnès Durand",)),
+            now=NOW, posts=[PlannedPost(sub)],
+        )  # fmt: skip
         targets = sorted((p.target_kind, p.target_id) for p in result.posts)
-        assert targets == [(TargetKind.CHANNEL, 300), (TargetKind.DM, 7)]
+        assert targets == [(TargetKind.CHANNEL, 100), (TargetKind.DM, 7), (TargetKind.DM, 9)]
         assert await storage.remove_follow(dm.id, user_id=8) is False
         assert await storage.remove_follow(dm.id, user_id=7) is True
         assert [f.term for f in await storage.list_follows_for_user(7)] == []
