@@ -35,10 +35,15 @@ class WorkerTimeout(BotError):
 
 
 class WorkerPool:
+    """CPU work off the event loop. At most ``size`` tasks are handed to the executor at a time,
+    so a task's hard timeout counts its own run, not the time it waited for a free worker (S13)."""
+
     def __init__(self, *, size: int = 2, mode: Mode = "process") -> None:
         self._size = size
         self._mode = mode
         self._executor: Executor | None = None
+        self._slots = asyncio.Semaphore(size)
+        self._generation = 0  # bumped at every recycle
 
     def _pool(self) -> Executor:
         if self._executor is None:
@@ -55,24 +60,33 @@ class WorkerPool:
         *args: Any,
         timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109 - it also kills the worker
     ) -> T:
-        """Run ``fn(*args)`` in the pool; raise ``WorkerTimeout`` after ``timeout`` seconds."""
-        loop = asyncio.get_running_loop()
+        """Run ``fn(*args)`` in the pool; raise ``WorkerTimeout`` after ``timeout`` seconds of
+        running. A task killed because another one timed out (the pool is recycled under it)
+        runs once more on the new pool."""
         name = getattr(fn, "__name__", repr(fn))
-        try:
-            future = loop.run_in_executor(self._pool(), fn, *args)
-            return await asyncio.wait_for(future, timeout)
-        except TimeoutError:
-            log.warning("worker timeout task=%s timeout=%s", name, timeout)
-            self._recycle()
-            raise WorkerTimeout(name, timeout) from None
-        except BrokenProcessPool:
-            log.error("worker pool broken task=%s", name)
-            self._recycle()
-            raise
+        for attempt in (1, 2):
+            async with self._slots:
+                generation = self._generation
+                try:
+                    future = asyncio.get_running_loop().run_in_executor(self._pool(), fn, *args)
+                    return await asyncio.wait_for(future, timeout)
+                except TimeoutError:
+                    log.warning("worker timeout task=%s timeout=%s", name, timeout)
+                    self._recycle()
+                    raise WorkerTimeout(name, timeout) from None
+                except BrokenProcessPool:
+                    if generation != self._generation and attempt == 1:
+                        log.info("worker task restarted after a recycle task=%s", name)
+                        continue
+                    log.error("worker pool broken task=%s", name)
+                    self._recycle()
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _recycle(self) -> None:
         """Drop the current pool, killing its processes (a stuck task cannot be cancelled)."""
         executor, self._executor = self._executor, None
+        self._generation += 1
         if executor is None:
             return
         if isinstance(executor, ProcessPoolExecutor):

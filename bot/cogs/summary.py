@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import BrokenExecutor
 from datetime import UTC, datetime
 
 import discord
@@ -111,6 +112,10 @@ class SummaryCog(commands.Cog):
         except (WorkerTimeout, TimeoutError):
             log.info("summary too slow interaction_id=%s", interaction.id)
             await reply_privately(interaction, TOO_SLOW)
+            return
+        except BrokenExecutor:  # the worker pool died under this task twice (see bot.workers)
+            log.warning("summary worker pool broken interaction_id=%s", interaction.id)
+            await reply_privately(interaction, UNAVAILABLE)
             return
         payload = render_post(as_stored(prepared), tz=settings.timezone)
         await interaction.followup.send(

@@ -23,7 +23,6 @@ import ipaddress
 import logging
 import random
 from collections.abc import AsyncIterator, Iterator
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
@@ -37,7 +36,7 @@ from bot.discord_publisher import DiscordPublisher
 from bot.engine import Engine, PollReport
 from bot.http import GuardedClient
 from bot.settings import Settings
-from bot.workers import WorkerPool, WorkerTimeout, extract_task, parse_task
+from bot.workers import WorkerPool, extract_task, parse_task
 from storage.storage import Storage
 from summarizer.errors import FeedError
 from tests.discord.heavy_cycle import (
@@ -253,12 +252,6 @@ async def check_worst_cycle(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/workers.py WorkerPool.run counts queue time in the 10 s hard timeout: 20 parses "
-    "of 10 MiB (~1.1 s each) on 2 workers time out, the pool is recycled, the other feeds' "
-    "tasks die (BrokenProcessPool, CancelledError out of poll_due_feeds); see the H4 report",
-)
 async def test_x13_worst_cycle_at_the_caps_keeps_the_loop_responsive(
     stand_in: StandIn,
     settings: Settings,
@@ -329,13 +322,6 @@ async def test_s13_five_mib_single_text_node_page_in_the_worker() -> None:
     assert article.text.startswith(SENTENCES[0])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(WorkerTimeout, BrokenProcessPool, asyncio.CancelledError),
-    reason="bot/workers.py WorkerPool.run: the hard timeout also counts the time a task waits "
-    "for a free worker, so a burst of parses times out and recycling the pool kills the "
-    "tasks of other callers (see the H4 report)",
-)
 async def test_s13_a_task_waiting_for_a_free_worker_is_not_timed_out() -> None:
     """The 10 s bound is for one task's own run: three 0.6 s tasks on one worker with a 1 s
     timeout all succeed (the third waits 1.2 s before it starts)."""

@@ -5,11 +5,13 @@ from __future__ import annotations
 import ipaddress
 import time
 from collections.abc import AsyncIterator
+from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 from aiohttp import web
 
 from bot.app import DepecheBot, Services
+from bot.cogs.summary import UNAVAILABLE
 from bot.http import GuardedClient
 from bot.workers import WorkerPool
 from tests.discord.conftest import BotFactory
@@ -88,3 +90,23 @@ async def test_summary_cooldown_per_user(stand_in: StandIn, summary_bot: Depeche
     second = await answered(await slash(stand_in, "summary", url="http://10.0.0.1/y"))
     assert second.texts().startswith("Doucement")
     assert second.response is not None and second.response["data"]["flags"] & 64
+
+
+class _BrokenWorkers:
+    """A worker pool whose processes keep dying (what WorkerPool re-raises after one retry)."""
+
+    async def run(self, fn: object, *args: object, **options: object) -> object:
+        raise BrokenProcessPool("the workers died")
+
+
+async def test_summary_with_a_broken_worker_pool_answers_privately(
+    stand_in: StandIn, make_bot: BotFactory, page_url: str
+) -> None:
+    local = [ipaddress.ip_network("127.0.0.1/32")]
+    async with GuardedClient(user_agent="Depeche-test", allowed_networks=local) as fetcher:
+        services = Services(fetcher=fetcher, workers=_BrokenWorkers())
+        bot = make_bot(services, cogs=("bot.cogs.general", "bot.cogs.summary"))
+        async with running(bot):
+            interaction = await answered(await slash(stand_in, "summary", url=page_url))
+    assert interaction.texts() == UNAVAILABLE
+    assert interaction.original_deleted and interaction.followup_public == [False]

@@ -33,3 +33,20 @@ async def test_process_pool_runs_parses_and_recycles_on_timeout() -> None:
         assert await pool.run(_sleep, 0.0, timeout=30) == 0.0  # a fresh pool answers
     finally:
         pool.close()
+
+
+async def test_a_task_killed_by_another_tasks_timeout_runs_again() -> None:
+    """Recycling the pool for a stuck task kills its neighbour too; the neighbour is re-run
+    once on the fresh pool instead of failing with BrokenProcessPool (S13, F25)."""
+    import asyncio
+
+    pool = WorkerPool(size=2, mode="process")
+    try:
+        await pool.run(_sleep, 0.0, timeout=30)  # start the workers
+        stuck = asyncio.create_task(pool.run(_sleep, 60.0, timeout=1.0))
+        neighbour = asyncio.create_task(pool.run(_sleep, 1.5, timeout=30))
+        with pytest.raises(WorkerTimeout):
+            await stuck
+        assert await neighbour == 1.5
+    finally:
+        pool.close()
