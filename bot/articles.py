@@ -2,13 +2,14 @@
 
 ``prepare_entry`` fetches the article page through the guarded client, extracts it off the
 event loop, falls back to the feed's own content, then summarizes and tags it (off-loop too).
-``classify_entries`` and ``matches_filters`` are pure decisions used by the engine.
+``classify_entries``, ``matches_filters`` and ``matches_follows`` (a channel's topic filters) are
+pure decisions used by the engine.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
@@ -22,10 +23,19 @@ from bot.workers import (
     extract_task,
     summarize_task,
 )
-from storage.records import Filters, NewArticle, SeenKey, SeenStatus
+from storage.records import (
+    Filters,
+    Follow,
+    FollowKind,
+    NewArticle,
+    SeenKey,
+    SeenStatus,
+    Subscription,
+)
 from storage.terms import fold_term
 from summarizer.errors import SummarizerError
 from summarizer.model import Article, Entry, Summary
+from summarizer.topics import article_terms
 from summarizer.urls import normalize_title
 
 log = logging.getLogger(__name__)
@@ -207,3 +217,26 @@ def matches_filters(filters: Filters, prepared: PreparedArticle) -> bool:
         return False
     tags = " | ".join(fold_term(t) for t in (*art.categories, *prepared.topics))
     return not (filters.categories and not _contains(tags, filters.categories))
+
+
+def matches_follows(follows: Iterable[Follow], prepared: PreparedArticle) -> bool:
+    """Whether the article matches at least one of ``follows`` (a channel's topic filters),
+    by the rule storage uses to find follows: ``summarizer.topics.article_terms`` over the
+    stored title, topics and authors."""
+    art = prepared.article
+    topic_terms, author_terms = article_terms(art.title, prepared.topics, art.authors)
+    return any(
+        f.term_norm in (topic_terms if f.kind is FollowKind.TOPIC else author_terms)
+        for f in follows
+    )
+
+
+def passes_filters(
+    sub: Subscription, topic_filters: Mapping[int, Sequence[Follow]], prepared: PreparedArticle
+) -> bool:
+    """A subscription's own ``/feed filter`` and, when its channel has any in ``topic_filters``
+    (channel-level follows by channel id), the channel's topic filters: one must match."""
+    if not matches_filters(sub.filters, prepared):
+        return False
+    channel_filters = topic_filters.get(sub.channel_id, ())
+    return not channel_filters or matches_follows(channel_filters, prepared)

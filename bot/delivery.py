@@ -2,7 +2,8 @@
 
 A post is ``sending`` before the publisher is called and ``sent`` after it returns; a crash in
 between leaves it ``sending``, ``recover()`` puts it back to ``pending`` at start-up, and the
-stored deterministic nonce lets Discord drop the duplicate.
+stored deterministic nonce lets Discord drop the duplicate. A channel post mentions the members
+whose mention follows of that channel match the article (looked up at delivery time).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from bot.publishers import (
     TargetGone,
     Unavailable,
 )
-from storage.records import ClaimedPost, SubscriptionState, TargetKind
+from storage.errors import StorageError
+from storage.records import ClaimedPost, StoredArticle, SubscriptionState, TargetKind
 from storage.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -96,7 +98,8 @@ class Delivery:
         if await reconcile.already_posted(self.storage, self.publisher, item, now=self.clock.now()):
             report.sent += 1  # D5: it reached Discord before a crash or outage; not sent again
             return
-        outgoing = OutgoingPost(post, render_post(item.article, tz=self.tz))
+        mentions = await self._mention_ids(post.target_kind, post.target_id, item.article)
+        outgoing = OutgoingPost(post, render_post(item.article, tz=self.tz, mention_ids=mentions))
         try:
             message_id = await self.publisher.publish(outgoing)
         except (RateLimited, Unavailable) as exc:
@@ -129,6 +132,22 @@ class Delivery:
         else:
             await self.storage.mark_sent(post.id, message_id=message_id, now=self.clock.now())
             report.sent += 1
+
+    async def _mention_ids(
+        self, target_kind: TargetKind, target_id: int, article: StoredArticle
+    ) -> tuple[int, ...]:
+        """The members to ping in a channel post: their mention follows of that channel match
+        the article. DMs never mention anyone; a failed lookup only costs the pings."""
+        if target_kind is not TargetKind.CHANNEL:
+            return ()
+        try:
+            follows = await self.storage.mention_follows(
+                target_id, title=article.title, topics=article.topics, authors=article.authors
+            )
+        except StorageError:
+            log.exception("mention lookup failed channel_id=%s", target_id)
+            return ()
+        return tuple(sorted({f.user_id for f in follows if f.user_id is not None}))
 
     async def _forbidden(self, item: ClaimedPost, exc: Forbidden, report: DeliveryReport) -> None:
         post = item.post

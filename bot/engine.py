@@ -20,7 +20,7 @@ from bot.articles import (
     PreparedArticle,
     classify_entries,
     entry_norms,
-    matches_filters,
+    passes_filters,
     prepare_entry,
 )
 from bot.clock import Clock
@@ -43,6 +43,7 @@ from storage.feeds import PollHistory
 from storage.records import (
     FeedRecord,
     FeedState,
+    Follow,
     PlannedPost,
     PostState,
     SeenKey,
@@ -83,10 +84,12 @@ class PollReport:
 
 @dataclass(slots=True)
 class _CycleCaps:
-    """Per-subscription counters of one poll (F18)."""
+    """Per-subscription counters of one poll (F18), and the topic filters (channel-level
+    follows) of the subscribed channels, loaded once per poll."""
 
     used_today: dict[int, int] = field(default_factory=dict)
     used_now: dict[int, int] = field(default_factory=dict)
+    topic_filters: dict[int, tuple[Follow, ...]] = field(default_factory=dict)
 
 
 class Engine:
@@ -273,7 +276,8 @@ class Engine:
         )  # fmt: skip
         await self.storage.record_seen(feed.id, selection.skipped, now=now)
         subs = await self.storage.subscriptions_for_feed(feed.id)
-        caps = _CycleCaps()
+        filters = await self.storage.channel_filter_follows(s.channel_id for s in subs)
+        caps = _CycleCaps(topic_filters=filters)
         for sub in subs:
             since = now - timedelta(days=1)
             caps.used_today[sub.id] = await self.storage.count_posts_since(sub.id, since)
@@ -292,9 +296,10 @@ class Engine:
     def _plan(
         self, prepared: PreparedArticle, subs: Sequence[Subscription], caps: _CycleCaps
     ) -> list[PlannedPost]:
+        """Own filters, then the channel's topic filters (channel follows), then caps (F18)."""
         plans: list[PlannedPost] = []
         for sub in subs:
-            if not matches_filters(sub.filters, prepared):
+            if not passes_filters(sub, caps.topic_filters, prepared):
                 continue
             now_used = caps.used_now.get(sub.id, 0)
             today = caps.used_today.get(sub.id, 0) + now_used

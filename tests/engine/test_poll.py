@@ -169,10 +169,11 @@ async def test_filters_and_a_follow_producing_a_dm(world: World) -> None:
 
     sub = await world.subscribe(100)
     await world.storage.set_filters(sub.id, Filters(include=("budget",)))
-    await world.storage.add_follow(
-        kind=FollowKind.TOPIC, term="Médiathèque", delivery=FollowDelivery.DM,
-        now=START, user_id=42,
-    )  # fmt: skip
+    for user_id, term in ((42, "Municipal"), (43, "Médiathèque")):
+        await world.storage.add_follow(
+            kind=FollowKind.TOPIC, term=term, delivery=FollowDelivery.DM,
+            now=START, user_id=user_id, guild_id=1,
+        )  # fmt: skip
     world.state.add("seed")
     await world.poll()
     world.state.page_status = 404
@@ -187,9 +188,10 @@ async def test_filters_and_a_follow_producing_a_dm(world: World) -> None:
         article = await world.storage.get_article(post.article_id)
         assert article is not None
         targets[(post.target_kind, post.target_id)] = article.title
+    # The filtered-out article is posted in no channel of the guild, so it is DMed to no one.
     assert targets == {
         (TargetKind.CHANNEL, 100): "Le budget municipal adopté",
-        (TargetKind.DM, 42): "La médiathèque rouvre",
+        (TargetKind.DM, 42): "Le budget municipal adopté",
     }
     assert all(p.state is PostState.PENDING for p in await world.storage.list_posts())
 
