@@ -39,7 +39,8 @@ NAMES: dict[str, str] = {
     "count": "nombre",
     # choices
     "Direct message": "Message privé",
-    "This channel": "Ce salon",
+    "Mention me in this channel": "Me mentionner dans ce salon",
+    "This channel (filter, admins)": "Ce salon (filtre, admins)",
     "Topic": "Thème",
     "Author": "Auteur",
 }

@@ -176,10 +176,10 @@ async def test_x8_500_storm_stops_the_round_and_nothing_is_doubled(room: Newsroo
 async def test_x6_channel_delete_events_cancel_everything_for_those_channels(
     room: Newsroom,
 ) -> None:
-    followed = EXTRA_CHANNELS[0]  # a channel that only a topic follow posts to
+    followed = EXTRA_CHANNELS[0]  # a channel whose subscription a topic filter narrows
     channel = room.stand_in.world.add_channel(followed, "culture")
     await room.stand_in.gateway.dispatch("CHANNEL_CREATE", channel)
-    await subscribe(room, OTHER_CHANNEL_ID)
+    await subscribe(room, OTHER_CHANNEL_ID, followed)
     await room.storage.add_follow(
         kind=FollowKind.TOPIC, term="culture", delivery=FollowDelivery.CHANNEL,
         now=room.clock.now(), guild_id=GUILD_ID, channel_id=followed,

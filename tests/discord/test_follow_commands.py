@@ -1,5 +1,6 @@
 """/follow, /unfollow, /following through the real bot, and a followed topic end to end: a
-scheduled poll of a new article gives one channel post and one DM to the follower."""
+scheduled poll of a new article gives one channel post and one DM to the follower. The other
+kinds of follow end to end are in ``test_follow_delivery.py``."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from tests.discord.newsroom import Newsroom, add_feed, open_newsroom, room, seed
 from tests.discord.test_scheduled_post import FAST, eventually
 from tests.discord_stand_in.driver import answered, autocomplete, slash
 from tests.discord_stand_in.server import StandIn
-from tests.discord_stand_in.world import CHANNEL_ID, GUILD_ID, MEMBER_ID
+from tests.discord_stand_in.world import ADMIN_ID, CHANNEL_ID, GUILD_ID, MEMBER_ID
 
 EPHEMERAL = 64
 
@@ -47,19 +48,43 @@ async def test_follow_list_and_unfollow(room: Newsroom) -> None:  # noqa: F811
     assert "Je ne trouve pas ce suivi" in other.texts()  # the admin cannot remove it
 
 
-async def test_channel_follow_needs_manage_guild(room: Newsroom) -> None:  # noqa: F811
+async def test_channel_filter_needs_manage_guild(room: Newsroom) -> None:  # noqa: F811
     refused = await answered(
         await slash(room.stand_in, "follow", type="topic", term="climat", where="channel",
                     admin=False)
     )  # fmt: skip
-    assert "réservée aux personnes qui peuvent gérer le serveur" in refused.texts()
+    assert "Le filtre de salon est réservé aux personnes qui peuvent gérer" in refused.texts()
     assert await room.storage.list_follows_for_channel(CHANNEL_ID) == []
     done = await answered(
         await slash(room.stand_in, "follow", type="topic", term="climat", where="channel")
     )
-    assert f"dans <#{CHANNEL_ID}>" in done.texts()
+    assert f"Filtre ajouté : <#{CHANNEL_ID}>" in done.texts()
+    assert "Ce salon n'est abonné à aucun flux" in done.texts()  # nothing to filter yet
     [follow] = await room.storage.list_follows_for_channel(CHANNEL_ID)
     assert follow.delivery is FollowDelivery.CHANNEL and follow.term == "climat"
+    assert (follow.user_id, follow.guild_id) == (None, GUILD_ID)
+    assert await room.storage.list_follows_for_user(ADMIN_ID) == []  # not the admin's own
+
+
+async def test_unfollow_offers_channel_filters_to_managers_only(room: Newsroom) -> None:  # noqa: F811
+    await answered(
+        await slash(room.stand_in, "follow", type="author", term="Agnès Durand", where="channel")
+    )
+    await answered(
+        await slash(room.stand_in, "follow", type="topic", term="climat", where="mention",
+                    admin=False)
+    )  # fmt: skip
+    admin = await autocomplete(room.stand_in, "unfollow", focused="follow_id", follow_id="")
+    assert [c["name"] for c in admin] == ["Auteur : Agnès Durand (filtre de salon)"]
+    member = await autocomplete(
+        room.stand_in, "unfollow", focused="follow_id", follow_id="", admin=False
+    )
+    assert [c["name"] for c in member] == ["Thème : climat (mention)"]
+    gone = await answered(await slash(room.stand_in, "unfollow", follow_id="agnès durand"))
+    assert f"Filtre retiré : <#{CHANNEL_ID}> ne filtre plus sur l'auteur" in gone.texts()
+    assert await room.storage.channel_follows_for_guild(GUILD_ID) == []
+    [mention] = await room.storage.list_follows_for_user(MEMBER_ID)
+    assert mention.channel_id == CHANNEL_ID  # the member's follow is untouched
 
 
 async def test_follow_cap_and_empty_terms(room: Newsroom) -> None:  # noqa: F811
@@ -108,3 +133,14 @@ async def test_followed_topic_gets_one_channel_post_and_one_dm(
         assert channel_titles == ["La fête du village aura lieu samedi", title]
         dm_creations = stand_in.sent("POST", r"/users/@me/channels")
         assert [int(r.json["recipient_id"]) for r in dm_creations] == [MEMBER_ID]
+
+
+async def test_where_choices_are_synced_in_french(room: Newsroom) -> None:  # noqa: F811
+    [command] = [c for c in room.stand_in.world.commands[None] if c["name"] == "follow"]
+    where = next(o for o in command["options"] if o["name"] == "where")
+    assert [(c["value"], c["name_localizations"]["fr"]) for c in where["choices"]] == [
+        ("dm", "Message privé"),
+        ("mention", "Me mentionner dans ce salon"),
+        ("channel", "Ce salon (filtre, admins)"),
+    ]
+    assert where["name_localizations"]["fr"] == "où" and where["required"] is False
