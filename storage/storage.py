@@ -4,7 +4,8 @@ Open it with ``await Storage.open(path)``; close it with ``await storage.close()
 one unit of work (one transaction for writes) and returns dataclasses from ``storage.records``:
 
 - feeds: ``add_feed``, ``get_feed``, ``feed_by_url``, ``list_feeds``, ``due_feeds``,
-  ``record_poll_success``, ``record_not_modified``, ``record_poll_failure``, ``set_feed_state``;
+  ``due_feeds_with_history``, ``poll_history``, ``record_poll_success``,
+  ``record_not_modified``, ``record_poll_failure``, ``set_feed_state``;
 - seen keys: ``known_keys``, ``has_seen_entries``, ``blocking_matches``, ``record_seen``;
 - articles: ``save_article`` (article + seen key + posts at once), ``get_article``,
   ``article_for_entry``, ``enqueue_post``, ``search_articles``, ``known_authors``,
@@ -12,8 +13,9 @@ one unit of work (one transaction for writes) and returns dataclasses from ``sto
 - subscriptions: ``add_subscription``, ``remove_subscription``, ``list_for_guild``,
   ``count_for_guild``, ``subscriptions_for_feed``, ``subscriptions_for_channel``,
   ``set_subscription_state``, ``set_channel_state``, ``set_filters``, ``enable_subscription``;
-- follows: ``add_follow``, ``remove_follow``, ``list_follows_for_user``,
-  ``list_follows_for_channel``, ``matching_follows``;
+- follows: ``add_follow``, ``remove_follow``, ``remove_channel_follow``,
+  ``list_follows_for_user``, ``list_follows_for_channel``, ``channel_follows_for_guild``,
+  ``matching_follows``, ``mention_follows``, ``channel_filter_follows``;
 - outbox: ``claim_due_posts``, ``mark_sent``, ``mark_failed``, ``release``, ``recover_sending``,
   ``cancel_for_channel``, ``count_posts_since``, ``count_sent_today``, ``posts_for_article``,
   ``list_posts``;
