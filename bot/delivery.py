@@ -8,7 +8,9 @@ whose mention follows of that channel match the article (looked up at delivery t
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 
 from bot import reconcile
@@ -33,6 +35,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 UNAVAILABLE_PAUSE_SECONDS = 30.0  # after a 5xx or a network failure (X8)
+PARALLEL_TARGETS = 10  # channels (or DMs) sent to at once in one round
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,12 +66,14 @@ class Delivery:
         *,
         tz: str = "Europe/Paris",
         cooldown: DiscordCooldown | None = None,
+        parallel_targets: int = PARALLEL_TARGETS,
     ) -> None:
         self.storage = storage
         self.publisher = publisher
         self.clock = clock
         self.tz = tz
         self.cooldown = cooldown or DiscordCooldown(clock)
+        self.parallel_targets = max(1, parallel_targets)
 
     async def recover(self) -> int:
         """At start-up: posts left ``sending`` by a crash are sent again (same nonce)."""
@@ -78,20 +83,51 @@ class Delivery:
         return count
 
     async def deliver_pending(self, limit: int = 20) -> DeliveryReport:
+        """One round: claim up to ``limit`` due posts and send them, ``parallel_targets``
+        channels (or DMs) at a time, each target's posts in order. Discord's per-channel
+        buckets then no longer hold every other channel back; its global limit is discord.py's."""
         report = DeliveryReport()
         if self.cooldown.active:  # X3/X4/X8: not one request until the pause is over
             report.stopped = True
             return report
         claimed = await self.storage.claim_due_posts(now=self.clock.now(), limit=limit)
-        for index, item in enumerate(claimed):
-            if report.stopped or (item.post.target_kind, item.post.target_id) in report.blocked:
-                await self.storage.release(item.post.id)
-                report.released += 1
-                continue
-            await self._deliver_one(item, report)
-            if report.stopped:
-                log.warning("delivery paused remaining=%d", len(claimed) - index - 1)
+        by_target: dict[tuple[TargetKind, int], list[ClaimedPost]] = {}
+        for item in claimed:
+            by_target.setdefault((item.post.target_kind, item.post.target_id), []).append(item)
+        targets = iter(by_target.values())
+
+        async def lane() -> None:
+            for items in targets:  # shared iterator: each target is taken by one lane
+                for item in items:
+                    await self._deliver_or_release(item, report)
+
+        await asyncio.gather(*(lane() for _ in range(min(self.parallel_targets, len(by_target)))))
+        if report.stopped:
+            log.warning("delivery paused released=%d", report.released)
         return report
+
+    async def drain(self, *, budget_seconds: float, batch: int = 50) -> DeliveryReport:
+        """The scheduled job: rounds until nothing is due, the breaker trips, or the time
+        budget (shorter than the job's interval) is spent."""
+        total = DeliveryReport()
+        deadline = time.monotonic() + budget_seconds
+        while True:
+            report = await self.deliver_pending(limit=batch)
+            total.sent += report.sent
+            total.failed += report.failed
+            total.released += report.released
+            total.notices.extend(report.notices)
+            total.stopped = report.stopped
+            done = report.sent + report.failed + report.released
+            if report.stopped or done < batch or time.monotonic() >= deadline:
+                return total
+
+    async def _deliver_or_release(self, item: ClaimedPost, report: DeliveryReport) -> None:
+        if report.stopped or (item.post.target_kind, item.post.target_id) in report.blocked:
+            await self.storage.release(item.post.id)
+            report.released += 1
+            return
+        await self._deliver_one(item, report)
 
     async def _deliver_one(self, item: ClaimedPost, report: DeliveryReport) -> None:
         post = item.post
@@ -100,16 +136,20 @@ class Delivery:
             return
         mentions = await self._mention_ids(post.target_kind, post.target_id, item.article)
         outgoing = OutgoingPost(post, render_post(item.article, tz=self.tz, mention_ids=mentions))
+        if report.stopped:  # another lane tripped the breaker while this one was preparing
+            await self.storage.release(post.id)
+            report.released += 1
+            return
         try:
             message_id = await self.publisher.publish(outgoing)
         except (RateLimited, Unavailable) as exc:
-            await self.storage.release(post.id, error=str(exc))
-            report.released += 1
-            report.stopped = True
+            report.stopped = True  # before any await, so that no other lane starts a send
             if isinstance(exc, RateLimited):
                 self.cooldown.pause(exc.retry_after, reason="rate_limited")
             else:
                 self.cooldown.pause(UNAVAILABLE_PAUSE_SECONDS, reason="unavailable")
+            await self.storage.release(post.id, error=str(exc))
+            report.released += 1
         except Forbidden as exc:
             await self._forbidden(item, exc, report)
         except TargetGone as exc:

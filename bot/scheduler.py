@@ -51,7 +51,7 @@ def build_scheduler(
     scheduler = AsyncIOScheduler(timezone="UTC")
 
     async def deliver() -> None:
-        report = await delivery.deliver_pending()
+        report = await delivery.drain(budget_seconds=delivery_seconds * 0.8)
         if on_delivery_notice is not None:
             for notice in report.notices:
                 await on_delivery_notice(notice)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import timedelta
 from pathlib import Path
@@ -167,3 +168,60 @@ async def test_console_publisher_prints_french(storage: Storage) -> None:
     assert report.sent == 1
     assert "Titre a" in text and "https://exemple.fr/a" in text
     assert "salon 100" in text and "Résumé automatique extractif" in text
+
+
+class GatedPublisher(RecordingPublisher):
+    """Channel 100 is 'rate limited by its own bucket' until channel 200 has been served."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.other_channel_served = asyncio.Event()
+
+    async def publish(self, post: OutgoingPost) -> str | None:
+        if post.target_id == 100:
+            await self.other_channel_served.wait()
+        message_id = await super().publish(post)
+        if post.target_id == 200:
+            self.other_channel_served.set()
+        return message_id
+
+
+async def test_a_slow_channel_does_not_hold_the_others_back(storage: Storage) -> None:
+    """Issue 6: targets are served in parallel lanes, each target's posts in order."""
+    await enqueue(storage, "abc", channels=(100, 200))
+    publisher = GatedPublisher()
+    delivery = Delivery(storage, publisher, FrozenClock(START))
+    report = await asyncio.wait_for(delivery.deliver_pending(), timeout=10)
+    assert report.sent == 6
+    for channel in (100, 200):
+        ids = [c.post.id for c in publisher.calls if c.target_id == channel]
+        assert ids == sorted(ids) and len(ids) == 3  # in order within the channel
+    serial = Delivery(storage, GatedPublisher(), FrozenClock(START), parallel_targets=1)
+    await enqueue(storage, "d", channels=(100, 200))
+    with pytest.raises(TimeoutError):  # one lane: channel 100 blocks channel 200 forever
+        await asyncio.wait_for(serial.deliver_pending(), timeout=1)
+
+
+async def test_the_breaker_stops_every_lane(storage: Storage) -> None:
+    """X8 with lanes: once one target trips the breaker, the other lanes send nothing more."""
+    await enqueue(storage, "abcd", channels=(100, 200, 300))
+    publisher = RecordingPublisher()
+    publisher.errors[100] = Unavailable("500")
+    delivery = Delivery(storage, publisher, FrozenClock(START), parallel_targets=3)
+    report = await delivery.deliver_pending()
+    assert report.stopped
+    failing = next(i for i, c in enumerate(publisher.calls) if c.target_id == 100)
+    assert failing == len(publisher.calls) - 1  # no send starts once the breaker has tripped
+    posts = await storage.list_posts()
+    assert {p.state for p in posts} <= {PostState.PENDING, PostState.SENT}
+    assert report.sent + report.released == len(posts) == 12
+
+
+async def test_drain_empties_a_backlog_larger_than_one_batch(storage: Storage) -> None:
+    """The scheduled job loops rounds until nothing is due (not 20 posts per 5 s)."""
+    await enqueue(storage, "abcdefghijklmnopqrstuvwxy", channels=(100, 200, 300, 400))
+    publisher = RecordingPublisher()
+    delivery = Delivery(storage, publisher, FrozenClock(START))
+    report = await delivery.drain(budget_seconds=30, batch=20)
+    assert report.sent == 100 and len(publisher.calls) == 100
+    assert {p.state for p in await storage.list_posts()} == {PostState.SENT}
