@@ -60,7 +60,9 @@ class RecordedRequest:
 
 @dataclass
 class Fault:
-    """A scripted failure: the next ``times`` requests matching ``method`` + ``path`` fail."""
+    """A scripted failure: the next ``times`` requests matching ``method`` + ``path`` fail; with
+    ``seconds``, every matching request fails for that long after the first one (a window, like
+    Discord's global rate limit, which answers 429 to everything until it resets)."""
 
     method: str
     path: re.Pattern[str]
@@ -68,6 +70,21 @@ class Fault:
     body: Any
     headers: dict[str, str]
     times: int
+    seconds: float | None = None
+    until: float | None = None
+
+    def applies(self, method: str, path: str) -> bool:
+        if self.method != method or not self.path.fullmatch(path):
+            return False
+        if self.seconds is None:
+            if self.times <= 0:
+                return False
+            self.times -= 1
+            return True
+        now = time.monotonic()
+        if self.until is None:
+            self.until = now + self.seconds
+        return now < self.until
 
 
 FAULTS: dict[str, tuple[int, Any, dict[str, str]]] = {
@@ -121,14 +138,24 @@ class StandIn:
 
     # ---- scripting ---------------------------------------------------------------------------
     def fail(
-        self, kind: str, *, method: str = "POST", path: str, times: int = 1, **body: Any
+        self,
+        kind: str,
+        *,
+        method: str = "POST",
+        path: str,
+        times: int = 1,
+        seconds: float | None = None,
+        **body: Any,
     ) -> None:
-        """Make the next ``times`` requests to ``path`` (a regex) fail with a ``FAULTS`` kind.
+        """Make the next ``times`` requests to ``path`` (a regex) fail with a ``FAULTS`` kind,
+        or, with ``seconds``, every one for that long after the first.
 
         Extra keyword arguments update the JSON body (``retry_after=1.2``)."""
         status, default_body, headers = FAULTS[kind]
         payload = {**default_body, **body} if isinstance(default_body, dict) else default_body
-        self.faults.append(Fault(method, re.compile(path), status, payload, headers, times))
+        self.faults.append(
+            Fault(method, re.compile(path), status, payload, headers, times, seconds)
+        )
 
     def fail_channel(self, kind: str, channel_id: int, *, times: int = 1, **body: Any) -> None:
         self.fail(kind, path=rf"/channels/{channel_id}/messages", times=times, **body)
@@ -171,8 +198,7 @@ class StandIn:
 
     def _scripted_fault(self, method: str, path: str) -> web.Response | None:
         for fault in self.faults:
-            if fault.times > 0 and fault.method == method and fault.path.fullmatch(path):
-                fault.times -= 1
+            if fault.applies(method, path):
                 if isinstance(fault.body, str):
                     return web.Response(text=fault.body, status=fault.status, headers=fault.headers)
                 return json_response(fault.body, fault.status, fault.headers)
