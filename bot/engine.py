@@ -23,6 +23,7 @@ from bot.articles import (
     passes_filters,
     prepare_entry,
 )
+from bot.backfill import backfill as backfill_subscription
 from bot.clock import Clock
 from bot.fetch_errors import FetchError
 from bot.polling import (
@@ -369,31 +370,4 @@ class Engine:
 
     async def backfill(self, subscription: Subscription, n: int) -> int:
         """Post the ``n`` newest entries of the feed to one new subscription (opt-in)."""
-        if n <= 0:
-            return 0
-        feed = await self.storage.get_feed(subscription.feed_id)
-        result = await self.fetcher.fetch(feed.url, kind="feed")
-        parsed: ParsedFeed = await self.workers.run(
-            parse_task, result.body, result.final_url, result.content_type
-        )
-        newest = sorted(parsed.entries, key=lambda e: e.published or self.clock.now())[-n:]
-        plan = [PlannedPost(subscription, PostState.PENDING)]
-        now = self.clock.now()
-        for entry in newest:
-            stored = await self.storage.article_for_entry(feed.id, entry.key)
-            if stored is not None:
-                await self.storage.enqueue_post(stored.id, plan[0], now=now)
-                continue
-            prepared = await prepare_entry(
-                entry, feed_title=parsed.title or feed.title, fetcher=self.fetcher,
-                workers=self.workers, settings=self.settings,
-            )  # fmt: skip
-            link, title = entry_norms(entry)
-            await self.storage.save_article(
-                prepared.to_new_article(feed.id, entry.key),
-                now=now,
-                seen=SeenKey(entry.key, link, title, SeenStatus.NEW),
-                posts=plan,
-                match_follows=False,
-            )
-        return len(newest)
+        return await backfill_subscription(self, subscription, n)

@@ -238,3 +238,28 @@ async def test_a_valid_feed_without_items_is_a_quiet_success(world: World) -> No
     world.clock.advance(timedelta(minutes=11))
     report = await world.poll()
     assert (report.outcome, report.posts) == ("processed", 1)
+
+
+async def test_backfill_applies_the_channel_topic_filter_to_new_and_stored_articles(
+    world: World,
+) -> None:
+    """A backfill posts the newest entries that pass the channel's filters, like a poll would,
+    including articles another server's subscription had already stored."""
+    from storage.records import FollowDelivery, FollowKind
+
+    world.state.page_status = 404  # the feed's own titles and text are used
+    for n in range(6):
+        title = f"Le tramway de Lyon, étape {n}" if n % 2 else f"Nouvelle médiathèque {n}"
+        world.state.add(str(n), title=title, published=START - timedelta(hours=6 - n))
+    elsewhere = await world.subscribe(200, guild_id=2)
+    assert await world.engine.backfill(elsewhere, 3) == 3  # stores entries 3, 4 and 5
+    await world.storage.add_follow(
+        kind=FollowKind.TOPIC, term="tramway", delivery=FollowDelivery.CHANNEL,
+        now=START, guild_id=1, channel_id=100,
+    )  # fmt: skip
+    filtered = await world.subscribe(100)
+    assert await world.engine.backfill(filtered, 3) == 3
+    posted = [p for p in await world.storage.list_posts() if p.target_id == 100]
+    keys = [(await world.storage.get_article(p.article_id)).entry_key for p in posted]  # type: ignore[union-attr]
+    # the three newest about the tramway, oldest first: 3 and 5 were stored, 1 is prepared now
+    assert keys == ["guid-1", "guid-3", "guid-5"]
