@@ -12,8 +12,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
 from bot import console, notices
 from bot.articles import PreparedArticle, prepare_entry, prepare_url
 from bot.clock import SystemClock
@@ -23,7 +21,7 @@ from bot.fetch_errors import FetchError
 from bot.health import health_monitor
 from bot.http import GuardedClient
 from bot.publishers import ConsolePublisher, Publisher
-from bot.scheduler import build_scheduler
+from bot.scheduler import JobScheduler, build_scheduler
 from bot.settings import Settings
 from bot.workers import WorkerPool, parse_task
 from storage import Storage
@@ -45,7 +43,7 @@ class Runtime:
     workers: WorkerPool
     engine: Engine
     delivery: Delivery
-    scheduler: AsyncIOScheduler
+    scheduler: JobScheduler
 
 
 @contextlib.asynccontextmanager
@@ -71,7 +69,10 @@ async def open_runtime(
             scheduler = build_scheduler(
                 engine, delivery, settings, on_delivery_notice=on_delivery_notice
             )
-            yield Runtime(settings, storage, fetcher, workers, engine, delivery, scheduler)
+            try:
+                yield Runtime(settings, storage, fetcher, workers, engine, delivery, scheduler)
+            finally:
+                await scheduler.stop()  # in-flight jobs end before what they use is closed
     finally:
         workers.close()
         await storage.close()
@@ -104,10 +105,7 @@ async def run_console(settings: Settings, *, once: bool = False, stream=sys.stdo
             return 0
         runtime.scheduler.start()
         print(console.CONSOLE_STARTED.format(minutes=settings.poll_interval_minutes), file=stream)
-        try:
-            await wait_for_stop_signal()
-        finally:
-            runtime.scheduler.shutdown(wait=False)
+        await wait_for_stop_signal()  # open_runtime stops the scheduler and its running jobs
     print("Arrêt propre : à bientôt.", file=stream)
     return 0
 

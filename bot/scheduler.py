@@ -7,10 +7,12 @@ a ``misfire_grace_time`` of half its interval so a stalled loop does not silentl
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
@@ -24,12 +26,40 @@ log = logging.getLogger(__name__)
 RETENTION_DAYS = 90
 
 
-def _guarded(name: str, job: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
+class JobScheduler(AsyncIOScheduler):  # type: ignore[misc]
+    """An ``AsyncIOScheduler`` that knows its running job tasks, so that ``stop()`` can end them
+    before the storage they use is closed (a SIGTERM during a poll, D6)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.running_jobs: set[asyncio.Task[Any]] = set()
+
+    async def stop(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109 - a grace period
+        """Stop scheduling, then cancel and await the jobs still running."""
+        if self.running:
+            self.shutdown(wait=False)
+        tasks = [task for task in self.running_jobs if not task.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=timeout)
+
+
+def _guarded(
+    name: str, job: Callable[[], Awaitable[object]], running: set[asyncio.Task[Any]]
+) -> Callable[[], Awaitable[None]]:
     async def run() -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            running.add(task)
         try:
             await job()
+        except asyncio.CancelledError:  # stopped at shutdown: not a failure
+            log.info("job cancelled job=%s", name)
         except Exception:
             log.exception("job failed job=%s", name)
+        finally:
+            running.discard(task)  # type: ignore[arg-type]
 
     run.__name__ = f"{name}_job"
     return run
@@ -44,11 +74,11 @@ def build_scheduler(
     delivery_seconds: float = 5.0,
     first_run_delay: float = 5.0,
     on_delivery_notice: Callable[[DeliveryNotice], Awaitable[None]] | None = None,
-) -> AsyncIOScheduler:
-    """The scheduler (not started: call ``start()`` inside the running loop)."""
+) -> JobScheduler:
+    """The scheduler (not started: call ``start()`` inside the running loop; ``stop()``)."""
     interval = poll_seconds or settings.poll_interval_minutes * 60.0
     now = datetime.now(UTC)  # APScheduler runs on wall-clock time
-    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler = JobScheduler(timezone="UTC")
 
     async def deliver() -> None:
         report = await delivery.drain(budget_seconds=delivery_seconds * 0.8)
@@ -68,7 +98,7 @@ def build_scheduler(
     ]
     for name, job, seconds, delay in jobs:
         scheduler.add_job(
-            _guarded(name, job),
+            _guarded(name, job, scheduler.running_jobs),
             IntervalTrigger(seconds=seconds, start_date=now + timedelta(seconds=delay)),
             id=name,
             name=name,

@@ -43,7 +43,7 @@ class SlowEngine:
 
 
 class IdleDelivery:
-    async def deliver_pending(self) -> DeliveryReport:
+    async def drain(self, *, budget_seconds: float) -> DeliveryReport:
         return DeliveryReport()
 
 
@@ -96,3 +96,22 @@ async def test_raising_job_keeps_the_scheduler_running(caplog: pytest.LogCapture
     assert engine.calls >= 3
     failures = [r for r in caplog.records if "job failed job=poll" in r.getMessage()]
     assert len(failures) == 2 and "feed_id=7" in str(failures[0].exc_info[1])
+
+
+async def test_stop_cancels_a_running_job_quietly(caplog: pytest.LogCaptureFixture) -> None:
+    """D6: a SIGTERM during a poll ends the job before storage closes, without an ERROR."""
+    caplog.set_level(logging.INFO, logger="bot.scheduler")
+    engine = SlowEngine(duration=3600)
+    scheduler = start(engine, poll_seconds=60)
+    for _ in range(100):
+        if engine.running:
+            break
+        await asyncio.sleep(0.02)
+    assert engine.running == 1 and len(scheduler.running_jobs) == 1
+    started = time.monotonic()
+    await scheduler.stop(timeout=5)
+    assert time.monotonic() - started < 1
+    assert engine.running == 0 and not scheduler.running
+    await asyncio.sleep(0.05)
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert any("job cancelled job=poll" in r.getMessage() for r in caplog.records)
