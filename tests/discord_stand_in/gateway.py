@@ -62,6 +62,9 @@ class Gateway:
     async def _on_frame(self, socket: web.WebSocketResponse, frame: dict[str, Any]) -> None:
         op = frame.get("op")
         if op == HEARTBEAT:
+            # A real gateway answers after a network round trip; an instant ACK can reach
+            # discord.py before it records the send time and reads as a 45 s lag.
+            await asyncio.sleep(0.002)
             await self._send(socket, HEARTBEAT_ACK, None)
         elif op == IDENTIFY:
             self.identify_count += 1
