@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 # A Cloudflare-style 429 (no JSON, no Via): the whole bot must cool down (X4).
 CLOUDFLARE_COOLDOWN_SECONDS = 600.0
+RATE_LIMIT_PAUSE_SECONDS = 5.0  # a JSON 429 without a usable Retry-After header
 PERMISSION_CODES = {50013, 50001}  # Missing Permissions, Missing Access
 GONE_CODES = {10003, 10013, 50007}  # Unknown Channel, Unknown User, Cannot DM this user
 BAD_FORMAT_CODES = {50035, 50006, 50008}
@@ -44,6 +45,20 @@ def embed_from(data: dict[str, Any] | None) -> discord.Embed | None:
     return discord.Embed.from_dict(data) if data else None
 
 
+def _rate_limit_pause(exc: discord.HTTPException) -> float:
+    """A 429 that reached us: Discord's own JSON one (``Via`` header, as discord.py tells them
+    apart) that outlasted discord.py's retries pauses for its ``Retry-After``; anything else
+    is Cloudflare's ban, which needs the long cool-down (X4)."""
+    headers = getattr(exc.response, "headers", None) or {}
+    is_json = headers.get("Content-Type", "").startswith("application/json")
+    if not headers.get("Via") or not is_json:
+        return CLOUDFLARE_COOLDOWN_SECONDS
+    try:
+        return min(max(float(headers.get("Retry-After", "")), 1.0), CLOUDFLARE_COOLDOWN_SECONDS)
+    except ValueError:
+        return RATE_LIMIT_PAUSE_SECONDS
+
+
 def map_http_error(exc: discord.HTTPException) -> publishers.PublishError:
     """The ``PublishError`` for a discord.py exception (see ``bot.publishers``)."""
     detail = f"status={exc.status} code={exc.code}"
@@ -56,7 +71,7 @@ def map_http_error(exc: discord.HTTPException) -> publishers.PublishError:
     if isinstance(exc, discord.DiscordServerError):
         return publishers.Unavailable(detail)
     if exc.status == 429:
-        return publishers.RateLimited(CLOUDFLARE_COOLDOWN_SECONDS, detail)
+        return publishers.RateLimited(_rate_limit_pause(exc), detail)
     if exc.status == 400 or exc.code in BAD_FORMAT_CODES:
         return publishers.BadPayload(detail)
     return publishers.Unavailable(detail)

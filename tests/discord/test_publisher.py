@@ -133,3 +133,20 @@ async def test_real_missing_permission_is_forbidden(stand_in: StandIn, bot: Depe
     stand_in.world.deny_bot(CHANNEL_ID, SEND_MESSAGES)
     with pytest.raises(publishers.Forbidden):
         await DiscordPublisher(bot).publish(outgoing())
+
+
+async def test_a_json_429_that_outlasts_discord_py_retries_is_not_taken_for_cloudflare(
+    stand_in: StandIn, bot: DepecheBot
+) -> None:
+    """X4 is for Cloudflare's ban only: Discord's own JSON 429 (with Via) that discord.py's
+    five tries did not outlast pauses delivery briefly, not for ten minutes."""
+    stand_in.fail_channel("ratelimit", CHANNEL_ID, times=10, retry_after=0.01)
+    with pytest.raises(publishers.RateLimited) as caught:
+        await DiscordPublisher(bot).publish(outgoing())
+    assert len(stand_in.sent()) > 1  # discord.py retried on its own first
+    assert caught.value.retry_after < 60
+    stand_in.faults.clear()
+    stand_in.fail_channel("cloudflare", CHANNEL_ID)
+    with pytest.raises(publishers.RateLimited) as banned:
+        await DiscordPublisher(bot).publish(outgoing())
+    assert banned.value.retry_after == 600
