@@ -43,7 +43,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from discord.http import Route
 
 from benchmarks.evaluation import read_records
-from bot.clock import FrozenClock
+from bot.clock import FrozenClock, SystemClock
 from bot.delivery import Delivery
 from bot.discord_publisher import DiscordPublisher
 from bot.engine import Engine
@@ -275,20 +275,28 @@ async def cycle(name: str, engine: Engine, clock: FrozenClock, db: Path) -> dict
     return row
 
 
-async def deliver(storage: Storage, api_base: str, seconds: float, clock: FrozenClock) -> None:
+async def deliver(storage: Storage, api_base: str, seconds: float) -> None:
+    """The real delivery (the scheduler's ``drain``) for ``seconds`` of wall time, on the real
+    clock so that rate-limit pauses end, waiting them out like the scheduled job would."""
     Route.BASE = api_base
     client = discord.Client(intents=discord.Intents.none(), max_ratelimit_timeout=60)
     await client.login("stand-in-token")
-    delivery = Delivery(storage, DiscordPublisher(client), clock)
-    sent, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        report = await delivery.deliver_pending(limit=50)
+    delivery = Delivery(storage, DiscordPublisher(client), SystemClock())
+    sent = pauses = 0
+    start = time.perf_counter()
+    while (left := seconds - (time.perf_counter() - start)) > 0:
+        report = await delivery.drain(budget_seconds=min(4.0, left))
         sent += report.sent
-        if report.sent == 0 and report.released == 0:
-            break
+        if report.stopped:
+            pauses += 1
+            await asyncio.sleep(min(max(delivery.cooldown.remaining(), 0.05), max(left, 0)))
+        elif report.sent + report.failed + report.released == 0:
+            break  # nothing left to send
     elapsed = time.perf_counter() - start
     print(
-        f"  delivery   {sent} posts in {elapsed:.1f} s = {sent / elapsed:.1f} posts/s", flush=True
+        f"  delivery   {sent} posts in {elapsed:.1f} s = {sent / elapsed:.1f} posts/s"
+        f" ({pauses} rate-limit pauses)",
+        flush=True,
     )
     await client.close()
 
@@ -323,7 +331,7 @@ async def run_one(feeds: int, articles: list[tuple[str, str]], args: argparse.Na
             await cycle("all new", engine, clock, db)
             await cycle("unchanged", engine, clock, db)
         if args.deliver > 0:
-            await deliver(storage, api_base, args.deliver, clock)
+            await deliver(storage, api_base, args.deliver)
         await storage.close()
         workers.close()
     parent.send("stop")
