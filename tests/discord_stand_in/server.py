@@ -91,6 +91,7 @@ FAULTS: dict[str, tuple[int, Any, dict[str, str]]] = {
     "ratelimit": (429, RATE_LIMIT_BODY, {"Via": "1.1 google"}),
     "global_ratelimit": (429, {**RATE_LIMIT_BODY, "global": True}, {"Via": "1.1 google"}),
     "cloudflare": (429, "error code: 1015", {"Content-Type": "text/plain"}),
+    "unauthorized": (401, {"code": 0, "message": "401: Unauthorized"}, {}),
     "forbidden": (403, {"code": 50013, "message": "Missing Permissions"}, {}),
     "missing_access": (403, {"code": 50001, "message": "Missing Access"}, {}),
     "not_found": (404, {"code": 10003, "message": "Unknown Channel"}, {}),

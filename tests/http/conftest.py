@@ -1,12 +1,11 @@
 """Fixtures for the guarded client's tests: a hostile "public" server on 127.0.0.2, a private
-counting server on 127.0.0.1, a test policy that treats only 127.0.0.2 as public, and a
-tripwire that fails any test whose process tries to connect outside loopback."""
+counting server on 127.0.0.1 and a test policy that treats only 127.0.0.2 as public (the
+loopback tripwire of every test is in ``tests/conftest.py``)."""
 
 from __future__ import annotations
 
 import ipaddress
-import socket
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,40 +28,6 @@ class Served:
 
     def url(self, path: str) -> str:
         return self.base + path
-
-
-@pytest.fixture(autouse=True)
-def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
-    """Refuse (and record) any socket connection to a non-loopback address."""
-    violations: list[Any] = []
-    original_connect = socket.socket.connect
-    original_connect_ex = socket.socket.connect_ex
-
-    def allowed(address: Any) -> bool:
-        if not isinstance(address, tuple):
-            return True  # unix sockets
-        host = str(address[0]).split("%", 1)[0]
-        try:
-            return ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            return False
-
-    def connect(self: socket.socket, address: Any) -> None:
-        if not allowed(address):
-            violations.append(address)
-            raise ConnectionRefusedError(f"test tripwire: {address}")
-        original_connect(self, address)
-
-    def connect_ex(self: socket.socket, address: Any) -> int:
-        if not allowed(address):
-            violations.append(address)
-            raise ConnectionRefusedError(f"test tripwire: {address}")
-        return original_connect_ex(self, address)
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
-    yield violations
-    assert violations == [], f"a test tried to leave the machine: {violations}"
 
 
 @pytest.fixture
