@@ -144,6 +144,11 @@ Pour le brancher sur Discord :
   4. relancez « make run ». Le README détaille chaque étape.
 """
 
+UNKNOWN_DEFAULT_FEED = (
+    "DEFAULT_FEEDS : « {name} » n'est ni un nom du catalogue (voir « depeche sources ») ni une "
+    "adresse http(s) ; ignoré."
+)
+
 CONSOLE_STARTED = (
     "Mode console actif : relève toutes les {minutes} min. Ctrl+C pour arrêter proprement."
 )

@@ -11,12 +11,14 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from bot import console, notices
 from bot.articles import PreparedArticle, prepare_entry, prepare_url
 from bot.clock import SystemClock
 from bot.delivery import Delivery, DeliveryNotice
 from bot.engine import Engine, FeedNotice
+from bot.errors import BotError
 from bot.fetch_errors import FetchError
 from bot.health import health_monitor
 from bot.http import GuardedClient
@@ -27,12 +29,14 @@ from bot.workers import WorkerPool, parse_task
 from storage import Storage
 from storage.errors import IntegrityError, StorageError
 from summarizer.catalogue import find_source
-from summarizer.errors import SummarizerError
+from summarizer.errors import SummarizerError, UrlError
+from summarizer.urls import canonicalize_url
 
 log = logging.getLogger(__name__)
 
 CONSOLE_GUILD = 0  # console-mode subscriptions live in a pseudo guild and channel 0
 CONSOLE_BACKFILL = 2  # newest entries shown per default feed when console mode first starts
+ONCE_DELIVERY_SECONDS = 60.0  # `depeche run --once`: time given to print what is due
 
 
 @dataclass
@@ -88,8 +92,11 @@ async def run(settings: Settings, *, once: bool = False) -> int:
     return await run_discord(settings)
 
 
-async def run_console(settings: Settings, *, once: bool = False, stream=sys.stdout) -> int:  # type: ignore[no-untyped-def]
+async def run_console(
+    settings: Settings, *, once: bool = False, stream: TextIO | None = None
+) -> int:
     """Console mode: the same engine, posts printed instead of sent."""
+    stream = stream or sys.stdout
     publisher = ConsolePublisher(stream)
     async with open_runtime(
         settings,
@@ -100,8 +107,7 @@ async def run_console(settings: Settings, *, once: bool = False, stream=sys.stdo
         await ensure_console_subscriptions(runtime)
         if once:
             await runtime.engine.poll_due_feeds()
-            while (await runtime.delivery.deliver_pending()).sent:
-                pass
+            await runtime.delivery.drain(budget_seconds=ONCE_DELIVERY_SECONDS)
             return 0
         runtime.scheduler.start()
         print(console.CONSOLE_STARTED.format(minutes=settings.poll_interval_minutes), file=stream)
@@ -115,7 +121,11 @@ async def ensure_console_subscriptions(runtime: Runtime) -> None:
     storage, now = runtime.storage, runtime.engine.clock.now()
     for name in runtime.settings.default_feeds:
         source = find_source(name)
-        url = source.feed_url if source else name
+        try:
+            url = canonicalize_url(source.feed_url if source else name)
+        except UrlError:
+            print(console.UNKNOWN_DEFAULT_FEED.format(name=name), file=sys.stderr)
+            continue
         feed = await storage.add_feed(url, now=now, title=source.name if source else "")
         try:
             subscription = await storage.add_subscription(
@@ -125,7 +135,7 @@ async def ensure_console_subscriptions(runtime: Runtime) -> None:
             continue
         try:
             await runtime.engine.backfill(subscription, CONSOLE_BACKFILL)
-        except (FetchError, SummarizerError) as exc:
+        except (BotError, SummarizerError) as exc:  # unreachable feed, worker timeout...
             log.warning("console backfill failed feed=%s reason=%s", url, exc)
 
 

@@ -188,3 +188,18 @@ async def test_console_mode_shows_the_newest_then_only_new_articles(
     out = third.getvalue()
     assert out.count("── Publication") == 1
     assert "la Loire à son plus bas niveau depuis 1976" in out
+
+
+async def test_console_mode_skips_an_unknown_default_feed_with_a_french_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from storage import Storage
+
+    settings = _settings(tmp_path, default_feeds=("journal-imaginaire",))
+    assert await run_console(settings, once=True, stream=io.StringIO()) == 0
+    assert "« journal-imaginaire » n'est ni un nom du catalogue" in capsys.readouterr().err
+    storage = await Storage.open(settings.database_path)
+    try:
+        assert await storage.list_feeds() == []  # nothing stored for a name that is not a feed
+    finally:
+        await storage.close()
