@@ -217,10 +217,10 @@ class Delivery:
 
 _FORBIDDEN = (
     "Le bot n'a plus le droit de publier dans ce salon (voir, envoyer des messages, intégrer "
-    "des liens). Rétablissez ces permissions puis utilisez /feed enable."
+    "des liens). Rétablissez ces permissions puis utilisez /flux activer."
 )
 _GONE = "Le salon n'existe plus."
 _BAD_FORMAT = (
     "Discord a refusé plusieurs messages de suite pour ce flux ; l'abonnement est suspendu. "
-    "Utilisez /feed enable pour réessayer."
+    "Utilisez /flux activer pour réessayer."
 )

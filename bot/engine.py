@@ -363,7 +363,7 @@ class Engine:
         subs = await self.storage.subscriptions_for_feed(feed.id, active_only=False)
         text = f"Flux désactivé : {feed.title or feed.url}. {message}"
         if state is FeedState.DISABLED_FAILING:
-            text += " Utilisez /feed enable pour le réactiver."
+            text += " Utilisez /flux activer pour le réactiver."
         notice = FeedNotice(updated, tuple(subs), text)
         outcome = "gone" if state is FeedState.GONE else "disabled"
         return PollReport(feed.id, outcome, error=error, notice=notice)

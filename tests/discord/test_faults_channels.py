@@ -50,7 +50,7 @@ async def test_x5_one_403_pauses_the_subscription_and_tells_the_admins_once(
     assert sub.state is SubscriptionState.PAUSED_PERMISSIONS
     assert len(room.stand_in.sent("POST", TO_CHANNEL)) == 1  # paused after 1 response
     [notice] = room.stand_in.sent("POST", TO_SYSTEM)
-    assert "permissions" in notice.json["content"] and "/feed enable" in notice.json["content"]
+    assert "permissions" in notice.json["content"] and "/flux activer" in notice.json["content"]
     assert notice.json["allowed_mentions"] == {"parse": []}
     for day in range(3):  # more news, more cycles: no request to that channel, no new notice
         await publish_news(room, f"Une autre nouvelle, jour {day}")

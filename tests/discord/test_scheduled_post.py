@@ -92,7 +92,7 @@ async def test_a_403_pauses_then_enable_resumes(room: Newsroom) -> None:  # noqa
     assert len(room.stand_in.sent("POST", rf"/channels/{CHANNEL_ID}/messages")) == tries
     listing = await answered(await slash(room.stand_in, "feed", "list"))
     assert "En pause : permissions manquantes" in listing.texts()
-    assert "/feed enable" in listing.texts()
+    assert "/flux activer" in listing.texts()
     enabled = await answered(await slash(room.stand_in, "feed", "enable", subscription=str(sub.id)))
     assert "Abonnement réactivé" in enabled.texts()
     assert (await room.storage.get_subscription(sub.id)).state is SubscriptionState.ACTIVE

@@ -78,7 +78,7 @@ async def test_disabled_after_ten_failures_and_three_days(world: World) -> None:
     feed = await world.feed()
     assert feed.state is FeedState.DISABLED_FAILING
     assert feed.failure_count >= 10
-    assert len(notices) == 1 and "/feed enable" in notices[0].message
+    assert len(notices) == 1 and "/flux activer" in notices[0].message
     assert [s.channel_id for s in notices[0].subscriptions] == [100]
     requests_before = len(world.state.requests)
     assert await world.engine.poll_due_feeds() == []
