@@ -96,7 +96,7 @@ async def test_add_errors_are_clear_and_save_nothing(room: Newsroom) -> None:
     assert len(await room.storage.list_for_guild(GUILD_ID)) == 1
 
 
-async def test_add_is_refused_to_a_member(room: Newsroom) -> None:
+async def test_add_is_refused_to_a_member(room: Newsroom) -> None:  # S25
     answer = await answered(
         await slash(room.stand_in, "feed", "add", source=room.feed_url, admin=False)
     )

@@ -58,7 +58,7 @@ def test_single_five_mib_text_node_is_handled() -> None:
 
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("depth", [100_000, 200_000])
-def test_deeply_nested_divs_do_not_crash(depth: int) -> None:
+def test_deeply_nested_divs_do_not_crash(depth: int) -> None:  # S15
     paragraph = "<p>Un texte enfoui très profondément dans la page, au milieu des balises.</p>"
     page = "<html><body>" + "<div>" * depth + paragraph + "</div>" * depth + "</body></html>"
     with pytest.raises(ExtractionError) as caught:
@@ -90,3 +90,22 @@ def test_page_over_the_element_limit_keeps_its_beginning() -> None:
     article = extract_article(page)
     assert "Au conseil numéro 0, le maire a présenté" in article.text
     assert f"Au conseil numéro {count - 1}," not in article.text
+
+
+def test_an_external_entity_in_a_page_is_not_read(tmp_path: Path) -> None:  # S12
+    """XXE in an article page (XHTML with an internal DTD): the file is never read."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("MOT-DE-PASSE-SECRET", encoding="utf-8")
+    body = "".join(
+        f"<p>Le conseil municipal a voté le budget de l'année, paragraphe {n}, après un long "
+        "débat sur les transports, les écoles et la rénovation des équipements sportifs.</p>"
+        for n in range(6)
+    )
+    page = (
+        '<?xml version="1.0"?><!DOCTYPE html [<!ENTITY xxe SYSTEM "' + secret.as_uri() + '">]>'
+        '<html xmlns="http://www.w3.org/1999/xhtml"><head><title>Budget voté</title></head>'
+        f"<body><article><h1>Budget voté &xxe;</h1>{body}<p>&xxe;</p></article></body></html>"
+    ).encode()
+    article = extract_article(page, url="https://exemple.fr/budget")
+    assert "conseil municipal" in article.text
+    assert "MOT-DE-PASSE" not in article.title + article.text

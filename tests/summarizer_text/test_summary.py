@@ -100,7 +100,7 @@ def test_non_positive_budgets_raise(max_sentences: int, max_chars: int) -> None:
         summarize(ARTICLE, max_sentences=max_sentences, max_chars=max_chars)
 
 
-def test_input_is_capped_at_twenty_thousand_characters() -> None:
+def test_input_is_capped_at_twenty_thousand_characters() -> None:  # S14
     filler = "Le comité a tenu une réunion ordinaire sans annonce particulière ce jour-là. "
     head = filler * (MAX_INPUT_CHARS // len(filler) + 5)
     late = "La gratuité des transports de Rennes pour les moins de 18 ans est votée."
@@ -112,7 +112,7 @@ def test_input_is_capped_at_twenty_thousand_characters() -> None:
     assert late in summarize(late + " " + head, title=TITLE).sentences
 
 
-def test_a_twenty_megabyte_input_returns() -> None:
+def test_a_twenty_megabyte_input_returns() -> None:  # S14
     text = "Une phrase de remplissage parmi beaucoup d'autres. " * 400_000
     assert len(text) > 20_000_000
     summary = summarize(text)
