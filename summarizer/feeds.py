@@ -296,21 +296,29 @@ def _same_item(one: Entry, other: Entry) -> bool:
     return (one.title, one.summary) == (other.title, other.summary)
 
 
+def _content_id(entry: Entry) -> str:
+    basis = entry.link or f"{entry.title}\n{entry.summary}"
+    return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:12]
+
+
 def dedupe_entries(entries: list[Entry]) -> tuple[Entry, ...]:
-    """Unique keys: a repeated key is dropped when it is the same item, else renamed "key#n"."""
-    kept: list[Entry] = []
+    """Unique keys (F15). A repeated key is dropped when it is the same item; when distinct
+    items share a key, each becomes "key#<hash of its link, or title and summary>", so that its
+    key depends on the item, not on its position (an item added in front renames nobody)."""
     by_key: dict[str, list[Entry]] = {}
-    used: set[str] = set()
+    distinct: list[Entry] = []
     for entry in entries:
         earlier = by_key.setdefault(entry.key, [])
-        if any(_same_item(entry, other) for other in earlier):
-            continue
-        earlier.append(entry)
-        if entry.key in used:
-            number = 2
-            while f"{entry.key}#{number}" in used:
-                number += 1
-            entry = replace(entry, key=f"{entry.key}#{number}")
+        if not any(_same_item(entry, other) for other in earlier):
+            earlier.append(entry)
+            distinct.append(entry)
+    kept: list[Entry] = []
+    used: set[str] = set()
+    for entry in distinct:
+        if len(by_key[entry.key]) > 1:
+            entry = replace(entry, key=f"{entry.key}#{_content_id(entry)}")
+        while entry.key in used:  # a renamed key equal to another item's guid: near impossible
+            entry = replace(entry, key=entry.key + "#")
         used.add(entry.key)
         kept.append(entry)
     return tuple(kept)

@@ -110,10 +110,29 @@ def test_duplicate_guid_with_the_same_link_is_dropped() -> None:
         "<item><guid isPermaLink='false'>x</guid><title>Deux</title><link>https://e.example/2</link></item>"
     )
     feed = parse_feed(_rss(items))
-    assert [(e.key, e.link) for e in feed.entries] == [
-        ("x", "https://e.example/1"),
-        ("x#2", "https://e.example/2"),
-    ]
+    assert [e.link for e in feed.entries] == ["https://e.example/1", "https://e.example/2"]
+    assert len({e.key for e in feed.entries}) == 2
+    assert all(e.key.startswith("x#") for e in feed.entries)
+
+
+def _guid_item(title: str, link: str) -> str:
+    return (
+        f"<item><guid isPermaLink='false'>x</guid><title>{title}</title><link>{link}</link></item>"
+    )
+
+
+def test_keys_of_items_sharing_a_guid_do_not_depend_on_their_position() -> None:
+    """F15/F16: an item added in front of two items that share its guid renames neither of
+    them (else the new one would be taken for an old one and never posted)."""
+    first, second = (
+        _guid_item("Un", "https://e.example/1"),
+        _guid_item("Deux", "https://e.example/2"),
+    )
+    before = {e.link: e.key for e in parse_feed(_rss(first + second)).entries}
+    added = _guid_item("Trois", "https://e.example/3")
+    after = {e.link: e.key for e in parse_feed(_rss(added + second + first)).entries}
+    assert {link: after[link] for link in before} == before
+    assert after["https://e.example/3"] not in before.values()
 
 
 XMLISH = st.recursive(
