@@ -13,13 +13,13 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from lxml import html as lxml_html
 
+from summarizer.dates import parse_date
+
 MAX_HTML_BYTES = 5 * 1024 * 1024
-_PARIS = ZoneInfo("Europe/Paris")
 _SNIFF_BYTES = 4096
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -32,7 +32,6 @@ _MAX_BYLINE_CHARS = 300
 _AUTHOR_SPLIT_RE = re.compile(r"\s*(?:;|,|\||&|\bet\b|\band\b)\s*")
 _AUTHOR_PREFIX_RE = re.compile(r"^(?:par|by)\s+", re.I)
 _NOT_AUTHOR_RE = re.compile(r"^(?:la\s+|l['’])?r[ée]daction\b|^staff$|^admin$", re.I)
-_DATE_ONLY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class NotHtmlError(ValueError):
@@ -125,20 +124,10 @@ def split_authors(value: str | Iterable[str] | None) -> tuple[str, ...]:
 
 
 def parse_iso_datetime(value: str | None) -> datetime | None:
-    """Parse an ISO 8601 date or timestamp into an aware UTC datetime (None when invalid).
-
-    Naive timestamps are read as Paris time; a bare date is midnight UTC of that day.
-    """
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC if _DATE_ONLY_RE.match(value) else _PARIS)
-    return parsed.astimezone(UTC)
+    """A page's date (``article:published_time``, JSON-LD): ``dates.parse_date``, which never
+    raises (a hostile ``0001-01-01`` is None, not an ``OverflowError``) and reads naive times as
+    Paris time."""
+    return parse_date(value) if value else None
 
 
 def read_page_metadata(root: lxml_html.HtmlElement) -> PageMetadata:

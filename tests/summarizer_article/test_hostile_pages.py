@@ -109,3 +109,19 @@ def test_an_external_entity_in_a_page_is_not_read(tmp_path: Path) -> None:  # S1
     article = extract_article(page, url="https://exemple.fr/budget")
     assert "conseil municipal" in article.text
     assert "MOT-DE-PASSE" not in article.title + article.text
+
+
+def test_a_hostile_page_date_is_ignored_not_raised() -> None:
+    """year 1 in article:published_time overflowed to UTC (OverflowError) before."""
+    body = "".join(
+        f"<p>Le conseil départemental a présenté son plan pour les routes, point {n}, devant "
+        "les élus réunis en séance plénière jeudi matin à la préfecture.</p>"
+        for n in range(6)
+    )
+    page = (
+        '<html><head><meta property="article:published_time" content="0001-01-01T00:00:00">'
+        f"<title>Plan routier</title></head><body><article><h1>Plan routier</h1>{body}"
+        "</article></body></html>"
+    )
+    article = extract_article(page, url="https://exemple.fr/routes")
+    assert article.published is None and "conseil départemental" in article.text
