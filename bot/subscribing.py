@@ -24,7 +24,7 @@ from storage.errors import IntegrityError
 from storage.records import FeedRecord, Subscription
 from summarizer.catalogue import Source, find_source
 from summarizer.discovery import discover_feeds, looks_like_feed
-from summarizer.errors import SummarizerError, UrlError
+from summarizer.errors import FeedError, SummarizerError, UrlError
 from summarizer.model import ParsedFeed
 from summarizer.urls import canonicalize_url, is_http_url
 
@@ -100,6 +100,11 @@ async def _parse(result: Any, workers: WorkerPool) -> ParsedFeed | None:
         parsed: ParsedFeed = await workers.run(
             parse_task, result.body, result.final_url, result.content_type
         )
+    except FeedError as exc:
+        if exc.reason == "empty":  # a valid feed with no items yet (a new blog): accepted
+            return ParsedFeed(title="", link=None, entries=())
+        log.info("not a readable feed url=%s reason=%s", result.final_url, exc)
+        return None
     except (SummarizerError, WorkerTimeout) as exc:
         log.info("not a readable feed url=%s reason=%s", result.final_url, exc)
         return None

@@ -26,7 +26,7 @@ from bot.subscribing import SubscribeError, check_capacity, resolve_source, subs
 from bot.workers import WorkerTimeout, parse_task
 from storage.records import FeedRecord, FeedState, Subscription
 from summarizer.catalogue import search_sources
-from summarizer.errors import SummarizerError
+from summarizer.errors import FeedError, SummarizerError
 from summarizer.model import Entry
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ UNKNOWN_SUBSCRIPTION = (
 )
 NOT_TEXT = "Choisissez un salon textuel pour publier les articles."
 EMPTY_FEED = "Ce flux ne contient aucun article pour le moment."
+UNREADABLE_FEED = "Ce flux est illisible pour le moment."
 FIELDS_PER_EMBED = 10
 
 
@@ -273,8 +274,11 @@ class FeedsCog(commands.Cog):
             )  # fmt: skip
         except FetchError as exc:
             raise CommandFailed(exc.user_message or GENERIC_MESSAGE) from exc
+        except FeedError as exc:
+            message = EMPTY_FEED if exc.reason == "empty" else UNREADABLE_FEED
+            raise CommandFailed(message) from exc
         except (SummarizerError, WorkerTimeout) as exc:
-            raise CommandFailed("Ce flux est illisible pour le moment.") from exc
+            raise CommandFailed(UNREADABLE_FEED) from exc
         payload = render_post(as_stored(prepared), tz=settings.timezone)
         await interaction.followup.send(
             content="Aperçu du dernier article, tel qu'il serait publié (rien n'est enregistré) :",

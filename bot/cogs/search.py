@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 SEARCH_LIMIT = 50  # candidates read before sorting by date
 TITLE_MAX, LINE_MAX = 200, 300  # 10 embeds stay well under Discord's 6000 characters per message
 NOTHING_ASKED = (
-    "Indiquez un thème ou un auteur, par exemple /résumés sujet: climat ou /résumés auteur: Dupont."
+    "Indiquez un thème ou un auteur, par exemple /résumés thème: climat ou /résumés auteur: Dupont."
 )
 NOTHING_FOUND = "Je n'ai trouvé aucun article enregistré {what}. Essayez un autre mot."
 

@@ -50,6 +50,23 @@ async def test_add_feed_url_records_entries_as_seen_and_posts_nothing(room: News
     assert room.posts_in() == []
 
 
+async def test_a_valid_feed_without_items_can_be_added_then_posts_its_first_article(
+    room: Newsroom,
+) -> None:
+    """A new blog's feed has no items yet: it is a feed, not an error."""
+    answer = await add_feed(room, room.feed_url)  # nothing seeded: an empty channel
+    assert "Abonnement ajouté" in answer.texts()
+    [sub] = await room.storage.list_for_guild(GUILD_ID)
+    seed(room, 1)
+    room.state.etag = '"v-first-item"'
+    await room.next_cycle()  # the first items of a feed are its baseline (F1)
+    assert room.posts_in() == []
+    room.state.add("2", title="Deuxième article du blog", published=room.clock.now())
+    room.state.etag = '"v-second-item"'
+    await room.next_cycle()
+    assert len(room.posts_in()) == 1 and sub.channel_id == CHANNEL_ID
+
+
 async def test_add_site_url_discovers_its_feed(room: Newsroom) -> None:
     seed(room, 2)
     answer = await add_feed(room, room.base + "/", channel=OTHER_CHANNEL_ID)
