@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import BrokenExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
@@ -34,7 +35,7 @@ from storage.records import (
 )
 from storage.terms import fold_term
 from summarizer.errors import SummarizerError
-from summarizer.model import Article, Entry, Summary
+from summarizer.model import Article, Entry, Summary, TextOrigin
 from summarizer.topics import article_terms
 from summarizer.urls import normalize_title
 
@@ -120,15 +121,27 @@ async def prepare_entry(
     entry: Entry, *, feed_title: str | None, fetcher: Fetcher, workers: WorkerPool,
     settings: Settings,
 ) -> PreparedArticle:  # fmt: skip
-    """Page first (through the guarded client), else the feed's own content."""
+    """Page first (through the guarded client), else the feed's own content. A worker that
+    times out or dies costs this entry its summary (S14), never its post or the feed's later
+    entries: it still goes out with its title and link."""
     page = await _page_article(entry.link, fetcher, workers) if entry.link else None
-    if page is not None:
-        article = _merge(page, entry)
-    else:
-        article = await workers.run(entry_article_task, entry)
-    return await summarize_article(
-        article, workers=workers, settings=settings, source_name=feed_title or None
-    )
+    try:
+        if page is not None:
+            article = _merge(page, entry)
+        else:
+            article = await workers.run(entry_article_task, entry)
+        return await summarize_article(
+            article, workers=workers, settings=settings, source_name=feed_title or None
+        )
+    except (WorkerTimeout, BrokenExecutor) as exc:
+        log.warning("summary unavailable url=%s reason=%s", entry.link, type(exc).__name__)
+        bare = Article(
+            title=entry.title, text="", url=entry.link, authors=entry.authors,
+            published=entry.published, categories=entry.categories, image=entry.image,
+            origin=TextOrigin.FEED,
+        )  # fmt: skip
+        unavailable = Summary((), algorithm="unavailable")
+        return PreparedArticle(bare, unavailable, entry.categories, feed_title or None)
 
 
 async def prepare_url(

@@ -21,6 +21,7 @@ from babel.dates import format_datetime
 from storage.records import StoredArticle
 
 FOOTER = "Résumé automatique extractif · Dépêche"
+SUMMARY_UNAVAILABLE = "Résumé indisponible pour cet article : ouvrez le lien pour le lire."
 TITLE_MAX, DESCRIPTION_MAX, FIELD_NAME_MAX, FIELD_VALUE_MAX = 256, 4096, 256, 1024
 AUTHOR_MAX, FOOTER_MAX, CONTENT_MAX, TOTAL_MAX, URL_MAX = 256, 2048, 2000, 6000, 2048
 ELLIPSIS = "…"
@@ -160,8 +161,7 @@ def render_post(article: StoredArticle, *, tz: str, mention_ids: Sequence[int] =
     embed["footer"] = {"text": FOOTER}
     used = len(embed["title"]) + sum(len(f["name"]) + len(f["value"]) for f in fields) + len(FOOTER)
     description = safe(article.summary, min(DESCRIPTION_MAX, TOTAL_MAX - used), keep_newlines=True)
-    if description:
-        embed["description"] = description
+    embed["description"] = description or SUMMARY_UNAVAILABLE
     ids = tuple(dict.fromkeys(int(i) for i in mention_ids))
     content = truncate(" ".join(f"<@{i}>" for i in ids), CONTENT_MAX)
     return PostPayload(content=content, embed=embed, allowed_user_ids=ids)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from storage.records import FollowDelivery, FollowKind, PostState, TargetKind
 from tests.engine.conftest import START, World
 from tests.engine.feedserver import PARAGRAPHS
@@ -263,3 +265,39 @@ async def test_backfill_applies_the_channel_topic_filter_to_new_and_stored_artic
     keys = [(await world.storage.get_article(p.article_id)).entry_key for p in posted]  # type: ignore[union-attr]
     # the three newest about the tramway, oldest first: 3 and 5 were stored, 1 is prepared now
     assert keys == ["guid-1", "guid-3", "guid-5"]
+
+
+async def test_a_worker_timeout_costs_one_summary_not_the_feed(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """S14: an entry whose summary times out is posted with its title and link; the entries
+    after it are posted too and the feed counts no failure."""
+    from bot.workers import WorkerTimeout, summarize_task
+
+    world.state.page_status = 404  # the feed's titles and text are used
+    world.state.add("old", published=START - timedelta(hours=3))
+    await world.subscribe(100)
+    await world.poll()  # baseline
+    world.state.add("stuck", title="Un texte qui bloque le résumé", published=START)
+    world.state.add("fine", title="Un article ordinaire", published=START + timedelta(minutes=1))
+    world.state.etag = '"v2"'
+    run = world.engine.workers.run
+
+    async def flaky_run(fn, *args, **options):  # type: ignore[no-untyped-def]
+        if fn is summarize_task and "bloque" in str(args[1]):
+            raise WorkerTimeout("summarize_task", 10.0)
+        return await run(fn, *args, **options)
+
+    monkeypatch.setattr(world.engine.workers, "run", flaky_run)
+    world.clock.advance(timedelta(minutes=11))
+    report = await world.poll()
+    assert (report.outcome, report.articles, report.posts) == ("processed", 2, 2)
+    summaries = {
+        (await world.storage.get_article(p.article_id)).title: (  # type: ignore[union-attr]
+            await world.storage.get_article(p.article_id)  # type: ignore[union-attr]
+        ).summary
+        for p in await world.storage.list_posts()
+    }
+    assert summaries["Un texte qui bloque le résumé"] == ""
+    assert summaries["Un article ordinaire"]
+    assert (await world.feed()).failure_count == 0
