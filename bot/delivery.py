@@ -99,7 +99,12 @@ class Delivery:
         async def lane() -> None:
             for items in targets:  # shared iterator: each target is taken by one lane
                 for item in items:
-                    await self._deliver_or_release(item, report)
+                    try:
+                        await self._deliver_or_release(item, report)
+                    except Exception:  # a storage fault (disk full, D12): end the round loudly;
+                        # the row stays "sending" and is reclaimed, then reconciled, later.
+                        log.exception("delivery crashed post_id=%s", item.post.id)
+                        report.stopped = True
 
         await asyncio.gather(*(lane() for _ in range(min(self.parallel_targets, len(by_target)))))
         if report.stopped:

@@ -225,3 +225,32 @@ async def test_drain_empties_a_backlog_larger_than_one_batch(storage: Storage) -
     report = await delivery.drain(budget_seconds=30, batch=20)
     assert report.sent == 100 and len(publisher.calls) == 100
     assert {p.state for p in await storage.list_posts()} == {PostState.SENT}
+
+
+async def test_a_storage_fault_in_one_lane_ends_the_round_without_orphans(
+    storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """D12 with lanes: mark_sent failing for one post stops the round; no lane is left running
+    and the round returns (the post stays 'sending', reclaimed and reconciled later)."""
+    from storage.errors import StorageError
+
+    await enqueue(storage, "ab", channels=(100, 200))
+    original = storage.mark_sent
+    calls = 0
+
+    async def failing_mark_sent(post_id: int, **options: object) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise StorageError("database or disk is full")
+        await original(post_id, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(storage, "mark_sent", failing_mark_sent)
+    publisher = RecordingPublisher()
+    report = await asyncio.wait_for(
+        Delivery(storage, publisher, FrozenClock(START)).deliver_pending(), timeout=10
+    )
+    assert report.stopped
+    states = [p.state for p in await storage.list_posts()]
+    assert states.count(PostState.SENDING) >= 1  # the one whose confirmation failed
+    assert len(asyncio.all_tasks()) == 1  # only this test's task: no orphan lane
