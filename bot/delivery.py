@@ -95,18 +95,20 @@ class Delivery:
         for item in claimed:
             by_target.setdefault((item.post.target_kind, item.post.target_id), []).append(item)
         targets = iter(by_target.values())
+        faults: list[Exception] = []
 
         async def lane() -> None:
             for items in targets:  # shared iterator: each target is taken by one lane
                 for item in items:
                     try:
                         await self._deliver_or_release(item, report)
-                    except Exception:  # a storage fault (disk full, D12): end the round loudly;
-                        # the row stays "sending" and is reclaimed, then reconciled, later.
-                        log.exception("delivery crashed post_id=%s", item.post.id)
+                    except Exception as exc:  # a storage fault (disk full, D12): stop every lane
+                        faults.append(exc)
                         report.stopped = True
 
         await asyncio.gather(*(lane() for _ in range(min(self.parallel_targets, len(by_target)))))
+        if faults:  # every lane has ended: fail the round loudly, at the job boundary; the row
+            raise faults[0]  # stays "sending" and is reclaimed, then reconciled, later
         if report.stopped:
             log.warning("delivery paused released=%d", report.released)
         return report

@@ -230,8 +230,8 @@ async def test_drain_empties_a_backlog_larger_than_one_batch(storage: Storage) -
 async def test_a_storage_fault_in_one_lane_ends_the_round_without_orphans(
     storage: Storage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """D12 with lanes: mark_sent failing for one post stops the round; no lane is left running
-    and the round returns (the post stays 'sending', reclaimed and reconciled later)."""
+    """D12 with lanes: mark_sent failing for one post stops every lane, then the round raises
+    (no lane is left running; the post stays 'sending', reclaimed and reconciled later)."""
     from storage.errors import StorageError
 
     await enqueue(storage, "ab", channels=(100, 200))
@@ -247,10 +247,10 @@ async def test_a_storage_fault_in_one_lane_ends_the_round_without_orphans(
 
     monkeypatch.setattr(storage, "mark_sent", failing_mark_sent)
     publisher = RecordingPublisher()
-    report = await asyncio.wait_for(
-        Delivery(storage, publisher, FrozenClock(START)).deliver_pending(), timeout=10
-    )
-    assert report.stopped
+    with pytest.raises(StorageError, match="disk is full"):  # loud, at the job boundary
+        await asyncio.wait_for(
+            Delivery(storage, publisher, FrozenClock(START)).deliver_pending(), timeout=10
+        )
     states = [p.state for p in await storage.list_posts()]
     assert states.count(PostState.SENDING) >= 1  # the one whose confirmation failed
     assert len(asyncio.all_tasks()) == 1  # only this test's task: no orphan lane
