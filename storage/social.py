@@ -244,8 +244,9 @@ class SocialStore(Connection):
             )  # fmt: skip
         row = await self._fetchone(
             "SELECT * FROM follows WHERE kind = ? AND term_norm = ? AND delivery = ?"
-            " AND coalesce(user_id, 0) = ? AND coalesce(channel_id, 0) = ?",
-            (kind.value, norm, delivery.value, user_id or 0, channel_id or 0),
+            " AND coalesce(guild_id, 0) = ? AND coalesce(user_id, 0) = ?"
+            " AND coalesce(channel_id, 0) = ?",
+            (kind.value, norm, delivery.value, guild_id or 0, user_id or 0, channel_id or 0),
         )
         assert row is not None
         return follow_from_row(row)

@@ -194,3 +194,22 @@ async def test_follow_lookups_use_an_index(
     plan = " ".join(str(tuple(row)[-1]) for row in await storage._fetchall(
         "EXPLAIN QUERY PLAN " + sql, params))  # fmt: skip
     assert "USING INDEX" in plan and "SCAN follows" not in plan
+
+
+async def test_the_same_dm_follow_in_two_servers_is_two_follows(storage: Storage) -> None:
+    """A member following "climat" in two servers is followed in both (migration 0003): the
+    second used to be dropped by the unique key and never fired."""
+    first = await storage.add_follow(
+        kind=FollowKind.TOPIC, term="climat", delivery=FollowDelivery.DM, now=NOW,
+        guild_id=1, user_id=42,
+    )  # fmt: skip
+    second = await storage.add_follow(
+        kind=FollowKind.TOPIC, term="Climat", delivery=FollowDelivery.DM, now=NOW,
+        guild_id=2, user_id=42,
+    )  # fmt: skip
+    assert first.id != second.id and (first.guild_id, second.guild_id) == (1, 2)
+    again = await storage.add_follow(
+        kind=FollowKind.TOPIC, term="climat", delivery=FollowDelivery.DM, now=NOW,
+        guild_id=2, user_id=42,
+    )  # fmt: skip
+    assert again.id == second.id  # still idempotent within one server
