@@ -73,12 +73,22 @@ async def on_app_command_error(
 
 
 async def reply_ephemeral(interaction: discord.Interaction, message: str) -> None:
-    """Answer (or follow up, once answered) with an ephemeral message; failures are logged."""
+    """Answer privately, whatever was done before; failures are logged.
+
+    After a deferral, Discord's first follow-up replaces the "thinking" placeholder and keeps
+    its visibility, so after a public ``defer()`` an "ephemeral" follow-up would be public: the
+    placeholder is deleted first, then the follow-up is private."""
     try:
-        if interaction.response.is_done():
-            await interaction.followup.send(message, ephemeral=True)
-        else:
+        if not interaction.response.is_done():
             await interaction.response.send_message(message, ephemeral=True)
+            return
+        if interaction.response.type is discord.InteractionResponseType.deferred_channel_message:
+            try:
+                await interaction.delete_original_response()
+            except discord.HTTPException as exc:
+                log.info("placeholder delete failed interaction_id=%s status=%s",
+                         interaction.id, exc.status)  # fmt: skip
+        await interaction.followup.send(message, ephemeral=True)
     except discord.HTTPException:
         log.warning("error reply failed interaction_id=%s", interaction.id)
 

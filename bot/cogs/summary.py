@@ -19,6 +19,7 @@ from discord.ext import commands
 
 from bot.articles import PreparedArticle, prepare_url
 from bot.cogs.checks import services_of
+from bot.commands_errors import reply_ephemeral
 from bot.cooldown import SummaryGate
 from bot.embeds import render_post
 from bot.fetch_errors import GENERIC_MESSAGE, FetchError
@@ -56,21 +57,6 @@ def as_stored(prepared: PreparedArticle) -> StoredArticle:
     )
 
 
-async def reply_privately(interaction: discord.Interaction, message: str) -> None:
-    """An error after the public deferral: drop the public "thinking" placeholder first (else
-    the first follow-up replaces it and stays visible to everyone), then answer ephemerally."""
-    try:
-        await interaction.delete_original_response()
-    except discord.HTTPException as exc:
-        log.info(
-            "placeholder delete failed interaction_id=%s status=%s", interaction.id, exc.status
-        )
-    try:
-        await interaction.followup.send(message, ephemeral=True)
-    except discord.HTTPException as exc:
-        log.warning("summary reply failed interaction_id=%s status=%s", interaction.id, exc.status)
-
-
 class SummaryCog(commands.Cog):
     def __init__(self, gate: SummaryGate, deadline: float = SUMMARY_DEADLINE) -> None:
         self.gate = gate
@@ -92,7 +78,7 @@ class SummaryCog(commands.Cog):
     async def _answer(self, interaction: discord.Interaction, url: str) -> None:
         services = services_of(interaction)
         if services.fetcher is None or services.workers is None:
-            await reply_privately(interaction, UNAVAILABLE)
+            await reply_ephemeral(interaction, UNAVAILABLE)
             return
         settings = interaction.client.settings  # type: ignore[attr-defined]
         try:
@@ -103,19 +89,19 @@ class SummaryCog(commands.Cog):
                 )  # fmt: skip
         except FetchError as exc:
             log.info("summary fetch failed interaction_id=%s error=%s", interaction.id, exc)
-            await reply_privately(interaction, exc.user_message or GENERIC_MESSAGE)
+            await reply_ephemeral(interaction, exc.user_message or GENERIC_MESSAGE)
             return
         except SummarizerError as exc:
             log.info("summary failed interaction_id=%s reason=%s", interaction.id, exc.reason)
-            await reply_privately(interaction, UNREADABLE)
+            await reply_ephemeral(interaction, UNREADABLE)
             return
         except (WorkerTimeout, TimeoutError):
             log.info("summary too slow interaction_id=%s", interaction.id)
-            await reply_privately(interaction, TOO_SLOW)
+            await reply_ephemeral(interaction, TOO_SLOW)
             return
         except BrokenExecutor:  # the worker pool died under this task twice (see bot.workers)
             log.warning("summary worker pool broken interaction_id=%s", interaction.id)
-            await reply_privately(interaction, UNAVAILABLE)
+            await reply_ephemeral(interaction, UNAVAILABLE)
             return
         payload = render_post(as_stored(prepared), tz=settings.timezone)
         await interaction.followup.send(
