@@ -7,6 +7,7 @@ consecutive failures and filters. ``parse_terms`` and ``filters_text`` read and 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -136,3 +137,33 @@ def filters_text(filters: Filters) -> str:
         if terms:
             parts.append(f"{label} : " + ", ".join(terms))
     return " ; ".join(parts)
+
+
+FIELDS_PER_EMBED = 10  # Discord allows 25; 10 keeps each embed readable
+EMBEDS_PER_MESSAGE = 10
+MESSAGE_CHARS = 5_900  # Discord counts 6,000 over all the embeds of a message; room for a footer
+
+Field = tuple[str, str]
+
+
+def pack_fields(fields: Sequence[Field], *, title: str) -> list[list[list[Field]]]:
+    """Fields grouped into embeds (``FIELDS_PER_EMBED`` each) and embeds into messages (at most
+    ``EMBEDS_PER_MESSAGE`` and ``MESSAGE_CHARS`` characters, titles included), in order."""
+    messages: list[list[list[Field]]] = [[[]]]
+    used = len(title)
+    for name, value in fields:
+        size = len(name) + len(value)
+        message, embed = messages[-1], messages[-1][-1]
+        if embed and used + size > MESSAGE_CHARS:
+            messages.append([[]])
+            used = len(title)
+        elif len(embed) == FIELDS_PER_EMBED:
+            if len(message) == EMBEDS_PER_MESSAGE or used + len(title) + size > MESSAGE_CHARS:
+                messages.append([[]])
+                used = len(title)
+            else:
+                message.append([])
+                used += len(title)
+        messages[-1][-1].append((name, value))
+        used += size
+    return messages

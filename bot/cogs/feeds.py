@@ -43,7 +43,7 @@ UNKNOWN_SUBSCRIPTION = (
 NOT_TEXT = "Choisissez un salon textuel pour publier les articles."
 EMPTY_FEED = "Ce flux ne contient aucun article pour le moment."
 UNREADABLE_FEED = "Ce flux est illisible pour le moment."
-FIELDS_PER_EMBED = 10
+LIST_TITLE = "Flux du serveur"
 
 
 def now_of(services: Any) -> datetime:
@@ -236,14 +236,18 @@ class FeedsCog(commands.Cog):
         for sub in subscriptions:
             feed = await services.storage.get_feed(sub.feed_id)
             fields.append(feed_views.subscription_field(sub, feed, now=now, tz=tz))
-        embeds = []
-        for start in range(0, len(fields), FIELDS_PER_EMBED):
-            embed = discord.Embed(title="Flux du serveur", colour=0x1F6FEB)
-            for name, value in fields[start : start + FIELDS_PER_EMBED]:
-                embed.add_field(name=name, value=value, inline=False)
-            embeds.append(embed)
-        embeds[0].set_footer(text=f"{len(subscriptions)} abonnement(s)")
-        await interaction.response.send_message(embeds=embeds[:10], ephemeral=True)
+        for number, message in enumerate(feed_views.pack_fields(fields, title=LIST_TITLE)):
+            embeds = []
+            for embed_fields in message:
+                embed = discord.Embed(title=LIST_TITLE, colour=0x1F6FEB)
+                for name, value in embed_fields:
+                    embed.add_field(name=name, value=value, inline=False)
+                embeds.append(embed)
+            if number == 0:  # then the rest, in as many private follow-ups as needed
+                embeds[0].set_footer(text=f"{len(subscriptions)} abonnement(s)")
+                await interaction.response.send_message(embeds=embeds, ephemeral=True)
+            else:
+                await interaction.followup.send(embeds=embeds, ephemeral=True)
 
     @feed.command(name="test", description="Fetch a feed now and show its latest article")
     @app_commands.describe(subscription="A subscription of this server")

@@ -123,6 +123,18 @@ def _embed_errors(index: int, embed: dict[str, Any]) -> list[str]:
     return errors
 
 
+def _embed_chars(embed: dict[str, Any]) -> int:
+    """What Discord counts: title, description, field names and values, footer, author."""
+    fields = embed.get("fields") or []
+    return (
+        len(embed.get("title") or "")
+        + len(embed.get("description") or "")
+        + sum(len(f.get("name") or "") + len(f.get("value") or "") for f in fields)
+        + len((embed.get("footer") or {}).get("text") or "")
+        + len((embed.get("author") or {}).get("name") or "")
+    )
+
+
 def check_message(data: dict[str, Any], *, allow_empty: bool = False) -> list[str]:
     """Validate a message payload (channel send, interaction response, follow-up, edit)."""
     errors: list[str] = []
@@ -134,6 +146,8 @@ def check_message(data: dict[str, Any], *, allow_empty: bool = False) -> list[st
         errors.append(f"embeds: more than {EMBEDS_MAX}")
     for index, embed in enumerate(embeds):
         errors.extend(_embed_errors(index, embed))
+    if sum(_embed_chars(embed) for embed in embeds) > EMBED_TOTAL_MAX:
+        errors.append(f"embeds: more than {EMBED_TOTAL_MAX} characters over all the embeds")
     nonce = data.get("nonce")
     if nonce is not None and len(str(nonce)) > NONCE_MAX:
         errors.append(f"nonce: longer than {NONCE_MAX}")
