@@ -131,7 +131,7 @@ class Delivery:
 
     async def _deliver_or_release(self, item: ClaimedPost, report: DeliveryReport) -> None:
         if report.stopped or (item.post.target_kind, item.post.target_id) in report.blocked:
-            await self.storage.release(item.post.id)
+            await self.storage.release(item.post.id, attempted=False)
             report.released += 1
             return
         await self._deliver_one(item, report)
@@ -144,7 +144,7 @@ class Delivery:
         mentions = await self._mention_ids(post.target_kind, post.target_id, item.article)
         outgoing = OutgoingPost(post, render_post(item.article, tz=self.tz, mention_ids=mentions))
         if report.stopped:  # another lane tripped the breaker while this one was preparing
-            await self.storage.release(post.id)
+            await self.storage.release(post.id, attempted=False)
             report.released += 1
             return
         try:
@@ -155,7 +155,9 @@ class Delivery:
                 self.cooldown.pause(exc.retry_after, reason="rate_limited")
             else:
                 self.cooldown.pause(UNAVAILABLE_PAUSE_SECONDS, reason="unavailable")
-            await self.storage.release(post.id, error=str(exc))
+            # A 429 created nothing; a 5xx or a network failure may have: reconcile then.
+            attempted = not isinstance(exc, RateLimited)
+            await self.storage.release(post.id, error=str(exc), attempted=attempted)
             report.released += 1
         except Forbidden as exc:
             await self._forbidden(item, exc, report)
@@ -205,7 +207,8 @@ class Delivery:
         await self.storage.set_channel_state(
             post.target_id, SubscriptionState.PAUSED_PERMISSIONS, reason=_FORBIDDEN
         )
-        await self.storage.release(post.id, error=str(exc))  # sent once permissions are back
+        # refused (403): nothing was created; sent once permissions are back
+        await self.storage.release(post.id, error=str(exc), attempted=False)
         report.blocked.add((post.target_kind, post.target_id))
         report.released += 1
         report.notices.append(DeliveryNotice(post.guild_id, post.target_id, _FORBIDDEN))

@@ -93,13 +93,20 @@ class OutboxStore(Connection):
             )
             return cursor.rowcount > 0
 
-    async def release(self, post_id: int, *, error: str | None = None) -> None:
-        """Back to ``pending`` (rate limit, outage): it will be retried with the same nonce."""
+    async def release(
+        self, post_id: int, *, error: str | None = None, attempted: bool = True
+    ) -> None:
+        """Back to ``pending`` (rate limit, outage): it will be retried with the same nonce.
+
+        ``attempted=False`` when Discord surely did not create the message (never handed to
+        the publisher, or refused with a 403 or 429): the claim is not counted as an attempt,
+        so no reconciliation read (D5) is spent on it later."""
         async with self._tx() as db:
             await db.execute(
-                "UPDATE posts SET state = 'pending', last_error = coalesce(?, last_error)"
+                "UPDATE posts SET state = 'pending', last_error = coalesce(?, last_error),"
+                " attempts = attempts - CASE WHEN ? THEN 0 ELSE 1 END"
                 " WHERE id = ? AND state = 'sending'",
-                (error, post_id),
+                (error, attempted, post_id),
             )
 
     async def recover_sending(self) -> int:

@@ -254,3 +254,33 @@ async def test_a_storage_fault_in_one_lane_ends_the_round_without_orphans(
     states = [p.state for p in await storage.list_posts()]
     assert states.count(PostState.SENDING) >= 1  # the one whose confirmation failed
     assert len(asyncio.all_tasks()) == 1  # only this test's task: no orphan lane
+
+
+class HistoryPublisher(RecordingPublisher):
+    """A publisher that can also read a channel's history (D5 reconciliation), counting reads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.history_reads = 0
+
+    async def recent_messages(self, target_kind: object, target_id: int, limit: int) -> list:  # type: ignore[type-arg]
+        self.history_reads += 1
+        return []
+
+
+@pytest.mark.parametrize(("error", "reads"), [(RateLimited(30.0), 0), (Unavailable("502"), 1)])
+async def test_only_a_send_that_may_have_reached_discord_is_reconciled(
+    storage: Storage, error: PublishError, reads: int
+) -> None:
+    """A 429 (and the posts the breaker held back) created nothing: the retry reads no channel
+    history. A 5xx may have created the message: its retry looks first (D5)."""
+    await enqueue(storage, "abc")
+    publisher = HistoryPublisher()
+    publisher.errors[100] = error
+    clock = FrozenClock(START)
+    delivery = Delivery(storage, publisher, clock)
+    await delivery.deliver_pending()
+    del publisher.errors[100]
+    clock.advance(timedelta(seconds=31))
+    assert (await delivery.deliver_pending()).sent == 3
+    assert publisher.history_reads == reads
