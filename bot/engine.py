@@ -276,6 +276,8 @@ class Engine:
             max_new=self.settings.max_posts_per_cycle,
         )  # fmt: skip
         await self.storage.record_seen(feed.id, selection.skipped, now=now)
+        if not selection.candidates:  # nothing to post: no per-subscription work at all
+            return PollReport(feed.id, "processed", skipped=len(selection.skipped)), bool(fresh)
         subs = await self.storage.subscriptions_for_feed(feed.id)
         filters = await self.storage.channel_filter_follows(s.channel_id for s in subs)
         caps = _CycleCaps(topic_filters=filters)

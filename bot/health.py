@@ -20,6 +20,7 @@ import math
 import os
 import resource
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
@@ -97,7 +98,7 @@ class HealthMonitor:
         self._warnings = 0
         self._last_warning = -math.inf
         self._task: asyncio.Task[None] | None = None
-        self.reports: list[LagStats] = []  # every window reported so far (newest last)
+        self.reports: deque[LagStats] = deque(maxlen=60)  # the last hour of windows
         self.max_ms = 0.0  # worst lag since start
 
     def start(self) -> asyncio.Task[None]:

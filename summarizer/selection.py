@@ -106,13 +106,17 @@ def model_from_dict(data: dict[str, object]) -> RankerModel:
         raise ValueError("ranker features do not match this version of the code")
     if not isinstance(summary_names, list) or tuple(summary_names) != SUMMARY_FEATURE_NAMES:
         raise ValueError("ranker summary features do not match this version of the code")
-    weights, summary_weights = data["weights"], data["summary_weights"]
+    weights, summary_weights = data.get("weights"), data.get("summary_weights")
     if not isinstance(weights, list) or not isinstance(summary_weights, list):
         raise ValueError("ranker weights must be lists")
+    if len(weights) != len(FEATURE_NAMES) or len(summary_weights) != len(SUMMARY_FEATURE_NAMES):
+        raise ValueError("ranker weights do not match the number of features")
+    if not isinstance(data.get("top_k"), int):
+        raise ValueError("ranker top_k must be an integer")
     return RankerModel(
         weights=tuple(float(w) for w in weights),
         summary_weights=tuple(float(w) for w in summary_weights),
-        top_k=int(str(data["top_k"])),
+        top_k=int(data["top_k"]),  # type: ignore[call-overload]
     )
 
 

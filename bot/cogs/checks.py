@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -36,3 +37,9 @@ def require(service: object, what: str) -> None:
     """Refuse politely when a service is not wired (console mode, start-up failure)."""
     if service is None:
         raise CommandFailed(f"Le service « {what} » n'est pas disponible pour le moment.")
+
+
+def now_of(services: Any) -> datetime:
+    """The engine's (swappable) clock, for what commands store; the system clock without one."""
+    clock = getattr(services.engine, "clock", None)
+    return clock.now() if clock is not None else datetime.now(UTC)

@@ -17,7 +17,7 @@ from discord.ext import commands
 
 from bot import feed_views
 from bot.articles import prepare_entry
-from bot.cogs.checks import admin_only, require, services_of
+from bot.cogs.checks import admin_only, now_of, require, services_of
 from bot.cogs.summary import as_stored
 from bot.commands_errors import CommandFailed
 from bot.embeds import render_post, safe
@@ -44,11 +44,6 @@ NOT_TEXT = "Choisissez un salon textuel pour publier les articles."
 EMPTY_FEED = "Ce flux ne contient aucun article pour le moment."
 UNREADABLE_FEED = "Ce flux est illisible pour le moment."
 LIST_TITLE = "Flux du serveur"
-
-
-def now_of(services: Any) -> datetime:
-    clock = getattr(services.engine, "clock", None)
-    return clock.now() if clock is not None else datetime.now(UTC)
 
 
 def missing_permissions(channel: discord.abc.GuildChannel, me: discord.Member) -> list[str]:

@@ -14,13 +14,12 @@ mentions, the engine applies the channel filters. This cog only records and list
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.checks import require, services_of
+from bot.cogs.checks import now_of, require, services_of
 from bot.commands_errors import CommandFailed
 from bot.embeds import CONTENT_MAX, safe, truncate
 from storage.records import Follow, FollowDelivery, FollowKind
@@ -204,7 +203,8 @@ class FollowsCog(commands.Cog):
     async def follow(
         self, interaction: discord.Interaction, kind: str, term: str, where: str = DM
     ) -> None:
-        storage = services_of(interaction).storage
+        services = services_of(interaction)
+        storage = services.storage
         require(storage, "base de données")
         assert interaction.guild is not None and storage is not None
         if where == CHANNEL and not is_manager(interaction):
@@ -215,7 +215,7 @@ class FollowsCog(commands.Cog):
         user_id, guild_id = interaction.user.id, interaction.guild.id
         await check_caps(storage, where, user_id, guild_id)
         follow = await storage.add_follow(
-            kind=FollowKind(kind), term=text, now=datetime.now(UTC), guild_id=guild_id,
+            kind=FollowKind(kind), term=text, now=now_of(services), guild_id=guild_id,
             delivery=FollowDelivery.DM if where == DM else FollowDelivery.CHANNEL,
             user_id=None if where == CHANNEL else user_id,
             channel_id=None if where == DM else interaction.channel_id,

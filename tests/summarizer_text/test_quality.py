@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from rouge_score.rouge_scorer import RougeScorer
 
-from summarizer.ranking import analyse
+from summarizer.ranking import FEATURE_NAMES, analyse
+from summarizer.selection import load_model
 from summarizer.summary import summarize
 
 ARTICLES: list[dict[str, Any]] = json.loads(
@@ -41,4 +42,4 @@ def test_model_features_cover_every_sentence() -> None:
     article = ARTICLES[0]
     infos = analyse(["Une phrase.", "Une autre phrase."], [0, 1], article["title"])
     assert [i.index for i in infos] == [0, 1]
-    assert len({len(i.features) for i in infos}) == 1
+    assert {len(i.features) for i in infos} == {len(FEATURE_NAMES)} == {len(load_model().weights)}
