@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import cache
 
-from summarizer.urls import fold_accents
+from summarizer.urls import normalize_title
 
 MAX_TOPICS = 8
 FEW_TOPICS = 3  # below this many categories, add names and words from the title
@@ -30,14 +30,13 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "‐"
 _WORD_RE = re.compile(r"[^\W\d_](?:[\w'-]*\w)?", re.UNICODE)
 _ELISION_RE = re.compile(r"^(?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu)'", re.IGNORECASE)
 _SPLIT_RE = re.compile(r"\s*[,;|]\s*")
-_TERM_WORD_RE = re.compile(r"[^\W_]+")
 
 
 def normalize_term(term: str) -> str:
     """The comparable form of a topic or followed term: casefolded, accents folded, words only,
     single spaces ("L’Équipe-de  France" -> "l equipe de france"), as in ``normalize_title``
     and the storage's title terms, so a follow matches titles word for word."""
-    return " ".join(_TERM_WORD_RE.findall(fold_accents(term)))
+    return normalize_title(term)
 
 
 def article_terms(
