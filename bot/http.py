@@ -170,8 +170,8 @@ class GuardedClient:
         """GET ``url`` under every guard; raise ``FetchError`` on any failure."""
         try:
             return await self._fetch(url, kind, etag, last_modified)
-        except FetchError as exc:
-            log.warning(
+        except FetchError as exc:  # INFO: the caller decides (a feed's poll failure is a
+            log.info(  # WARNING in the engine; a page falls back to the feed's text)
                 "fetch failed reason=%s url=%s status=%s detail=%s",
                 exc.reason,
                 redact_url(url),
