@@ -93,7 +93,6 @@ class DepecheBot(commands.Bot):
         self._cogs = tuple(cogs)
         self.scheduler_starts = 0
         self.ready_count = 0
-        self.synced = False
 
     async def setup_hook(self) -> None:
         if self._build_services is not None:
@@ -151,7 +150,6 @@ class DepecheBot(commands.Bot):
             return False
         synced = await self.tree.sync(guild=guild)
         path.write_text(digest + "\n")
-        self.synced = True
         log.info("commands synced count=%d target=%s", len(synced), guild.id if guild else "global")
         return True
 

@@ -23,7 +23,6 @@ log = logging.getLogger(__name__)
 # A Cloudflare-style 429 (no JSON, no Via): the whole bot must cool down (X4).
 CLOUDFLARE_COOLDOWN_SECONDS = 600.0
 RATE_LIMIT_PAUSE_SECONDS = 5.0  # a JSON 429 without a usable Retry-After header
-PERMISSION_CODES = {50013, 50001}  # Missing Permissions, Missing Access
 GONE_CODES = {10003, 10013, 50007}  # Unknown Channel, Unknown User, Cannot DM this user
 BAD_FORMAT_CODES = {50035, 50006, 50008}
 PUBLISH_BUDGET_SECONDS = 8.0  # > a normal bucket wait, < discord.py's 25 s of 5xx retries

@@ -37,10 +37,6 @@ class Health:
     label: str
     reason: str | None = None
 
-    @property
-    def is_active(self) -> bool:
-        return self.label.startswith("✅")
-
 
 def health(subscription: Subscription, feed: FeedRecord) -> Health:
     """The state shown to admins: the subscription's problem first, then the feed's."""

@@ -19,11 +19,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-async def print_feed_notice(notice: FeedNotice) -> None:
-    print(f"[avertissement] {notice.message}", file=sys.stderr)
-
-
-async def print_delivery_notice(notice: DeliveryNotice) -> None:
+async def print_notice(notice: FeedNotice | DeliveryNotice) -> None:
+    """Console mode: a feed or delivery notice, on stderr."""
     print(f"[avertissement] {notice.message}", file=sys.stderr)
 
 

@@ -101,8 +101,8 @@ async def run_console(
     async with open_runtime(
         settings,
         publisher,
-        on_feed_notice=notices.print_feed_notice,
-        on_delivery_notice=notices.print_delivery_notice,
+        on_feed_notice=notices.print_notice,
+        on_delivery_notice=notices.print_notice,
     ) as runtime:
         await ensure_console_subscriptions(runtime)
         if once:

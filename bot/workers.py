@@ -139,14 +139,7 @@ def summarize_task(
 
 
 def compute_topics(title: str, categories: tuple[str, ...], text: str) -> tuple[str, ...]:
-    """``summarizer.topics.topics_for`` when available, else the feed's own categories."""
-    try:
-        from summarizer.topics import topics_for
-    except ImportError:  # the topics module is optional until it lands
-        seen: dict[str, str] = {}
-        for category in categories:
-            key = category.strip().casefold()
-            if key and key not in seen:
-                seen[key] = category.strip()
-        return tuple(seen.values())[:5]
+    """The article's topics (``summarizer.topics.topics_for``)."""
+    from summarizer.topics import topics_for
+
     return tuple(topics_for(title, categories, text))

@@ -41,11 +41,6 @@ class WordTokenizer:
 
     language = "french"
 
-    def to_sentences(self, paragraph: str) -> tuple[str, ...]:
-        from summarizer.sentences import split_sentences
-
-        return tuple(split_sentences(paragraph))
-
     def to_words(self, sentence: str) -> tuple[str, ...]:
         return tuple(_WORD.findall(sentence))
 

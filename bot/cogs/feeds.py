@@ -21,7 +21,7 @@ from bot.cogs.checks import admin_only, now_of, require, services_of
 from bot.cogs.summary import as_stored
 from bot.commands_errors import CommandFailed
 from bot.embeds import render_post, safe
-from bot.fetch_errors import GENERIC_MESSAGE, FetchError
+from bot.fetch_errors import FetchError
 from bot.subscribing import SubscribeError, check_capacity, resolve_source, subscribe
 from bot.workers import WorkerTimeout, parse_task
 from storage.records import FeedRecord, FeedState, Subscription
@@ -76,11 +76,10 @@ def target_channel(
 def latest_entry(entries: Sequence[Entry]) -> Entry:
     """The newest dated entry, else the first one (feeds list their latest items first)."""
     dated = [e for e in entries if e.published is not None]
-    return max(dated, key=lambda e: e.published or now_min()) if dated else entries[0]
+    return max(dated, key=lambda e: e.published or _EARLIEST) if dated else entries[0]
 
 
-def now_min() -> datetime:
-    return datetime.min.replace(tzinfo=UTC)
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
 async def find_subscription(
@@ -178,7 +177,7 @@ class FeedsCog(commands.Cog):
             )  # fmt: skip
         except FetchError as exc:
             log.info("feed add fetch failed interaction_id=%s error=%s", interaction.id, exc)
-            raise CommandFailed(exc.user_message or GENERIC_MESSAGE) from exc
+            raise CommandFailed(exc.user_message) from exc
         except SubscribeError as exc:
             raise CommandFailed(exc.message) from exc
         log.info("feed added subscription_id=%s guild_id=%s", done.subscription.id, guild.id)
@@ -264,15 +263,13 @@ class FeedsCog(commands.Cog):
             )
             if not parsed.entries:
                 raise CommandFailed(EMPTY_FEED)
-            latest = max(
-                parsed.entries, key=lambda e: e.published or datetime.min.replace(tzinfo=UTC)
-            )
+            latest = latest_entry(parsed.entries)
             prepared = await prepare_entry(
                 latest, feed_title=parsed.title or feed.title, fetcher=services.fetcher,
                 workers=services.workers, settings=settings,
             )  # fmt: skip
         except FetchError as exc:
-            raise CommandFailed(exc.user_message or GENERIC_MESSAGE) from exc
+            raise CommandFailed(exc.user_message) from exc
         except FeedError as exc:
             message = EMPTY_FEED if exc.reason == "empty" else UNREADABLE_FEED
             raise CommandFailed(message) from exc

@@ -22,7 +22,7 @@ from bot.cogs.checks import services_of
 from bot.commands_errors import reply_ephemeral
 from bot.cooldown import SummaryGate
 from bot.embeds import render_post
-from bot.fetch_errors import GENERIC_MESSAGE, FetchError
+from bot.fetch_errors import FetchError
 from bot.workers import WorkerTimeout
 from storage.records import StoredArticle
 from summarizer.errors import SummarizerError
@@ -89,7 +89,7 @@ class SummaryCog(commands.Cog):
                 )  # fmt: skip
         except FetchError as exc:
             log.info("summary fetch failed interaction_id=%s error=%s", interaction.id, exc)
-            await reply_ephemeral(interaction, exc.user_message or GENERIC_MESSAGE)
+            await reply_ephemeral(interaction, exc.user_message)
             return
         except SummarizerError as exc:
             log.info("summary failed interaction_id=%s reason=%s", interaction.id, exc.reason)

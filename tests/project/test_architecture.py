@@ -105,3 +105,14 @@ def test_modules_stay_small(package: str) -> None:
     for path in (ROOT / package).rglob("*.py"):
         lines = path.read_text(encoding="utf-8").count("\n")
         assert lines <= 400, f"{path.relative_to(ROOT)} has {lines} lines"
+
+
+def test_the_core_downloads_nothing() -> None:
+    """The pure core never fetches: no download helper is imported or called in summarizer/."""
+    forbidden = {"fetch_url", "fetch_response", "urlopen", "download"}
+    for path, tree in _sources("summarizer"):
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                assert not {alias.name for alias in node.names} & forbidden, path
+            if isinstance(node, ast.Attribute):
+                assert node.attr not in forbidden, f"{path.name} uses .{node.attr}"
