@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench clean
+.PHONY: run test nightly lint typecheck bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,12 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+
+# Reliability T2/T3: P1-P3 with 10,000 examples each, then the slow tests (3 chaos seeds x 50
+# SIGKILLs, the long loop-lag and summary-fault runs). About 40 minutes on 2 cores.
+nightly: $(STAMP)
+	$(PY) -m pytest -m property --hypothesis-profile=nightly
+	$(PY) -m pytest -m slow
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

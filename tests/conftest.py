@@ -3,6 +3,13 @@
 The tripwire below runs for every test (reliability T1): a test whose process tries to connect
 anywhere but loopback fails, so no test can depend on DNS or the internet. Subprocesses (the
 chaos tests) are not covered; they only ever get loopback addresses.
+
+Hypothesis profiles (reliability T2): ``depeche``, loaded here, runs every property test that does
+not set its own count (the P1–P3 tests, marked ``property``) with 500 examples; ``nightly`` runs
+10,000 (``make nightly`` passes ``--hypothesis-profile=nightly``). Both keep failing examples in
+``.hypothesis/examples``, which replays them first on the next run, even in CI (Hypothesis's own
+``ci`` profile would drop the database), and print the blob that reproduces them; a failure found
+there is then pinned as an ``@example`` on its test.
 """
 
 from __future__ import annotations
@@ -10,9 +17,34 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+from hypothesis.database import DirectoryBasedExampleDatabase
+
+ROOT = Path(__file__).resolve().parents[1]
+PROPERTY_EXAMPLES, NIGHTLY_EXAMPLES = 500, 10_000
+
+settings.register_profile(
+    "depeche",
+    max_examples=PROPERTY_EXAMPLES,
+    deadline=None,  # timings are never assertions on this noisy machine
+    print_blob=True,
+    database=DirectoryBasedExampleDatabase(ROOT / ".hypothesis" / "examples"),
+)
+settings.register_profile("nightly", settings.get_profile("depeche"), max_examples=NIGHTLY_EXAMPLES)
+settings.load_profile("depeche")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Property tests get a time cap scaled to the profile's examples: 600 s at 500 (P3 takes
+    about a minute here), 12,000 s nightly, instead of the suite's 120 s."""
+    cap = 600 * settings.default.max_examples // PROPERTY_EXAMPLES
+    for item in items:
+        if item.get_closest_marker("property") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(cap))
 
 
 @pytest.fixture(autouse=True)

@@ -180,7 +180,8 @@ def stored(title: str, summary: str, url: str, authors: list[str]) -> StoredArti
     )  # fmt: skip
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.property
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(
     title=hostile_text,
     summary=hostile_text,

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from datetime import UTC, datetime
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -76,7 +77,8 @@ BAD = st.sampled_from(["@everyone", "@here", "<@123>", "\u202e", "\x00", "**", "
 TEXT = st.lists(st.one_of(st.text(max_size=50), BAD), max_size=40).map("".join)
 
 
-@settings(max_examples=150, deadline=None)
+@pytest.mark.property
+@settings(deadline=None)
 @given(
     title=st.one_of(TEXT, st.text(min_size=300, max_size=5000)),
     summary=st.one_of(TEXT, st.text(min_size=5000, max_size=20000)),

@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pytest
 from aiohttp import web
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -285,14 +286,13 @@ class FeedVersions(RuleBasedStateMachine):
             assert sorted(self.publisher.articles_in(channel)) == expected, f"channel {channel}"
 
 
-P3_SETTINGS = settings(
-    max_examples=50,
+P3_SETTINGS = settings(  # examples from the profile (500, nightly 10,000): tests/conftest.py
     stateful_step_count=20,
-    deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
 
 
+@pytest.mark.property
 def test_p3_feed_versions_state_machine() -> None:
     """P3: posted at most once, new articles eventually posted, counters and Retry-After."""
     run_state_machine_as_test(FeedVersions, settings=P3_SETTINGS)

@@ -146,14 +146,16 @@ XMLISH = st.recursive(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.property
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=65536))
 def test_p1_arbitrary_bytes_only_raise_feed_error(data: bytes) -> None:
     with contextlib.suppress(FeedError):
         parse_feed(data)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.property
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(XMLISH, st.sampled_from([b"", b'<?xml version="1.0"?>', b"\xef\xbb\xbf"]))
 def test_p1_xmlish_documents_only_raise_feed_error(body: str, prolog: bytes) -> None:
     try:
@@ -163,7 +165,8 @@ def test_p1_xmlish_documents_only_raise_feed_error(body: str, prolog: bytes) -> 
     assert len({e.key for e in feed.entries}) == len(feed.entries)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.property
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.sampled_from(
         [
