@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test nightly lint typecheck bench clean
+.PHONY: run test nightly fuzz lint typecheck bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,16 @@ test: $(STAMP)
 nightly: $(STAMP)
 	$(PY) -m pytest -m property --hypothesis-profile=nightly
 	$(PY) -m pytest -m slow
+
+# Reliability T6 (optional): HypoFuzz, coverage-guided, over the @given property tests for
+# FUZZ_MINUTES (75 = 30 min for each of the 5 targets on 2 processes); its corpus stays in
+# tests/fixtures/fuzz between runs. Then the tests replay that corpus: a crash found fails here.
+FUZZ_MINUTES ?= 75
+fuzz: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,fuzz]'
+	timeout --signal=INT $(FUZZ_MINUTES)m $(VENV)/bin/hypothesis fuzz --no-dashboard -n 2 -- \
+		-m property --hypothesis-profile=fuzz || [ $$? -eq 124 ]
+	$(PY) -m pytest -m property --hypothesis-profile=fuzz
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

@@ -22,19 +22,31 @@ from typing import Any
 
 import pytest
 from hypothesis import settings
-from hypothesis.database import DirectoryBasedExampleDatabase
+from hypothesis.database import (
+    DirectoryBasedExampleDatabase,
+    MultiplexedDatabase,
+    ReadOnlyDatabase,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 PROPERTY_EXAMPLES, NIGHTLY_EXAMPLES = 500, 10_000
+
+FUZZ_CORPUS = ROOT / "tests" / "fixtures" / "fuzz"
 
 settings.register_profile(
     "depeche",
     max_examples=PROPERTY_EXAMPLES,
     deadline=None,  # timings are never assertions on this noisy machine
     print_blob=True,
-    database=DirectoryBasedExampleDatabase(ROOT / ".hypothesis" / "examples"),
+    database=MultiplexedDatabase(
+        DirectoryBasedExampleDatabase(ROOT / ".hypothesis" / "examples"),
+        ReadOnlyDatabase(DirectoryBasedExampleDatabase(FUZZ_CORPUS)),  # what the fuzzer kept
+    ),
 )
 settings.register_profile("nightly", settings.get_profile("depeche"), max_examples=NIGHTLY_EXAMPLES)
+settings.register_profile(  # make fuzz (T6): HypoFuzz keeps its corpus in the repository
+    "fuzz", settings.get_profile("depeche"), database=DirectoryBasedExampleDatabase(FUZZ_CORPUS)
+)
 settings.load_profile("depeche")
 
 

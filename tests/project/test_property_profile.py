@@ -1,16 +1,23 @@
 """T2: the property tests P1–P3 run 500 examples each (10,000 under ``make nightly``) and keep
-their failures in the Hypothesis database, so the next run replays them first."""
+their failures in the Hypothesis database, so the next run replays them first. T6: ``make fuzz``
+keeps HypoFuzz's corpus in tests/fixtures/fuzz, whose crashes every run replays."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import settings
-from hypothesis.database import DirectoryBasedExampleDatabase
+from hypothesis.database import (
+    DirectoryBasedExampleDatabase,
+    ExampleDatabase,
+    MultiplexedDatabase,
+    ReadOnlyDatabase,
+)
 
-from tests.conftest import NIGHTLY_EXAMPLES, PROPERTY_EXAMPLES, ROOT
+from tests.conftest import FUZZ_CORPUS, NIGHTLY_EXAMPLES, PROPERTY_EXAMPLES, ROOT
 from tests.discord import test_output_safety
 from tests.engine import test_embeds, test_state_machine
 from tests.summarizer_feeds import test_feeds
@@ -52,8 +59,23 @@ def test_t2_p3_state_machine_takes_the_profile_count() -> None:
     assert marked_property(test_state_machine.test_p3_feed_versions_state_machine)
 
 
+def directories(database: ExampleDatabase) -> list[tuple[str, Path]]:
+    """The directory databases inside ``database``, each with its access: rw or ro."""
+    if isinstance(database, MultiplexedDatabase):
+        return [found for inner in database._wrapped for found in directories(inner)]
+    if isinstance(database, ReadOnlyDatabase):
+        return [("ro", path) for _, path in directories(database._wrapped)]
+    if isinstance(database, DirectoryBasedExampleDatabase):
+        return [("rw", Path(database.path))]
+    return []
+
+
 def test_t2_failing_examples_are_kept_in_the_project_database() -> None:
-    database = settings.default.database
-    assert isinstance(database, DirectoryBasedExampleDatabase)
-    assert database.path == ROOT / ".hypothesis" / "examples"
+    assert ("rw", ROOT / ".hypothesis" / "examples") in directories(settings.default.database)
     assert settings.default.print_blob
+
+
+def test_t6_fuzzer_keeps_its_corpus_in_the_repository_and_every_run_replays_its_crashes() -> None:
+    assert FUZZ_CORPUS == ROOT / "tests" / "fixtures" / "fuzz"
+    assert directories(settings.get_profile("fuzz").database) == [("rw", FUZZ_CORPUS)]
+    assert ("ro", FUZZ_CORPUS) in directories(settings.get_profile("depeche").database)
