@@ -117,6 +117,7 @@ async def test_enable_refuses_while_permissions_are_missing(room: Newsroom) -> N
 
 
 async def test_enable_resets_a_disabled_feed(room: Newsroom) -> None:  # noqa: F811
+    """F7: ``/feed list`` shows a disabled feed with its reason; ``/feed enable`` resets it."""
     seed(room, 1)
     await add_feed(room, room.feed_url)
     [sub] = await room.storage.list_for_guild(GUILD_ID)
@@ -127,6 +128,7 @@ async def test_enable_resets_a_disabled_feed(room: Newsroom) -> None:  # noqa: F
     )  # fmt: skip
     listing = await answered(await slash(room.stand_in, "feed", "list"))
     assert "Flux désactivé" in listing.texts() and "Échecs consécutifs : 1" in listing.texts()
+    assert "Raison : Le flux échoue depuis le 01/01/2026." in listing.texts()
     await answered(await slash(room.stand_in, "feed", "enable", subscription=str(sub.id)))
     feed = await room.storage.get_feed(sub.feed_id)
     assert feed.state is FeedState.ACTIVE and feed.failure_count == 0

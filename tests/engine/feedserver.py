@@ -5,6 +5,7 @@ The French texts below were written for these tests.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime
@@ -48,6 +49,8 @@ class FeedState:
     requests: list[dict[str, str]] = field(default_factory=list)
     page_hits: int = 0
     base: str = ""
+    body: bytes | None = None  # served instead of ``rss()`` (malformed or garbage documents)
+    arrivals: list[tuple[str, float]] = field(default_factory=list)  # (path and query, loop time)
 
     def rss(self) -> bytes:
         parts = [
@@ -83,6 +86,7 @@ class FeedState:
 def feed_app(state: FeedState) -> web.Application:
     async def feed(request: web.Request) -> web.Response:
         state.requests.append(dict(request.headers))
+        state.arrivals.append((request.path_qs, asyncio.get_running_loop().time()))
         if state.status != 200:
             return web.Response(status=state.status, headers=state.headers)
         etag = state.etag
@@ -97,7 +101,7 @@ def feed_app(state: FeedState) -> web.Application:
         headers = {"Content-Type": "application/rss+xml; charset=utf-8", **state.headers}
         if etag is not None:
             headers["ETag"] = etag
-        return web.Response(body=state.rss(), headers=headers)
+        return web.Response(body=state.rss() if state.body is None else state.body, headers=headers)
 
     async def article(request: web.Request) -> web.Response:
         state.page_hits += 1
@@ -112,7 +116,14 @@ def feed_app(state: FeedState) -> web.Application:
         )
         return web.Response(text=page, content_type="text/html")
 
+    async def hang(request: web.Request) -> web.Response:
+        state.requests.append(dict(request.headers))
+        state.arrivals.append((request.path_qs, asyncio.get_running_loop().time()))
+        await asyncio.Event().wait()  # accepts, never answers (cancelled at server exit)
+        raise AssertionError("unreachable")
+
     app = web.Application()
     app.router.add_get("/feed.xml", feed)
+    app.router.add_get("/hang.xml", hang)
     app.router.add_get("/article/{key}", article)
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -19,7 +20,7 @@ async def seen_statuses(world: World) -> dict[str, str]:
     return {row[0]: row[1] for row in rows}
 
 
-async def test_first_poll_posts_nothing_and_second_neither(world: World) -> None:  # F1
+async def test_f1_first_poll_posts_nothing_and_second_neither(world: World) -> None:
     for n in range(50):
         world.state.add(str(n), published=START - timedelta(hours=n))
     await world.subscribe(100)
@@ -68,7 +69,7 @@ async def test_page_failure_falls_back_to_feed_text(world: World) -> None:
     assert article is not None and article.text_origin == "feed"
 
 
-async def test_not_modified_and_identical_body(world: World) -> None:  # F2, F4
+async def test_f2_f4_not_modified_and_identical_body(world: World) -> None:
     await world.subscribe(100)
     world.state.add("a")
     await world.poll()
@@ -84,13 +85,20 @@ async def test_not_modified_and_identical_body(world: World) -> None:  # F2, F4
     assert (flipped.outcome, flipped.posts) == ("unchanged", 0)
 
 
-async def test_rewritten_guids_are_blocked(world: World) -> None:  # F17
+@pytest.mark.parametrize("also", ["nothing", "title", "link"])
+async def test_f17_rewritten_guids_are_blocked(world: World, also: str) -> None:
+    """F17: every GUID rewritten (``?utm=1``) gives no post: the normalised link or the
+    normalised title of each entry matches a seen entry, even when the other one changed."""
     await world.subscribe(100)
     for n in range(5):
         world.state.add(str(n))
     await world.poll()
     for item in world.state.items:
         item.guid = f"{item.guid}?utm=1"
+        if also == "title":
+            item.title = f"{item.title}, mis à jour"
+        elif also == "link" and item.link is not None:
+            item.link = item.link.replace("/article/", "/articles/")
     world.state.etag = '"v2"'
     report = await world.poll()
     assert report.posts == 0
@@ -98,7 +106,7 @@ async def test_rewritten_guids_are_blocked(world: World) -> None:  # F17
     assert sum(1 for s in statuses.values() if s == "blocked_duplicate") == 5
 
 
-async def test_guidless_items_are_stable(world: World) -> None:  # F16
+async def test_f16_guidless_items_are_stable(world: World) -> None:
     await world.subscribe(100)
     world.state.add("a", guid=None)
     world.state.add("b", guid=None, link=None)
@@ -111,7 +119,7 @@ async def test_guidless_items_are_stable(world: World) -> None:  # F16
     assert (await world.poll()).posts == 0
 
 
-async def test_duplicate_guids_post_each_link_once(world: World) -> None:  # F15
+async def test_f15_duplicate_guids_post_each_link_once(world: World) -> None:
     await world.subscribe(100)
     world.state.add("seed")
     await world.poll()
@@ -124,7 +132,7 @@ async def test_duplicate_guids_post_each_link_once(world: World) -> None:  # F15
     assert len(urls) == len(set(urls)) and 1 <= len(urls) <= 2
 
 
-async def test_flood_is_capped_and_never_posted_later(world: World) -> None:  # F18
+async def test_f18_flood_is_capped_and_never_posted_later(world: World) -> None:
     await world.subscribe(100)
     world.state.add("seed")
     await world.poll()
@@ -140,7 +148,30 @@ async def test_flood_is_capped_and_never_posted_later(world: World) -> None:  # 
     assert len(await world.storage.list_posts()) == 5
 
 
-async def test_old_entries_are_skipped(world: World) -> None:  # F19
+async def test_f18_day_cap_per_subscription(world: World) -> None:
+    """F18: at most ``max_posts_per_day`` posts per subscription over 24 h, across cycles; the
+    entries over the cap are ``skipped_flood`` and never posted later."""
+    world.engine.settings = replace(world.engine.settings, max_posts_per_day=7)
+    await world.subscribe(100)
+    world.state.add("seed")
+    await world.poll()
+    posted = []
+    for cycle in range(3):  # 5 (cycle cap), then 2 (day cap), then 0
+        for n in range(5):
+            world.state.add(f"c{cycle}n{n}", published=world.clock.now() - timedelta(minutes=n))
+        world.state.etag = f'"c{cycle}"'
+        world.clock.advance(timedelta(minutes=11))
+        posted.append((await world.poll()).posts)
+    assert posted == [5, 2, 0]
+    pending = [p for p in await world.storage.list_posts() if p.state is PostState.PENDING]
+    assert len(pending) == 7
+    world.clock.advance(timedelta(hours=24))  # a new day: room again, only for new entries
+    world.state.add("tomorrow", published=world.clock.now())
+    world.state.etag = '"tomorrow"'
+    assert (await world.poll()).posts == 1
+
+
+async def test_f19_old_entries_are_skipped(world: World) -> None:
     await world.subscribe(100)
     world.state.add("seed")
     await world.poll()
@@ -152,7 +183,9 @@ async def test_old_entries_are_skipped(world: World) -> None:  # F19
     assert (await seen_statuses(world))["guid-ancient"] == "skipped_old"
 
 
-async def test_pruned_articles_are_not_reposted(world: World) -> None:  # F20
+async def test_f20_pruned_articles_are_not_reposted(world: World) -> None:
+    """F20: retention deletes the article but keeps its seen key (a tombstone); the feed still
+    lists the item, in a changed document (so the body hash of F4 cannot hide a repost)."""
     await world.subscribe(100)
     world.state.add("seed")
     await world.poll()
@@ -162,8 +195,12 @@ async def test_pruned_articles_are_not_reposted(world: World) -> None:  # F20
     for claimed in await world.storage.claim_due_posts(now=START):
         await world.storage.mark_sent(claimed.post.id, message_id="1", now=START)
     assert await world.storage.prune_articles(older_than=START + timedelta(days=365)) == 1
+    assert await world.storage.list_posts() == []
+    world.state.title = "Le Journal de Test, nouvelle formule"
     world.state.etag = '"v3"'
-    assert (await world.poll()).posts == 0
+    report = await world.poll()
+    assert (report.outcome, report.posts) == ("processed", 0)
+    assert (await seen_statuses(world))["guid-a"] == "new"
 
 
 async def test_filters_and_a_follow_producing_a_dm(world: World) -> None:

@@ -56,7 +56,7 @@ def start(engine: SlowEngine, poll_seconds: float) -> Any:
     return scheduler
 
 
-async def test_overrunning_poll_never_overlaps() -> None:  # F24
+async def test_f24_overrunning_poll_never_overlaps() -> None:
     engine = SlowEngine(duration=0.5)
     scheduler = start(engine, poll_seconds=0.2)
     job_options = {j.id: (j.max_instances, j.coalesce) for j in scheduler.get_jobs()}
@@ -68,7 +68,7 @@ async def test_overrunning_poll_never_overlaps() -> None:  # F24
     assert job_options["poll"] == (1, True)
 
 
-async def test_loop_stall_over_a_run_time_does_not_drop_the_run() -> None:  # F24
+async def test_f24_loop_stall_over_a_run_time_does_not_drop_the_run() -> None:
     engine = SlowEngine()
     scheduler = start(engine, poll_seconds=4)
     try:
@@ -84,8 +84,10 @@ async def test_loop_stall_over_a_run_time_does_not_drop_the_run() -> None:  # F2
     assert first_calls == 1 and engine.calls == 2
 
 
-async def test_raising_job_keeps_the_scheduler_running(caplog: pytest.LogCaptureFixture) -> None:
-    engine = SlowEngine(fail_first=2)  # F25
+async def test_f25_raising_job_keeps_the_scheduler_running(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    engine = SlowEngine(fail_first=2)
     caplog.set_level(logging.ERROR)
     scheduler = start(engine, poll_seconds=0.1)
     try:

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Awaitable
+import tracemalloc
+import zlib
+from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
 
 from bot.http import FetchError, FetchLimits, GuardedClient
+from bot.http_body import BodyTooLarge, read_decoded
 from tests.http.conftest import ClientFactory, Served
 from tests.servers import feed_body, state_of
 
@@ -118,6 +121,35 @@ async def test_f13_compression_bombs_cut_after_decompression(
     assert outcome.reason == "too_large"
     assert "decoded" in outcome.detail
     assert growth < 50 * MiB
+
+
+def _packed_zeros(mebibytes: int, wbits: int) -> bytes:
+    """``mebibytes`` MiB of zeros compressed (31: gzip, 15: zlib-wrapped deflate), built 1 MiB
+    at a time (about 1 KiB per MiB)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    block = bytes(MiB)
+    return b"".join(packer.compress(block) for _ in range(mebibytes)) + packer.flush()
+
+
+@pytest.mark.parametrize("wbits", [31, 15])  # gzip, deflate
+async def test_f13_a_dense_bomb_in_one_read_inflates_one_step_past_the_cap(wbits: int) -> None:
+    """F13: 256 MiB of zeros compressed into one network read of about 256 KiB (under the raw
+    cap): decoding stops one ``CHUNK`` past the 1 MiB cap instead of inflating the whole read."""
+    packed = _packed_zeros(256, wbits)
+
+    async def one_read() -> AsyncIterator[bytes]:
+        yield packed
+
+    cap = 1 * MiB
+    tracemalloc.start()
+    try:
+        with pytest.raises(BodyTooLarge):
+            await read_decoded(one_read(), "gzip" if wbits == 31 else "deflate", cap)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(packed) < cap
+    assert peak < 4 * cap
 
 
 @pytest.mark.parametrize("path", ["/gz?mb=2", "/deflate?mb=2", "/gzgz?mb=2", "/multigz?mb=3"])

@@ -14,6 +14,7 @@ from tests.servers import state_of
 
 
 async def test_from_settings_user_agent_and_allowed_networks(hostile: Served) -> None:
+    """F23: the one User-Agent names the bot and its contact URL from the settings."""
     settings = Settings.from_mapping(
         {
             "CONTACT_URL": "https://exemple.test/contact",

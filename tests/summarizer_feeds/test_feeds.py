@@ -1,8 +1,10 @@
-"""Behaviour of parse_feed beyond the golden files: S8, caps, hostile fields, P1 properties."""
+"""Behaviour of parse_feed beyond the golden files: S8, caps, hostile fields, keys (F15, F16),
+malformed XML (F21), P1 properties."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -102,7 +104,9 @@ def test_undated_entries_stay_undated() -> None:
     assert entry.published is None
 
 
-def test_duplicate_guid_with_the_same_link_is_dropped() -> None:
+def test_f15_duplicate_guid_with_the_same_link_is_dropped() -> None:
+    """F15: a repeated guid with the same (canonical) link is one item; a distinct item sharing
+    the guid gets its own key, so no key appears twice."""
     items = (
         "<item><guid isPermaLink='false'>x</guid><title>Un</title><link>https://e.example/1</link></item>"
         "<item><guid isPermaLink='false'>x</guid><title>Un bis</title>"
@@ -133,6 +137,36 @@ def test_keys_of_items_sharing_a_guid_do_not_depend_on_their_position() -> None:
     after = {e.link: e.key for e in parse_feed(_rss(added + second + first)).entries}
     assert {link: after[link] for link in before} == before
     assert after["https://e.example/3"] not in before.values()
+
+
+def test_f16_keys_are_the_guid_then_the_link_then_a_hash_of_title_and_summary() -> None:
+    """F16: an item without a guid is keyed by its link; one with neither by
+    ``sha256(title + "\\n" + summary)``; the same document gives the same keys again."""
+    items = (
+        "<item><guid isPermaLink='false'>g-1</guid><title>Avec guid</title>"
+        "<link>https://e.example/1</link></item>"
+        "<item><title>Sans guid</title><link>https://e.example/2</link></item>"
+        "<item><title>Ni guid ni lien</title><description>Le texte seul.</description></item>"
+    )
+    digest = hashlib.sha256(b"Ni guid ni lien\nLe texte seul.").hexdigest()
+    keys = [e.key for e in parse_feed(_rss(items)).entries]
+    assert keys == ["g-1", "https://e.example/2", f"sha256:{digest}"]
+    assert [e.key for e in parse_feed(_rss(items)).entries] == keys
+
+
+def test_f21_an_unclosed_tag_keeps_every_entry_and_marks_the_feed_loose() -> None:
+    """F21, the policy chosen: feedparser's lenient reading is accepted; the entries around and
+    in the broken item are kept and ``is_loose`` is set (logged, not an error)."""
+    items = "".join(
+        f"<item><guid isPermaLink='false'>m-{n}</guid><title>Article {n}</title>"
+        f"<description>{'Un texte <b>coupé' if n == 2 else 'Un texte entier.'}</description>"
+        "</item>"
+        for n in (1, 2, 3)
+    )
+    feed = parse_feed(_rss(items))
+    assert [e.key for e in feed.entries] == ["m-1", "m-2", "m-3"]
+    assert feed.is_loose is True
+    assert parse_feed(_rss(items.replace("<b>", ""))).is_loose is False
 
 
 XMLISH = st.recursive(

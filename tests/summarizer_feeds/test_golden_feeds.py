@@ -75,6 +75,16 @@ def test_mislabelled_latin1_body_reads_elysee(content_type: str | None) -> None:
     assert feed.is_loose is False
 
 
+@pytest.mark.parametrize("content_type", [None, "text/xml", "application/xml; charset=utf-8"])
+def test_f22_latin1_signs_outside_iso8859_15_survive_the_mislabel(content_type: str | None) -> None:
+    """F22: in a Latin-1 body declaring utf-8, "½" (0xBD) stays "½": the body is read as
+    windows-1252, not left to a guess (iso8859-15 would turn it into "œ")."""
+    data = (DATA / "latin1_declared_utf8.xml").read_bytes()
+    data = data.replace("Élysée".encode("latin-1"), "Élysée : ½ journée".encode("latin-1"), 1)
+    feed = parse_feed(data, content_type=content_type)
+    assert feed.entries[0].title == "Élysée : ½ journée"
+
+
 def test_utf8_body_labelled_latin1_is_read_as_utf8() -> None:
     data = (DATA / "rss20_content.xml").read_bytes()
     feed = parse_feed(data, content_type="application/rss+xml; charset=ISO-8859-1")
