@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
+import socket
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -16,7 +18,9 @@ from aiohttp import web
 from bot.app import DepecheBot, Services
 from bot.cogs.summary import TOO_SLOW
 from bot.cooldown import BUSY, FULL
+from bot.fetch_errors import GENERIC_MESSAGE
 from bot.http import FetchLimits, GuardedClient
+from bot.settings import Settings
 from bot.workers import WorkerPool
 from tests.discord.conftest import BotFactory
 from tests.discord.test_summary import PAGE
@@ -24,6 +28,7 @@ from tests.discord_stand_in.driver import answered, slash, wait_for
 from tests.discord_stand_in.fixtures import running
 from tests.discord_stand_in.server import StandIn
 from tests.discord_stand_in.world import Interaction
+from tests.http.test_netguard import S1_BLOCKED
 
 EPHEMERAL = 64
 CALLBACK = r"/interactions/\d+/[^/]+/callback"
@@ -136,6 +141,89 @@ async def test_s11_fifty_users_two_hundred_calls_three_in_flight(
         await answered(call, 10)
     assert site.peak <= 3 and len(site.hits) == 3
     assert not [r for r in stand_in.requests if r.status == 404]  # never a 10062
+
+
+async def test_s11_a_call_in_flight_blocks_its_user_even_past_the_cooldown(
+    stand_in: StandIn, make_bot: BotFactory, settings: Settings, site: SlowSite
+) -> None:
+    """S11: one call in flight per user, whatever the cooldown (a call may outlast it)."""
+    site.release = asyncio.Event()
+    no_cooldown = replace(settings, summary_cooldown_seconds=0)
+
+    def make(*args: Any, **kwargs: Any) -> DepecheBot:
+        return make_bot(*args, settings=no_cooldown, **kwargs)
+
+    async for _bot in start_bot(make):
+        first = await slash(stand_in, "summary", url=f"{site.base}/article/1")
+        await wait_for(first, lambda i: i.responded)
+        second = await wait_for(
+            await slash(stand_in, "summary", url=f"{site.base}/article/2"), lambda i: i.responded
+        )
+        assert refused_at_once(second) and second.texts() == BUSY
+        site.release.set()
+        await answered(first, 10)
+        third = await answered(await slash(stand_in, "summary", url=f"{site.base}/article/3"), 10)
+        assert "Villeneuve" in third.followups[0]["embeds"][0]["title"]
+    assert site.hits == ["/article/1", "/article/3"]
+
+
+def _literal_url(address: str) -> str:
+    host = f"[{address}]" if ":" in address else address
+    return f"http://{host}/article"
+
+
+async def test_s1_every_blocked_address_through_summary(
+    stand_in: StandIn, make_bot: BotFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """S1: each address of the checklist's table, given to /summary under the default policy,
+    is refused by the guard (logged as ``blocked_address``) with the generic message."""
+    caplog.set_level(logging.INFO, logger="bot.http")
+    users = [952_000_000_000_000_000 + n for n in range(len(S1_BLOCKED))]
+    workers = WorkerPool(size=1, mode="thread")
+    async with GuardedClient(user_agent="Depeche-test") as fetcher:
+        services = Services(fetcher=fetcher, workers=workers)
+        bot = make_bot(services, cogs=("bot.cogs.general", "bot.cogs.summary"))
+        async with running(bot):
+            for user_id, address in zip(users, S1_BLOCKED, strict=True):
+                stand_in.world.add_user(user_id, f"lecteur{user_id % 100}")
+                call = await answered(
+                    await slash(stand_in, "summary", user_id=user_id, url=_literal_url(address))
+                )
+                assert call.texts() == GENERIC_MESSAGE, address
+                assert call.followup_public == [False]
+    workers.close()
+    refusals = [r for r in caplog.records if "reason=blocked_address" in r.getMessage()]
+    assert len(refusals) == len(S1_BLOCKED)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_s10_blocked_refused_timeout_and_tls_read_the_same_in_summary(
+    stand_in: StandIn, make_bot: BotFactory, site: SlowSite, caplog: pytest.LogCaptureFixture
+) -> None:
+    """S10: /summary against a blocked address, a refused connection, a timeout and a TLS
+    error: the same generic private message; the real reason is only in the logs."""
+    caplog.set_level(logging.INFO, logger="bot.http")
+    site.delay = 3.0
+    cases = {
+        "blocked_address": "http://10.0.0.1/article",
+        "connection_error": f"http://127.0.0.1:{_free_port()}/article",
+        "timeout": f"{site.base}/article/1",
+        "tls_error": site.base.replace("http://", "https://") + "/article/2",
+    }
+    users = [953_000_000_000_000_000 + n for n in range(len(cases))]
+    calls = []
+    async for _bot in start_bot(make_bot, FetchLimits(total=0.5, connect=0.5, sock_read=0.5)):
+        for user_id, url in zip(users, cases.values(), strict=True):
+            stand_in.world.add_user(user_id, f"lecteur{user_id % 100}")
+            calls.append(await answered(await slash(stand_in, "summary", user_id=user_id, url=url)))
+    assert [call.texts() for call in calls] == [GENERIC_MESSAGE] * len(cases)
+    assert all(call.followup_public == [False] for call in calls)
+    assert all(f"reason={reason}" in caplog.text for reason in cases)
 
 
 async def test_x12_slow_page_is_deferred_at_once_and_answered(

@@ -6,6 +6,7 @@ The ``Newsroom`` harness lives in ``tests/discord/newsroom.py``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ from tests.discord.newsroom import EPHEMERAL, Newsroom, add_feed, open_newsroom,
 from tests.discord_stand_in.driver import answered, autocomplete, slash
 from tests.discord_stand_in.server import StandIn
 from tests.discord_stand_in.world import CHANNEL_ID, EMBED_LINKS, GUILD_ID, OTHER_CHANNEL_ID
+from tests.http.test_netguard import S1_BLOCKED
 
 
 @pytest.fixture
@@ -111,6 +113,23 @@ async def test_add_errors_are_clear_and_save_nothing(room: Newsroom) -> None:
     again = await add_feed(room, room.feed_url)
     assert again.texts() == subscribing.ALREADY
     assert len(await room.storage.list_for_guild(GUILD_ID)) == 1
+
+
+async def test_s1_add_refuses_every_blocked_address(
+    room: Newsroom, caplog: pytest.LogCaptureFixture
+) -> None:
+    """S1: /feed add with each address of the checklist's table is refused by the guard with
+    the generic message and saves nothing. The newsroom opens 127.0.0.1/32 for its own feed
+    server, so the two spellings of that one address are left out here."""
+    caplog.set_level(logging.INFO, logger="bot.http")
+    table = [a for a in S1_BLOCKED if a not in {"127.0.0.1", "::ffff:127.0.0.1"}]
+    for address in table:
+        host = f"[{address}]" if ":" in address else address
+        answer = await add_feed(room, f"http://{host}/feed.xml")
+        assert answer.texts() == "Impossible de récupérer cette page.", address
+    refusals = [r for r in caplog.records if "reason=blocked_address" in r.getMessage()]
+    assert len(refusals) == len(table)
+    assert await room.storage.list_for_guild(GUILD_ID) == []
 
 
 async def test_add_is_refused_to_a_member(room: Newsroom) -> None:  # S25

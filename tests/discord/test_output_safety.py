@@ -95,7 +95,9 @@ async def room(stand_in: StandIn, settings: Settings) -> AsyncIterator[Newsroom]
         yield newsroom
 
 
-async def test_hostile_feed_reaches_discord_neutralised(room: Newsroom) -> None:  # S17-S22
+async def test_hostile_feed_reaches_discord_neutralised(room: Newsroom) -> None:
+    """S17 (hostile links never the embed URL), S18 (mentions), S19 (markdown), S20 (controls),
+    S21 (lengths: Discord refuses none) and S22 (HTML) on what the stand-in received."""
     await subscribe(room)
     for n, title in enumerate(HOSTILE_TITLES):
         link = HOSTILE_LINKS[n % len(HOSTILE_LINKS)]

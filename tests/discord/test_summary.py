@@ -66,6 +66,7 @@ async def summary_bot(stand_in: StandIn, make_bot: BotFactory) -> AsyncIterator[
 async def test_summary_defers_at_once_then_answers_with_the_post_embed(
     stand_in: StandIn, summary_bot: DepecheBot, page_url: str
 ) -> None:
+    """X12 and S18: the public follow-up of /summary mentions nobody."""
     started = time.monotonic()
     interaction = await slash(stand_in, "summary", url=page_url)
     await stand_in.wait_for_request("POST", r"/interactions/\d+/[^/]+/callback", within=1.0)
@@ -86,6 +87,7 @@ async def test_summary_of_a_private_address_gets_the_generic_message(
 
 
 async def test_summary_cooldown_per_user(stand_in: StandIn, summary_bot: DepecheBot) -> None:
+    """S11: a second call from the same user within the cooldown is refused privately."""
     await answered(await slash(stand_in, "summary", url="http://10.0.0.1/x"))
     second = await answered(await slash(stand_in, "summary", url="http://10.0.0.1/y"))
     assert second.texts().startswith("Doucement")

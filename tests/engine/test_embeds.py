@@ -62,6 +62,7 @@ def test_mentions_markdown_and_hostile_urls_are_neutralised() -> None:
 
 
 def test_html_and_invisible_characters_are_stripped() -> None:
+    """S20 and S22: entities decoded, tags and script text dropped, bidi and controls gone."""
     payload = render_post(
         stored(
             title="&lt;b&gt;L&#39;Élysée&lt;/b&gt;\u202e\u200b\x07",
@@ -71,6 +72,73 @@ def test_html_and_invisible_characters_are_stripped() -> None:
     )
     assert payload.embed["title"] == "L'Élysée"
     assert payload.embed["description"] == "Le texte reste."
+
+
+S19_TITLE = "[clic](https://phish.example/) **gras** `code` ||spoiler|| # titre > citation"
+S19_SUMMARY = "# Un titre\n> une citation\n[piège](https://phish.example/) ~~barré~~ __souligné__"
+
+
+def _unescaped(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def test_s19_markdown_and_links_are_rendered_literally() -> None:
+    """S19: every markdown character of the title and summary is escaped, so Discord shows the
+    text as written; the only link is the article URL the bot sets itself."""
+    payload = render_post(stored(title=S19_TITLE, summary=S19_SUMMARY), tz="Europe/Paris")
+    embed = payload.embed
+    for text, original in ((embed["title"], S19_TITLE), (embed["description"], S19_SUMMARY)):
+        assert not re.search(r"(?<!\\)[*_~`|>#\[\]()]", text), text
+        assert _unescaped(text) == original  # literal: nothing lost, nothing added
+    assert embed["url"] == "https://exemple.fr/a"
+    assert "thumbnail" not in embed and payload.content == ""
+
+
+S20_HOSTILE = (
+    "A\x00\x07\x1b\x7f\x85\x9fB\u202aC\u202eD\u2066E\u2069F\u200bG\u200fH\u2028I\u2029J"
+    "\ufeffK\U000e0041\U000e007fL\u061cM"
+)
+
+
+def test_s20_controls_bidi_and_invisibles_are_stripped_and_text_is_nfc() -> None:
+    """S20: C0/C1 controls, bidi embeddings and isolates, zero-width and BOM, line and paragraph
+    separators and tag characters leave no trace in the title, the author or the summary;
+    newlines survive only in the description; the output is NFC ("e" + U+0301 becomes "é")."""
+    payload = render_post(
+        stored(
+            title=S20_HOSTILE + "\nsuite Ele\u0301gie",
+            summary=S20_HOSTILE + "\nseconde ligne Ele\u0301gie",
+            authors=(S20_HOSTILE,),
+        ),
+        tz="Europe/Paris",
+    )
+    cleaned = "AB C D E F G H I J K L M"  # controls dropped, invisibles now plain spaces
+    assert payload.embed["title"] == cleaned + " suite Elégie"  # the newline is gone too
+    assert payload.embed["description"] == cleaned + "\nseconde ligne Elégie"
+    assert {f["name"]: f["value"] for f in payload.embed["fields"]}["Auteur"] == cleaned
+
+
+def test_s21_every_limit_holds_with_every_field_at_its_maximum() -> None:
+    """S21: a 1 MB title, a 100 kB summary and long author, source and topic fields: title
+    <= 256, description <= 4096, each field <= 1024, the whole embed <= 6000 and the content
+    <= 2000, every cut marked with an ellipsis."""
+    payload = render_post(
+        stored(
+            title="T" * 1_000_000,
+            summary="Une phrase du résumé. " * 5_000,
+            authors=tuple("Auteur" + "x" * 300 for _ in range(8)),
+            topics=tuple("Thème" + "y" * 300 for _ in range(6)),
+            source="S" * 5_000,
+        ),
+        tz="Europe/Paris",
+        mention_ids=range(10**17, 10**17 + 200),
+    )
+    embed = payload.embed
+    assert len(embed["title"]) == 256 and embed["title"].endswith("…")
+    assert all(len(f["value"]) <= 1024 for f in embed["fields"])
+    assert 0 < len(embed["description"]) <= 4096 and embed["description"].endswith("…")
+    assert embed_length(embed) <= 6000
+    assert len(payload.content) <= 2000
 
 
 BAD = st.sampled_from(["@everyone", "@here", "<@123>", "\u202e", "\x00", "**", "\n", "é", "[a](b)"])

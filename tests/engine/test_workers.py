@@ -22,6 +22,7 @@ def _sleep(seconds: float) -> float:
 
 
 async def test_process_pool_runs_parses_and_recycles_on_timeout() -> None:
+    """S14: a task over its hard timeout kills its worker process; a fresh pool then answers."""
     pool = WorkerPool(size=1, mode="process")
     try:
         parsed = await pool.run(parse_task, RSS, "https://exemple.fr/rss", None, timeout=30)

@@ -56,7 +56,7 @@ def test_sql_lives_in_storage_only() -> None:
 
 
 def test_feedparser_is_only_given_bytes_in_one_place() -> None:
-    """S8: never feedparser.parse(<url or path>); the one call site passes a bytes variable."""
+    """S8, T5: never feedparser.parse(<url or path>); the one call site passes a bytes variable."""
     sites = []
     for path, tree in _sources(*PACKAGES):
         for call in _calls(tree):
@@ -69,7 +69,7 @@ def test_feedparser_is_only_given_bytes_in_one_place() -> None:
 
 
 def test_no_download_helpers_anywhere() -> None:
-    """S8 and the offline rule: no trafilatura.fetch_url, no nltk.download."""
+    """S8, T5 and the offline rule: no trafilatura.fetch_url, no nltk.download."""
     for path, tree in _sources(*PACKAGES):
         for call in _calls(tree):
             name = _dotted(call.func)
@@ -78,7 +78,7 @@ def test_no_download_helpers_anywhere() -> None:
 
 
 def test_one_http_client_module() -> None:
-    """Harness item 8: aiohttp.ClientSession is created only by the guarded client."""
+    """T5 (harness item 8): aiohttp.ClientSession is created only by the guarded client."""
     sites = {
         path.relative_to(ROOT).as_posix()
         for path, tree in _sources(*PACKAGES)
@@ -89,6 +89,7 @@ def test_one_http_client_module() -> None:
 
 
 def test_allowed_mentions_are_never_wider_than_none_or_explicit_users() -> None:
+    """T5 and S18: no allowed_mentions argument opens everyone, roles or all mentions."""
     for path, tree in _sources("bot"):
         for call in _calls(tree):
             for keyword in call.keywords:

@@ -16,7 +16,7 @@ import pytest
 import time_machine
 from aiohttp import web
 
-from bot import cli
+from bot import cli, console
 from bot.runner import run_console
 from bot.settings import Settings
 from tests.servers import serve
@@ -130,6 +130,17 @@ def test_summarize_refuses_a_private_address_by_default(
 ) -> None:
     assert cli.main(["--env-file", "/nonexistent", "summarize", "http://127.0.0.1:9/x"]) == 1
     assert "Impossible de récupérer cette page" in capsys.readouterr().err
+
+
+def test_s24_token_shaped_secrets_are_masked_in_the_log_output(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """S24: a string shaped like a Discord bot token never reaches the log output."""
+    token = "MTE5ODc2NTQzMjEwOTg3NjU0MzIx.GxYzAb.abcdefghijklmnopqrstuvwxyz0123456789"
+    console.configure_logging("INFO")
+    logging.getLogger("bot.login").error("login refused token=%s", token)
+    err = capsys.readouterr().err
+    assert "login refused token=[jeton masqué]" in err and token not in err
 
 
 def test_bad_setting_is_reported_without_traceback(

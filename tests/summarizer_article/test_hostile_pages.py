@@ -78,6 +78,8 @@ def test_million_elements_page_does_not_crash() -> None:
 
 @pytest.mark.timeout(60)
 def test_page_over_the_element_limit_keeps_its_beginning() -> None:
+    """S15: a page with too many elements is cut after ``MAX_ELEMENTS`` (bounded extraction)."""
+
     def paragraph(number: int) -> str:
         words = f"Au conseil numéro {number}, le maire a présenté un plan de circulation revu."
         return "<p>" + "".join(f"<span>{w} </span>" for w in words.split()) + "</p>"

@@ -31,6 +31,18 @@ def test_a_path_given_as_bytes_is_never_opened(tmp_path: Path) -> None:
     assert caught.value.reason == "not_a_feed"
 
 
+def test_s8_markup_bytes_naming_a_local_file_are_parsed_not_opened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """S8: bytes that look like markup can still be a file name: feedparser.parse(b"<rss>") reads
+    a file called ``<rss>`` in the working directory. parse_feed parses the bytes themselves."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "<rss>").write_bytes(_rss("<item><guid>g</guid><title>Secret local</title></item>"))
+    with pytest.raises(FeedError) as caught:
+        parse_feed(b"<rss>")
+    assert caught.value.reason in {"not_a_feed", "empty"}
+
+
 @pytest.mark.parametrize(
     "data",
     [
