@@ -103,7 +103,11 @@ async def open_newsroom(
     storage = await Storage.open(settings.database_path)
     limits = FetchLimits(total=5, connect=2, sock_read=5)
     fetcher = GuardedClient.from_settings(settings, limits=limits)
-    async with serve(news_app(state)) as base, fetcher:
+    async with contextlib.AsyncExitStack() as stack:  # closed even when the test body fails
+        stack.push_async_callback(storage.close)
+        stack.callback(workers.close)
+        base = await stack.enter_async_context(serve(news_app(state)))
+        await stack.enter_async_context(fetcher)
         state.base = base
         engine = Engine(settings, storage, fetcher, workers, clock, rng=random.Random(3))
         services = Services(storage=storage, fetcher=fetcher, engine=engine, workers=workers)
@@ -120,8 +124,6 @@ async def open_newsroom(
         room = Newsroom(stand_in, bot, storage, state, base, clock, engine, delivery)
         async with running(bot):
             yield room
-    await storage.close()
-    workers.close()
 
 
 @pytest.fixture
