@@ -6,6 +6,7 @@ Every field has an entry in ``.env.example`` (a test checks it).
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import os
 from collections.abc import Callable, Mapping
@@ -60,7 +61,7 @@ def _timezone(raw: str) -> str:
 class Settings:
     """Every setting of the bot, with its default. Names match the environment variables."""
 
-    discord_token: str = ""
+    discord_token: str = dataclasses.field(default="", repr=False)  # S24: never in a repr
     discord_guild_id: int | None = None
     database_path: Path = Path("depeche.db")
     poll_interval_minutes: int = 10

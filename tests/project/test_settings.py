@@ -100,3 +100,11 @@ def test_settings_module_does_not_read_the_environment_at_import() -> None:
     ]
     assert environ_uses, "load_settings reads os.environ"
     assert all(id(node) in inside_functions for node in environ_uses)
+
+
+def test_s24_the_token_never_appears_in_the_settings_repr() -> None:
+    token = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.fake-token-for-the-repr-test"
+    settings = Settings(discord_token=token)
+    assert settings.has_token
+    assert token not in repr(settings) and token not in str(settings)
+    assert "discord_guild_id" in repr(settings)  # the rest is still shown
