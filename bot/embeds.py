@@ -8,7 +8,6 @@ escaped and mentions neutralised. Only http(s) URLs are used. Limits hold by con
 from __future__ import annotations
 
 import html
-import ipaddress
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -18,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 
+from bot.netguard import GuardRefusal, check_url
 from storage.records import StoredArticle
 
 FOOTER = "Résumé automatique extractif · Dépêche"
@@ -106,18 +106,14 @@ def http_url(url: str | None) -> str | None:
 
 
 def _is_internal_host(url: str) -> bool:
-    """S17: a link to a private, loopback or link-local address (``http://169.254.169.254/``)
-    or to ``localhost`` is never shown as the embed link."""
-    host = re.sub(r"^https?://(?:[^@/]*@)?", "", url, flags=re.IGNORECASE)
-    host = re.split(r"[/?#]", host, maxsplit=1)[0]
-    host = host[1:].split("]", 1)[0] if host.startswith("[") else host.rsplit(":", 1)[0]
-    host = host.rstrip(".").casefold()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
+    """S17: a link to an address the fetch policy refuses (private, loopback, link-local,
+    metadata, in any notation: ``http://2130706433/``, NAT64, 6to4...) or to ``localhost`` is
+    never shown as the embed link. Other refusals (a port, userinfo) do not hide a link."""
     try:
-        return not ipaddress.ip_address(host).is_global
-    except ValueError:
-        return False
+        check_url(url)
+    except GuardRefusal as refusal:
+        return refusal.reason == "blocked_address"
+    return False
 
 
 def _date_text(article: StoredArticle, tz: str) -> str | None:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.embeds import FOOTER, embed_length, render_post
+from bot.embeds import FOOTER, embed_length, http_url, render_post
 from storage.records import StoredArticle
 
 CREATED = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
@@ -179,3 +179,33 @@ def test_rendered_posts_respect_discord_limits(  # P2
     for ch in ours.replace("\n", ""):
         assert unicodedata.category(ch) not in ("Cc", "Cf"), repr(ch)
     assert "\n" not in embed["title"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://169.254.169.254/latest/meta-data/",
+        "http://localhost:8080/admin",
+        "http://10.0.0.8/intranet",
+        "http://2130706433/",  # 127.0.0.1 as one decimal number
+        "http://0177.0.0.1/",  # octal
+        "http://0x7f.1/",
+        "http://[::ffff:127.0.0.1]/",  # IPv4-mapped
+        "http://[64:ff9b::a9fe:a9fe]/",  # NAT64 of 169.254.169.254
+        "http://[2002:a9fe:a9fe::1]/",  # 6to4 of 169.254.169.254
+        "http://100.64.0.1/",  # carrier-grade NAT
+        "http://[fd00::1]/",
+    ],
+)
+def test_s17_internal_hosts_are_never_the_embed_link(url: str) -> None:
+    """S17: the embed link follows the fetch policy of bot.netguard, every address form."""
+    assert http_url(url) is None
+
+
+def test_s17_public_links_are_kept_whatever_their_port() -> None:
+    for url in (
+        "https://www.lemonde.fr/a.html",
+        "http://93.184.215.14:8000/page",
+        "https://[2a00:1450::1]/",
+    ):
+        assert http_url(url) == url
