@@ -233,16 +233,20 @@ class EntryStore(Connection):
 
     # --- search --------------------------------------------------------------------------
     async def search_articles(
-        self, query: str, *, kind: SearchKind = "any", limit: int = 10
+        self, *criteria: tuple[SearchKind, str | None], limit: int = 10
     ) -> list[StoredArticle]:
-        """Full-text search, accent- and case-insensitive, best match then newest first."""
-        match = fts_query(query, kind)
-        if match is None:
+        """Articles matching every criterion (``("topic", "climat")``, ``("author", "Dupont")``,
+        ``("any", ...)``), accent- and case-insensitive, newest first (publication date, else
+        the date the bot stored it). Criteria without words are ignored; none at all finds
+        nothing. The whole match set is ordered, not a top-N by relevance."""
+        parts = [match for kind, text in criteria if text and (match := fts_query(text, kind))]
+        if not parts:
             return []
         rows = await self._fetchall(
             "SELECT a.* FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
-            " WHERE articles_fts MATCH ? ORDER BY articles_fts.rank, a.id DESC LIMIT ?",
-            (match, limit),
+            " WHERE articles_fts MATCH ?"
+            " ORDER BY coalesce(a.published_at, a.created_at) DESC, a.id DESC LIMIT ?",
+            (" AND ".join(f"({part})" for part in parts), limit),
         )
         return [article_from_row(r) for r in rows]
 

@@ -7,7 +7,7 @@ embeds: linked title, date, source and the summary's first sentence.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,6 @@ from summarizer.sentences import split_sentences
 
 log = logging.getLogger(__name__)
 
-SEARCH_LIMIT = 50  # candidates read before sorting by date
 TITLE_MAX, LINE_MAX = 200, 300  # 10 embeds stay well under Discord's 6000 characters per message
 NOTHING_ASKED = (
     "Indiquez un thème ou un auteur, par exemple /résumés thème: climat ou /résumés auteur: Dupont."
@@ -31,25 +30,14 @@ NOTHING_ASKED = (
 NOTHING_FOUND = "Je n'ai trouvé aucun article enregistré {what}. Essayez un autre mot."
 
 
-def _latest_first(articles: Sequence[StoredArticle]) -> list[StoredArticle]:
-    return sorted(articles, key=lambda a: (a.published_at or a.created_at, a.id), reverse=True)
-
-
 async def find_articles(
     storage: Any, *, topic: str | None, author: str | None, count: int
 ) -> list[StoredArticle]:
-    """Articles matching the topic and/or the author, newest first."""
-    found: list[StoredArticle] | None = None
-    for text, kind in ((topic, "topic"), (author, "author")):
-        if not text or not text.strip():
-            continue
-        batch = await storage.search_articles(text, kind=kind, limit=SEARCH_LIMIT)
-        if found is None:
-            found = batch
-        else:
-            ids = {a.id for a in batch}
-            found = [a for a in found if a.id in ids]
-    return _latest_first(found or [])[:count]
+    """Articles matching the topic and the author (either may be missing), newest first."""
+    found: list[StoredArticle] = await storage.search_articles(
+        ("topic", topic), ("author", author), limit=count
+    )
+    return found
 
 
 def first_sentence(summary: str) -> str:

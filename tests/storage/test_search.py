@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 from storage.records import FollowDelivery, FollowKind, PlannedPost, PostState, TargetKind
@@ -21,16 +22,16 @@ async def test_search_folds_accents_and_case(tmp_path: Path) -> None:
                     authors=("Agnès Durand",), topics=("Politique",)),
             now=NOW,
         )  # fmt: skip
-        assert [a.title for a in await storage.search_articles("eleve")] == ["Une élève primée"]
-        assert [a.title for a in await storage.search_articles("ELYSEE")] == ["Conseil"]
-        assert [a.title for a in await storage.search_articles("agnes", kind="author")] == [
+        assert [a.title for a in await storage.search_articles(("any", "eleve"))] == [
+            "Une élève primée"
+        ]
+        assert [a.title for a in await storage.search_articles(("any", "ELYSEE"))] == ["Conseil"]
+        assert [a.title for a in await storage.search_articles(("author", "agnes"))] == ["Conseil"]
+        assert await storage.search_articles(("topic", "agnes")) == []
+        assert [a.title for a in await storage.search_articles(("topic", "politique"))] == [
             "Conseil"
         ]
-        assert await storage.search_articles("agnes", kind="topic") == []
-        assert [a.title for a in await storage.search_articles("politique", kind="topic")] == [
-            "Conseil"
-        ]
-        assert await storage.search_articles('"; DROP TABLE articles; --') == []
+        assert await storage.search_articles(("any", '"; DROP TABLE articles; --')) == []
         assert await storage.known_authors("agn") == ["Agnès Durand"]
         assert await storage.known_topics("POLI") == ["Politique"]
     finally:
@@ -102,3 +103,30 @@ async def test_backup_then_restore_enqueues_nothing_again(tmp_path: Path) -> Non
         assert "k0" not in {c.article.entry_key for c in claimable}
     finally:
         await restored.close()
+
+
+async def test_search_returns_the_newest_of_all_matches_for_topic_and_author(
+    tmp_path: Path,
+) -> None:
+    """/summaries: the newest matching articles, however many match and however well they
+    rank (a strong match on an old article does not push out a newer, weaker one)."""
+    storage = await Storage.open(tmp_path / "depeche.db")
+    try:
+        for n in range(120):
+            strong = "climat " * 5 if n < 60 else "climat"  # the oldest match best
+            await storage.save_article(
+                article(None, f"a{n}", title=f"Article {n:03d} {strong}",
+                        published_at=NOW - timedelta(hours=120 - n),
+                        authors=("Agnès Durand",) if n % 2 else ("Paul Martin",)),
+                now=NOW,
+            )  # fmt: skip
+        newest = await storage.search_articles(("topic", "climat"), limit=5)
+        assert [a.title[:11] for a in newest] == [
+            f"Article {n:03d}" for n in (119, 118, 117, 116, 115)
+        ]
+        both = await storage.search_articles(("topic", "climat"), ("author", "agnes"), limit=3)
+        assert [a.title[:11] for a in both] == [f"Article {n:03d}" for n in (119, 117, 115)]
+        assert await storage.search_articles(("topic", "climat"), ("author", "nobody")) == []
+        assert await storage.search_articles(("topic", None), ("author", "  ")) == []
+    finally:
+        await storage.close()
