@@ -95,7 +95,8 @@ async def room(stand_in: StandIn, settings: Settings) -> AsyncIterator[Newsroom]
         yield newsroom
 
 
-async def test_hostile_feed_reaches_discord_neutralised(room: Newsroom) -> None:  # S17-S22
+async def test_hostile_feed_reaches_discord_neutralised(room: Newsroom) -> None:
+    """S17-S22 and X9 on the channel send path: limits, no mentions, http(s) URL, nonce."""
     await subscribe(room)
     for n, title in enumerate(HOSTILE_TITLES):
         link = HOSTILE_LINKS[n % len(HOSTILE_LINKS)]
