@@ -63,9 +63,11 @@ async def test_ping_answers_within_a_second(stand_in: StandIn, bot: DepecheBot) 
     assert time.monotonic() - started < 1.0
 
 
-async def test_on_ready_three_times_starts_one_scheduler(
+async def test_x10_on_ready_three_times_starts_one_scheduler(
     stand_in: StandIn, make_bot: BotFactory
 ) -> None:
+    """X10: three READYs (reconnects with a new session) start one scheduler and sync the
+    commands once."""
     scheduler = FakeScheduler()
     bot = make_bot(Services(scheduler=scheduler))
 

@@ -20,7 +20,14 @@ from summarizer.catalogue import Source
 from tests.discord.newsroom import EPHEMERAL, Newsroom, add_feed, open_newsroom, seed
 from tests.discord_stand_in.driver import answered, autocomplete, slash
 from tests.discord_stand_in.server import StandIn
-from tests.discord_stand_in.world import CHANNEL_ID, EMBED_LINKS, GUILD_ID, OTHER_CHANNEL_ID
+from tests.discord_stand_in.world import (
+    CHANNEL_ID,
+    EMBED_LINKS,
+    GUILD_ID,
+    OTHER_CHANNEL_ID,
+    SEND_MESSAGES,
+    VIEW_CHANNEL,
+)
 from tests.http.test_netguard import S1_BLOCKED
 
 
@@ -143,17 +150,30 @@ async def test_add_is_refused_to_a_member(room: Newsroom) -> None:  # S25
     assert int(definition["default_member_permissions"]) == 1 << 5
 
 
-async def test_add_checks_the_bots_permissions_in_the_channel(
-    stand_in: StandIn, settings: Settings
-) -> None:  # X14
+@pytest.mark.parametrize(
+    ("denied", "label"),
+    [
+        (VIEW_CHANNEL, "Voir le salon"),
+        (SEND_MESSAGES, "Envoyer des messages"),
+        (EMBED_LINKS, "Intégrer des liens"),
+    ],
+    ids=["view", "send", "embed"],
+)
+async def test_x14_add_checks_the_bots_permissions_in_the_channel(
+    stand_in: StandIn, settings: Settings, denied: int, label: str
+) -> None:
+    """X14: each of View Channel, Send Messages and Embed Links, missing alone, is named in the
+    refusal; nothing is saved and the feed is not even fetched."""
+
     def deny(s: StandIn) -> None:
-        s.world.deny_bot(OTHER_CHANNEL_ID, EMBED_LINKS)
+        s.world.deny_bot(OTHER_CHANNEL_ID, denied)
 
     async with open_newsroom(stand_in, settings, before_start=deny) as room:
         seed(room, 1)
         answer = await add_feed(room, room.feed_url, channel=OTHER_CHANNEL_ID)
-        assert "Intégrer des liens" in answer.texts()
-        assert "Voir le salon" not in answer.texts()
+        assert label in answer.texts()
+        if denied != VIEW_CHANNEL:  # a hidden channel also hides everything in it
+            assert "Voir le salon" not in answer.texts()
         assert await room.storage.list_for_guild(GUILD_ID) == []
         assert room.state.requests == []
 

@@ -97,7 +97,8 @@ async def room(stand_in: StandIn, settings: Settings) -> AsyncIterator[Newsroom]
 
 async def test_hostile_feed_reaches_discord_neutralised(room: Newsroom) -> None:
     """S17 (hostile links never the embed URL), S18 (mentions), S19 (markdown), S20 (controls),
-    S21 (lengths: Discord refuses none) and S22 (HTML) on what the stand-in received."""
+    S21 (lengths: Discord refuses none), S22 (HTML) and X9 (nonce) on what the stand-in received
+    on the channel send path."""
     await subscribe(room)
     for n, title in enumerate(HOSTILE_TITLES):
         link = HOSTILE_LINKS[n % len(HOSTILE_LINKS)]

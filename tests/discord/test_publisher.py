@@ -66,6 +66,8 @@ def assert_invariants(stand_in: StandIn) -> None:
 async def test_channel_send_with_nonce_is_not_duplicated(
     stand_in: StandIn, bot: DepecheBot
 ) -> None:
+    """X9: a channel send carries the post's own deterministic nonce (discord.py would add a
+    random one), so a retry after a crash is the same message."""
     publisher = DiscordPublisher(bot)
     first = await publisher.publish(outgoing())
     second = await publisher.publish(outgoing())  # a retry after a crash: same nonce

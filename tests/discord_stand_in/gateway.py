@@ -37,12 +37,15 @@ class Gateway:
         self.identifies: list[dict[str, Any]] = []
         self.sequence = 0
         self.ready = asyncio.Event()
+        self.accepting = asyncio.Event()  # cleared by ``hold``: the gateway is unreachable
+        self.accepting.set()
 
     def bot_info(self) -> dict[str, Any]:
         limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
         return {"url": self.url, "shards": 1, "session_start_limit": limit}
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
+        await self.accepting.wait()  # held: the handshake waits, as behind a network outage
         socket = web.WebSocketResponse()
         await socket.prepare(request)
         self.sockets.append(socket)
@@ -118,6 +121,13 @@ class Gateway:
         for socket in list(self.sockets):
             await socket.close(code=code)
 
+    def hold(self) -> None:
+        """From now on, new connections hang before the handshake until ``release``."""
+        self.accepting.clear()
+
+    def release(self) -> None:
+        self.accepting.set()
+
     async def wait_for_session(self, resumes: int, identifies: int, within: float = 10.0) -> None:
         """Wait until a new session started (RESUMED or READY) after the given counts."""
 
@@ -125,5 +135,6 @@ class Gateway:
         assert self.resume_count > resumes or self.identify_count > identifies
 
     async def close(self) -> None:
+        self.release()
         for socket in list(self.sockets):
             await socket.close()

@@ -96,6 +96,8 @@ async def test_forbidden_pauses_channel_and_stops_sending_there(storage: Storage
 
 
 async def test_target_gone_cancels_pending(storage: Storage) -> None:
+    """X6: a 404 Unknown Channel (10003) fails that post, marks the subscription
+    ``channel_gone`` and cancels the channel's other pending posts: one request, no more."""
     await enqueue(storage, "abc")
     publisher = RecordingPublisher()
     publisher.errors[100] = TargetGone("10003")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
@@ -235,15 +236,37 @@ async def test_filters_and_a_follow_producing_a_dm(world: World) -> None:
     assert all(p.state is PostState.PENDING for p in await world.storage.list_posts())
 
 
-async def test_lost_seen_table_behaves_as_a_first_run(world: World) -> None:  # D13
+async def test_d13_lost_seen_table_behaves_as_a_first_run(world: World) -> None:
+    """D13: the seen keys are gone while the subscription remains; the next poll of a changed
+    feed is a baseline (F1) that posts nothing, not a flood of the old entries."""
     await world.subscribe(100)
     for n in range(10):
         world.state.add(str(n))
     await world.poll()
     await world.storage._conn.execute("DELETE FROM seen_entries")
     world.state.etag = '"v2"'
+    world.state.add("10")  # the feed changed too: no body-hash short-cut hides a flood
     report = await world.poll()
     assert (report.outcome, report.posts) == ("baseline", 0)
+    assert await world.storage.list_posts() == []
+    assert len(await seen_statuses(world)) == 11
+
+
+async def test_d3_two_concurrent_polls_of_one_feed_enqueue_each_entry_once(world: World) -> None:
+    """D3: two polls of the same subscription running at once both find the new entries; the
+    outbox still holds exactly one post per entry, and each is claimed exactly once."""
+    await world.subscribe(100)
+    world.state.add("seed")
+    await world.poll()
+    for n in range(3):
+        world.state.add(f"new{n}")
+    world.state.etag = '"v2"'
+    await asyncio.gather(world.poll(), world.poll())
+    posts = await world.storage.list_posts()
+    assert len(posts) == 3 and len({p.article_id for p in posts}) == 3
+    batches = await asyncio.gather(*(world.storage.claim_due_posts(now=START) for _ in range(2)))
+    claimed = [c.post.id for batch in batches for c in batch]
+    assert sorted(claimed) == sorted(p.id for p in posts)
 
 
 async def test_backfill_posts_only_the_newest_n(world: World) -> None:

@@ -213,3 +213,29 @@ async def test_d14_retention_during_a_write_storm_locks_nobody_and_reposts_nothi
     finally:
         await poller.close()
         await retention.close()
+
+
+async def test_d14_retention_keeps_the_articles_whose_posts_are_still_open(tmp_path: Path) -> None:
+    """D14: an old article whose post still waits (a long Discord outage) or is being sent is
+    not pruned with its outbox row; the settled ones go, their keys stay (F20)."""
+    storage = await Storage.open(tmp_path / "depeche.db")
+    try:
+        feed_id, sub_id = await feed_with_subscription(storage)
+        sub = await storage.get_subscription(sub_id)
+        old = NOW - timedelta(days=200)
+        for key in ("sent", "sending", "pending"):
+            await storage.save_article(
+                article(feed_id, key), now=old, seen=seen(key), posts=[PlannedPost(sub)]
+            )
+        claimed = await storage.claim_due_posts(now=old, limit=2)
+        await storage.mark_sent(claimed[0].post.id, message_id="1", now=old)
+        assert await storage.prune_articles(older_than=NOW - timedelta(days=90)) == 1
+        states = {p.state for p in await storage.list_posts()}
+        assert states == {PostState.SENDING, PostState.PENDING}
+        assert await storage.known_keys(feed_id, ["sent", "sending", "pending"]) == {
+            "sent",
+            "sending",
+            "pending",
+        }
+    finally:
+        await storage.close()

@@ -15,6 +15,7 @@ from tests.storage.helpers import NOW
 
 
 async def test_fresh_database_is_migrated_with_pragmas(tmp_path: Path) -> None:
+    """D1: a new file gets the pragmas, the current ``user_version`` and our application_id."""
     db_path = tmp_path / "depeche.db"
     storage = await Storage.open(db_path)
     try:
@@ -49,7 +50,7 @@ async def test_reopen_is_idempotent_and_keeps_data(tmp_path: Path) -> None:
         await storage.close()
 
 
-async def test_future_version_is_refused_without_writes(tmp_path: Path) -> None:
+async def test_d9_future_version_is_refused_without_writes(tmp_path: Path) -> None:
     db_path = tmp_path / "future.db"
     storage = await Storage.open(db_path)
     await storage.close()
@@ -63,7 +64,7 @@ async def test_future_version_is_refused_without_writes(tmp_path: Path) -> None:
     assert db_path.read_bytes() == before
 
 
-async def test_foreign_non_empty_database_is_refused(tmp_path: Path) -> None:
+async def test_d9_non_empty_database_at_version_zero_is_refused(tmp_path: Path) -> None:
     db_path = tmp_path / "other.db"
     raw = sqlite3.connect(db_path)
     raw.execute("CREATE TABLE notes (x TEXT)")
@@ -76,7 +77,7 @@ async def test_foreign_non_empty_database_is_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated"])
-async def test_corrupt_file_is_refused_and_not_replaced(tmp_path: Path, damage: str) -> None:
+async def test_d11_corrupt_file_is_refused_and_not_replaced(tmp_path: Path, damage: str) -> None:
     db_path = tmp_path / "depeche.db"
     storage = await Storage.open(db_path)
     for n in range(200):
@@ -95,19 +96,45 @@ async def test_corrupt_file_is_refused_and_not_replaced(tmp_path: Path, damage: 
     assert db_path.read_bytes() == before
 
 
-async def test_failing_migration_leaves_schema_unchanged(
+async def test_d8_failing_migration_leaves_schema_unchanged(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """D8: the failed step leaves ``user_version`` and the tables as they were, and the error
+    names the file and the step (the CLI shows it and refuses to start)."""
     db_path = tmp_path / "depeche.db"
     storage = await Storage.open(db_path)
     await storage.close()
     real = connection.load_migrations()
     broken = [*real, (len(real) + 1, "CREATE TABLE half_done (x INT);\nSELECT no_such_fn();")]
     monkeypatch.setattr("storage.storage.load_migrations", lambda: broken)
-    with pytest.raises(MigrationError):
+    with pytest.raises(MigrationError) as caught:
         await Storage.open(db_path)
+    assert str(db_path) in str(caught.value) and f"{len(real) + 1:04d}" in str(caught.value)
     raw = sqlite3.connect(db_path)
     assert raw.execute("PRAGMA user_version").fetchone()[0] == len(real)
     tables = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert "half_done" not in tables
     raw.close()
+
+
+async def test_d11_damage_past_page_one_is_found_at_open(tmp_path: Path) -> None:
+    """D11: garbage in a table's page (page 1 and the schema intact) is not seen by reading the
+    header and the schema; the quick_check at open finds it and the bot refuses to start."""
+    db_path = tmp_path / "depeche.db"
+    storage = await Storage.open(db_path)
+    for n in range(200):
+        await storage.add_feed(f"https://exemple.fr/{n}/rss", now=NOW, title="x" * 200)
+    await storage.close()
+    assert not db_path.with_name(db_path.name + "-wal").exists()  # checkpointed into the file
+    with sqlite3.connect(db_path) as raw:
+        page_size = raw.execute("PRAGMA page_size").fetchone()[0]
+        [root] = raw.execute("SELECT rootpage FROM sqlite_master WHERE name = 'feeds'").fetchone()
+    assert root > 1
+    with db_path.open("r+b") as file:
+        file.seek((root - 1) * page_size)
+        file.write(b"\xff" * page_size)
+    before = db_path.read_bytes()
+    with pytest.raises(CorruptDatabaseError) as caught:
+        await Storage.open(db_path)
+    assert str(db_path) in str(caught.value) and "sauvegarde" in str(caught.value)
+    assert db_path.read_bytes() == before

@@ -40,6 +40,8 @@ async def test_save_article_records_key_and_one_post_per_subscription(storage: S
 
 
 async def test_same_article_is_never_enqueued_twice_for_a_channel(storage: Storage) -> None:
+    """D3: ``UNIQUE (article_id, target_kind, target_id)`` keeps one post per entry and channel,
+    whichever path enqueues it again."""
     feed_id, sub_id = await feed_with_subscription(storage)
     sub = await storage.get_subscription(sub_id)
     first = await storage.save_article(article(feed_id, "a"), now=NOW, posts=[PlannedPost(sub)])
