@@ -36,6 +36,7 @@ def services_factory(settings: Settings, stack: contextlib.AsyncExitStack):  # t
                 on_delivery_notice=notifier.delivery_notice,
             )
         )
+        notifier.cooldown = runtime.delivery.cooldown  # X4: notices wait out Discord's pauses
         for subscription in await runtime.storage.list_for_guild(CONSOLE_GUILD):
             await runtime.storage.remove_subscription(subscription.id)  # console-mode leftovers
         return Services(

@@ -17,6 +17,8 @@ import pytest
 
 from bot.delivery import UNAVAILABLE_PAUSE_SECONDS, Delivery
 from bot.discord_publisher import CLOUDFLARE_COOLDOWN_SECONDS, DiscordPublisher
+from bot.engine import FeedNotice
+from bot.notices import DiscordNotifier
 from bot.settings import Settings
 from storage.records import FollowDelivery, FollowKind, PostState, SubscriptionState
 from tests.discord.newsroom import Newsroom, add_feed, open_newsroom, seed
@@ -128,6 +130,32 @@ async def test_x4_cloudflare_429_silences_the_delivery_path_then_resumes(room: N
         "La gare rouvre ses guichets",
         "Un nouveau pont sur la Loire",
     ]
+
+
+async def test_x4_notices_wait_out_the_cloudflare_cool_down(room: Newsroom) -> None:
+    """X4 for the whole bot: a feed notice raised during the ban sends nothing, then is posted
+    once the cool-down is over (notices were the one path that still reached Discord)."""
+    await subscribe(room)
+    await publish_news(room, "Un nouveau pont sur la Loire")
+    room.stand_in.fail_channel("cloudflare", CHANNEL_ID)
+    assert (await room.deliver()).stopped
+    notifier = DiscordNotifier(room.bot, room.delivery.cooldown)
+    [sub] = await room.storage.list_for_guild(GUILD_ID)
+    feed = await room.storage.get_feed(sub.feed_id)
+    notice = FeedNotice(feed, (sub,), "Le flux « Exemple » est désactivé.")
+    requests_before = len(room.stand_in.requests)
+
+    await notifier.feed_notice(notice)
+    room.clock.advance(timedelta(minutes=5))
+    await asyncio.sleep(1.5)  # the releaser has looked at the (frozen) clock at least once
+
+    assert notifier.held == 1
+    assert len(room.stand_in.requests) == requests_before  # 0 REST requests in the cool-down
+    room.clock.advance(timedelta(minutes=6))
+    await asyncio.wait_for(notifier.released(), 10)
+    assert notifier.held == 0
+    posted = [m["content"] for m in room.stand_in.world.messages.get(CHANNEL_ID, [])]
+    assert "Le flux « Exemple » est désactivé." in posted
 
 
 async def test_x7_one_bad_payload_fails_alone_three_disable(room: Newsroom) -> None:
