@@ -75,20 +75,22 @@ async def test_follows_match_topics_authors_and_title_words(tmp_path: Path) -> N
 
 async def test_backup_then_restore_enqueues_nothing_again(tmp_path: Path) -> None:
     storage = await Storage.open(tmp_path / "depeche.db")
-    feed_id, sub_id = await feed_with_subscription(storage)
-    sub = await storage.get_subscription(sub_id)
+    try:  # an unclosed connection's thread would keep the process alive after a failure
+        feed_id, sub_id = await feed_with_subscription(storage)
+        sub = await storage.get_subscription(sub_id)
 
-    async def writer(n: int) -> None:
-        await storage.save_article(
-            article(feed_id, f"k{n}"), now=NOW, seen=seen(f"k{n}"), posts=[PlannedPost(sub)]
-        )
+        async def writer(n: int) -> None:
+            await storage.save_article(
+                article(feed_id, f"k{n}"), now=NOW, seen=seen(f"k{n}"), posts=[PlannedPost(sub)]
+            )
 
-    await writer(0)
-    [claimed] = await storage.claim_due_posts(now=NOW)
-    await storage.mark_sent(claimed.post.id, message_id="1", now=NOW)
-    backup_path = tmp_path / "backups" / "copy.db"
-    await asyncio.gather(storage.backup(backup_path), *(writer(n) for n in range(1, 20)))
-    await storage.close()
+        await writer(0)
+        [claimed] = await storage.claim_due_posts(now=NOW)
+        await storage.mark_sent(claimed.post.id, message_id="1", now=NOW)
+        backup_path = tmp_path / "backups" / "copy.db"
+        await asyncio.gather(storage.backup(backup_path), *(writer(n) for n in range(1, 20)))
+    finally:
+        await storage.close()
 
     restored = await Storage.open(backup_path)
     try:
