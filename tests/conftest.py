@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import aiosqlite.core
 import pytest
 from hypothesis import settings
 from hypothesis.database import (
@@ -48,6 +50,19 @@ settings.register_profile(  # make fuzz (T6): HypoFuzz keeps its corpus in the r
     "fuzz", settings.get_profile("depeche"), database=DirectoryBasedExampleDatabase(FUZZ_CORPUS)
 )
 settings.load_profile("depeche")
+
+
+class _DaemonThread(threading.Thread):
+    """aiosqlite's worker thread, made a daemon in test processes only: a test that fails with a
+    database still open (its traceback keeps the connection alive) then fails, instead of
+    hanging the run at interpreter exit, where pytest-timeout no longer acts."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["daemon"] = True
+        super().__init__(*args, **kwargs)
+
+
+aiosqlite.core.Thread = _DaemonThread  # type: ignore[misc]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
