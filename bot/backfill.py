@@ -20,16 +20,20 @@ if TYPE_CHECKING:
 CANDIDATES_PER_POST = 3  # entries examined for each one wanted, when filters reject some
 
 
-async def backfill(engine: Engine, subscription: Subscription, n: int) -> int:
-    """Post up to ``n`` of the newest entries that pass the filters, oldest first."""
+async def backfill(
+    engine: Engine, subscription: Subscription, n: int, *, parsed: ParsedFeed | None = None
+) -> int:
+    """Post up to ``n`` of the newest entries that pass the filters, oldest first; the feed is
+    fetched unless ``parsed`` is given."""
     if n <= 0:
         return 0
     storage, now = engine.storage, engine.clock.now()
     feed = await storage.get_feed(subscription.feed_id)
-    result = await engine.fetcher.fetch(feed.url, kind="feed")
-    parsed: ParsedFeed = await engine.workers.run(
-        parse_task, result.body, result.final_url, result.content_type
-    )
+    if parsed is None:
+        result = await engine.fetcher.fetch(feed.url, kind="feed")
+        parsed = await engine.workers.run(
+            parse_task, result.body, result.final_url, result.content_type
+        )
     topic_filters = await storage.channel_filter_follows([subscription.channel_id])
     newest_first = sorted(parsed.entries, key=lambda e: e.published or now, reverse=True)
     plan = PlannedPost(subscription, PostState.PENDING)

@@ -14,6 +14,7 @@ import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from bot.articles import (
     Fetcher,
@@ -40,6 +41,9 @@ from bot.polling import (
 )
 from bot.settings import Settings
 from bot.workers import WorkerPool, WorkerTimeout, parse_task
+
+if TYPE_CHECKING:
+    from bot.http import FetchResult
 from storage.feeds import PollHistory
 from storage.records import (
     FeedRecord,
@@ -171,7 +175,15 @@ class Engine:
                 log.exception("crash not recorded feed_id=%s", feed.id)
                 return None
 
-    async def poll_feed(self, feed: FeedRecord, history: PollHistory | None = None) -> PollReport:
+    async def poll_feed(
+        self,
+        feed: FeedRecord,
+        history: PollHistory | None = None,
+        *,
+        prefetched: FetchResult | None = None,
+    ) -> PollReport:
+        """One poll of ``feed``. ``prefetched``: the document ``/feed add`` has just fetched, used
+        instead of fetching it again for the new feed's first poll."""
         now = self.clock.now()
         if history is None:
             history = await self.storage.poll_history(feed.id)
@@ -182,7 +194,7 @@ class Engine:
             else timedelta(seconds=history.change_interval_s),
         )
         try:
-            result = await self.fetcher.fetch(
+            result = prefetched or await self.fetcher.fetch(
                 feed.url, kind="feed", etag=feed.etag, last_modified=feed.last_modified
             )
         except FetchError as exc:
@@ -370,6 +382,9 @@ class Engine:
         outcome = "gone" if state is FeedState.GONE else "disabled"
         return PollReport(feed.id, outcome, error=error, notice=notice)
 
-    async def backfill(self, subscription: Subscription, n: int) -> int:
-        """Post the ``n`` newest entries of the feed to one new subscription (opt-in)."""
-        return await backfill_subscription(self, subscription, n)
+    async def backfill(
+        self, subscription: Subscription, n: int, *, parsed: ParsedFeed | None = None
+    ) -> int:
+        """Post the ``n`` newest entries of the feed to one new subscription (opt-in);
+        ``parsed``: the feed as ``/feed add`` has just read it, instead of fetching it again."""
+        return await backfill_subscription(self, subscription, n, parsed=parsed)

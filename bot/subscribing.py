@@ -19,6 +19,7 @@ from typing import Any
 from bot.articles import Fetcher
 from bot.errors import BotError
 from bot.fetch_errors import FetchError
+from bot.http import FetchResult
 from bot.workers import WorkerPool, WorkerTimeout, parse_task
 from storage.errors import IntegrityError
 from storage.records import FeedRecord, Subscription
@@ -60,6 +61,7 @@ class ResolvedFeed:
     url: str  # canonical feed URL (after redirects)
     parsed: ParsedFeed
     source: Source | None = None  # when the user named a catalogue source
+    fetched: FetchResult | None = None  # the document, reused by the first poll and backfill
 
     @property
     def title(self) -> str:
@@ -121,7 +123,7 @@ async def resolve_source(
         parsed = await _parse(result, workers)
         if parsed is None:
             raise SubscribeError(NOT_A_FEED)
-        return ResolvedFeed(_canonical(result.final_url), parsed, source)
+        return ResolvedFeed(_canonical(result.final_url), parsed, source, result)
     candidates = await workers.run(discover_feeds, result.body, result.final_url)
     for candidate in candidates[:MAX_CANDIDATES]:
         try:
@@ -131,7 +133,7 @@ async def resolve_source(
             continue
         parsed = await _parse(found, workers) if looks_like_feed(found.body) else None
         if parsed is not None:
-            return ResolvedFeed(_canonical(found.final_url), parsed, source)
+            return ResolvedFeed(_canonical(found.final_url), parsed, source, found)
     raise SubscribeError(NOT_A_FEED)
 
 
@@ -167,13 +169,14 @@ async def subscribe(
     except IntegrityError as exc:
         raise SubscribeError(ALREADY) from exc
     if feed.is_new and engine is not None:
-        report = await engine.poll_feed(feed)  # first poll: every entry recorded as seen
+        # First poll, on the document just fetched: every entry recorded as seen.
+        report = await engine.poll_feed(feed, prefetched=resolved.fetched)
         log.info("feed added feed_id=%s first_poll=%s", feed.id, report.outcome)
     wanted = max(0, min(backfill, MAX_BACKFILL))
     done, failed = 0, False
     if wanted and engine is not None:
         try:
-            done = await engine.backfill(subscription, wanted)
+            done = await engine.backfill(subscription, wanted, parsed=resolved.parsed)
         except (FetchError, SummarizerError, WorkerTimeout) as exc:
             log.info("backfill failed subscription_id=%s error=%s", subscription.id, exc)
             failed = True

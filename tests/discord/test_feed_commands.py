@@ -192,6 +192,7 @@ async def test_backfill_posts_exactly_the_n_newest(room: Newsroom) -> None:
     room.state.page_status = 404  # summaries from the feed's own text: titles stay the feed's
     answer = await add_feed(room, room.feed_url, backfill=3)
     assert "3 article(s) récent(s)" in answer.texts()
+    assert len(room.state.requests) == 1  # one GET serves resolution, first poll and backfill
     await room.deliver()
     await room.deliver()
     titles = sorted(post["embeds"][0]["title"] for post in room.posts_in())
