@@ -293,9 +293,8 @@ class Engine:
         subs = await self.storage.subscriptions_for_feed(feed.id)
         filters = await self.storage.channel_filter_follows(s.channel_id for s in subs)
         caps = _CycleCaps(topic_filters=filters)
-        for sub in subs:
-            since = now - timedelta(days=1)
-            caps.used_today[sub.id] = await self.storage.count_posts_since(sub.id, since)
+        used = await self.storage.count_posts_since((s.id for s in subs), now - timedelta(days=1))
+        caps.used_today.update({sub.id: used.get(sub.id, 0) for sub in subs})
         articles = posts = 0
         title = parsed.title or feed.title
         for entry in reversed(selection.candidates):  # oldest first: channels read in order

@@ -10,11 +10,11 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -28,6 +28,17 @@ from storage.errors import (
 )
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+IN_CHUNK = 500  # values per ``IN (...)`` list, far below SQLite's variable limit
+
+
+def in_chunks(values: Sequence[T]) -> Iterator[tuple[list[T], str]]:
+    """``values`` in slices of ``IN_CHUNK``, each with its ``?,?,...`` placeholders."""
+    for start in range(0, len(values), IN_CHUNK):
+        chunk = list(values[start : start + IN_CHUNK])
+        yield chunk, ",".join("?" * len(chunk))
+
 
 APPLICATION_ID = 0x44455045  # "DEPE"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")

@@ -10,7 +10,7 @@ from typing import Literal
 
 import aiosqlite
 
-from storage.connection import Connection
+from storage.connection import Connection, in_chunks
 from storage.records import (
     NewArticle,
     PlannedPost,
@@ -108,9 +108,7 @@ class EntryStore(Connection):
     async def known_keys(self, feed_id: int, keys: Sequence[str]) -> set[str]:
         """Which of ``keys`` are already recorded for the feed."""
         found: set[str] = set()
-        for start in range(0, len(keys), 500):
-            chunk = list(keys[start : start + 500])
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in in_chunks(keys):
             rows = await self._fetchall(
                 f"SELECT key FROM seen_entries WHERE feed_id = ? AND key IN ({marks})",
                 (feed_id, *chunk),
@@ -132,10 +130,7 @@ class EntryStore(Connection):
         titles: set[str] = set()
         for column, values, out in (("link_norm", link_norms, links),
                                     ("title_norm", title_norms, titles)):  # fmt: skip
-            unique = sorted({v for v in values if v})
-            for start in range(0, len(unique), 500):
-                chunk = unique[start : start + 500]
-                marks = ",".join("?" * len(chunk))
+            for chunk, marks in in_chunks(sorted({v for v in values if v})):
                 rows = await self._fetchall(
                     f"SELECT DISTINCT {column} FROM seen_entries"
                     f" WHERE feed_id = ? AND {column} IN ({marks})",

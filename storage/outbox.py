@@ -7,9 +7,10 @@ nonce lets Discord drop the duplicate.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from storage.connection import Connection
+from storage.connection import Connection, in_chunks
 from storage.records import ClaimedPost, PostRecord, PostState, SubscriptionState
 from storage.rows import article_from_row, post_from_row
 from storage.terms import to_db
@@ -125,14 +126,21 @@ class OutboxStore(Connection):
             )
             return max(cursor.rowcount, 0)
 
-    async def count_posts_since(self, subscription_id: int, since: datetime) -> int:
-        """Posts enqueued for a subscription since ``since`` that count against its day cap."""
-        row = await self._fetchone(
-            "SELECT count(*) FROM posts WHERE subscription_id = ? AND created_at >= ?"
-            " AND state IN ('pending', 'sending', 'sent')",
-            (subscription_id, to_db(since)),
-        )
-        return int(row[0]) if row else 0
+    async def count_posts_since(
+        self, subscription_ids: Iterable[int], since: datetime
+    ) -> dict[int, int]:
+        """Per subscription: posts enqueued since ``since`` that count against its day cap, in one
+        query (per ``IN_CHUNK`` subscriptions); a subscription without any is absent."""
+        counts: dict[int, int] = {}
+        for chunk, marks in in_chunks(list(dict.fromkeys(subscription_ids))):
+            rows = await self._fetchall(
+                "SELECT subscription_id, count(*) FROM posts"
+                f" WHERE subscription_id IN ({marks}) AND created_at >= ?"
+                " AND state IN ('pending', 'sending', 'sent') GROUP BY subscription_id",
+                (*chunk, to_db(since)),
+            )
+            counts.update({int(r[0]): int(r[1]) for r in rows})
+        return counts
 
     async def count_sent_today(self, subscription_id: int, *, now: datetime) -> int:
         """Posts sent for a subscription since midnight UTC of ``now``."""

@@ -15,7 +15,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.connection import Connection, wrap_error
+from storage.connection import Connection, in_chunks, wrap_error
 from storage.errors import IntegrityError, NotFoundError
 from storage.records import (
     Filters,
@@ -81,10 +81,7 @@ async def select_matching_follows(
     topic_terms, author_terms = article_terms(title, topics, authors)
     found: list[Follow] = []
     for kind, terms in ((FollowKind.TOPIC, topic_terms), (FollowKind.AUTHOR, author_terms)):
-        ordered = sorted(terms)
-        for start in range(0, len(ordered), 500):
-            chunk = ordered[start : start + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in in_chunks(sorted(terms)):
             async with db.execute(
                 f"SELECT * FROM follows WHERE kind = ? AND term_norm IN ({marks}){scope}"
                 " ORDER BY id",
@@ -281,11 +278,9 @@ class SocialStore(Connection):
         self, channel_ids: Iterable[int]
     ) -> dict[int, tuple[Follow, ...]]:
         """The channel-level follows (topic filters) of each channel that has any."""
-        unique = sorted(set(channel_ids))
         found: dict[int, list[Follow]] = {}
-        for start in range(0, len(unique), 500):
-            chunk = unique[start : start + 500]
-            sql = CHANNEL_FILTERS_SQL.format(channels=",".join("?" * len(chunk)))
+        for chunk, marks in in_chunks(sorted(set(channel_ids))):
+            sql = CHANNEL_FILTERS_SQL.format(channels=marks)
             for row in await self._fetchall(sql, tuple(chunk)):
                 follow = follow_from_row(row)
                 found.setdefault(int(row["channel_id"]), []).append(follow)

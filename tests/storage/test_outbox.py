@@ -99,7 +99,9 @@ async def test_cancel_for_channel_and_flood_state(storage: Storage) -> None:
     await storage.save_article(
         article(feed_id, "b"), now=NOW, posts=[PlannedPost(sub, PostState.SKIPPED_FLOOD)]
     )
-    assert await storage.count_posts_since(sub_id, NOW - timedelta(days=1)) == 1
+    assert await storage.count_posts_since([sub_id, sub_id + 99], NOW - timedelta(days=1)) == {
+        sub_id: 1
+    }
     assert await storage.cancel_for_channel(100) == 1
     states = sorted(p.state for p in await storage.list_posts())
     assert states == [PostState.CANCELLED, PostState.SKIPPED_FLOOD]
@@ -125,3 +127,16 @@ async def test_seen_keys_and_blocking(storage: Storage) -> None:
         feed_id, link_norms=["exemple.fr/a", "exemple.fr/z"], title_norms=["titre a", "autre"]
     )
     assert (links, titles) == ({"exemple.fr/a"}, {"titre a"})
+
+
+async def test_day_cap_counts_come_in_one_query_per_chunk_of_subscriptions(
+    storage: Storage,
+) -> None:
+    """F18's counts for a feed with many subscriptions: ids split over several ``IN`` lists."""
+    feed_id, sub_id = await feed_with_subscription(storage)
+    sub = await storage.get_subscription(sub_id)
+    for key in ("a", "b"):
+        await storage.save_article(article(feed_id, key), now=NOW, posts=[PlannedPost(sub)])
+    many = [sub_id + 10_000 + n for n in range(1_000)] + [sub_id]  # chunks of 500, 500, 1
+    assert await storage.count_posts_since(many, NOW - timedelta(days=1)) == {sub_id: 2}
+    assert await storage.count_posts_since([sub_id], NOW + timedelta(seconds=1)) == {}
