@@ -81,7 +81,8 @@ def candidate_sentences(text: str) -> tuple[list[str], list[int]]:
     sentences: list[str] = []
     paragraphs: list[int] = []
     fallback: list[str] = []
-    for number, paragraph in enumerate(_PARAGRAPH_BREAK.split(text)):
+    paragraphs_of_text = [p for p in _PARAGRAPH_BREAK.split(text) if p.strip()]
+    for number, paragraph in enumerate(paragraphs_of_text):  # blank runs are not paragraphs
         for sentence in split_sentences(paragraph):
             if not _FINAL_PUNCTUATION.search(sentence):
                 continue  # a heading or a caption: never part of a summary

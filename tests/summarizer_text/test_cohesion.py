@@ -135,3 +135,16 @@ def test_a_model_trained_on_other_features_is_refused() -> None:
         broken = dict(data, **{key: data[key][:-1]})
         with pytest.raises(ValueError, match="features"):
             model_from_dict(broken)
+
+
+def test_blank_lines_do_not_shift_paragraph_numbers() -> None:
+    """Paragraph numbers feed the ranker's position features: leading or doubled blank lines
+    (raw text given to ``depeche summarize``) must not push the lead to paragraph 1."""
+    text = (
+        "Le maire a présenté le budget de la ville ce lundi matin devant le conseil.\n\n"
+        "Il prévoit une hausse des dépenses pour les écoles et les transports publics."
+    )
+    expected = candidate_sentences(text)
+    assert expected[1] == [0, 1]
+    for variant in ("\n\n" + text, text.replace("\n\n", "\n\n\n\n"), " \n \n" + text + "\n\n"):
+        assert candidate_sentences(variant) == expected
