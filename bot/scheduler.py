@@ -33,6 +33,20 @@ class JobScheduler(AsyncIOScheduler):  # type: ignore[misc]
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.running_jobs: set[asyncio.Task[Any]] = set()
+        self._stopping = False
+
+    def start(self, paused: bool = False) -> None:
+        self._stopping = False
+        super().start(paused)
+
+    def shutdown(self, wait: bool = True) -> None:
+        """Idempotent. ``DepecheBot.close`` shuts the scheduler down, then the runtime stops it;
+        APScheduler runs the shutdown in a later loop callback, so ``running`` is still true at
+        the second call, whose callback then raised (an ERROR line at every SIGTERM)."""
+        if self._stopping:
+            return
+        self._stopping = True
+        super().shutdown(wait)
 
     async def stop(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109 - a grace period
         """Stop scheduling, then cancel and await the jobs still running."""

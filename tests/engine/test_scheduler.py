@@ -117,3 +117,19 @@ async def test_stop_cancels_a_running_job_quietly(caplog: pytest.LogCaptureFixtu
     await asyncio.sleep(0.05)
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
     assert any("job cancelled job=poll" in r.getMessage() for r in caplog.records)
+
+
+async def test_shutdown_then_stop_at_sigterm_logs_no_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """D6: ``DepecheBot.close`` shuts the scheduler down, then the runtime stops it. APScheduler
+    runs a shutdown in a later loop callback, so the second one raised there: an asyncio ERROR
+    with a traceback at every SIGTERM (seen in the soak's log)."""
+    caplog.set_level(logging.INFO)
+    scheduler = start(SlowEngine(duration=0), poll_seconds=60)
+    scheduler.shutdown(wait=False)
+    await scheduler.stop(timeout=5)
+    for _ in range(3):
+        await asyncio.sleep(0)  # let the deferred shutdown callbacks run
+    assert not scheduler.running
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
