@@ -41,9 +41,6 @@ from bot.polling import (
 )
 from bot.settings import Settings
 from bot.workers import WorkerPool, WorkerTimeout, parse_task
-
-if TYPE_CHECKING:
-    from bot.http import FetchResult
 from storage.feeds import PollHistory
 from storage.records import (
     FeedRecord,
@@ -58,6 +55,9 @@ from storage.records import (
 from storage.storage import Storage
 from summarizer.errors import FeedError
 from summarizer.model import Entry, ParsedFeed
+
+if TYPE_CHECKING:
+    from bot.http import FetchResult
 
 log = logging.getLogger(__name__)
 
@@ -194,9 +194,12 @@ class Engine:
             else timedelta(seconds=history.change_interval_s),
         )
         try:
-            result = prefetched or await self.fetcher.fetch(
-                feed.url, kind="feed", etag=feed.etag, last_modified=feed.last_modified
-            )
+            if prefetched is not None:
+                result = prefetched
+            else:
+                result = await self.fetcher.fetch(
+                    feed.url, kind="feed", etag=feed.etag, last_modified=feed.last_modified
+                )
         except FetchError as exc:
             return await self._failed(feed, now, str(exc), exc.reason, exc.retry_after)
         if result.status == 304:
