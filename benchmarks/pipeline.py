@@ -44,12 +44,12 @@ from discord.http import Route
 
 from benchmarks.evaluation import read_records
 from bot.clock import FrozenClock, SystemClock
-from bot.delivery import Delivery
-from bot.discord_publisher import DiscordPublisher
-from bot.engine import Engine
-from bot.http import GuardedClient
+from bot.delivery.outbox import Delivery
+from bot.discord.publisher import DiscordPublisher
+from bot.net.client import GuardedClient
+from bot.news.engine import Engine
+from bot.news.workers import WorkerPool
 from bot.settings import Settings
-from bot.workers import WorkerPool
 from storage.storage import Storage
 
 ENTRIES = 30

@@ -1,6 +1,6 @@
 """``python -m bot`` is the same as the ``depeche`` command."""
 
-from bot.cli import main
+from bot.run.cli import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

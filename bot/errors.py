@@ -1,5 +1,6 @@
 """The exception root of the async shell. Subclasses live beside the code that raises them
-(``bot.http.FetchError``, ``bot.publishers.PublishError``...) and carry data, not strings."""
+(``bot.net.errors.FetchError``, ``bot.delivery.publishers.PublishError``...) and carry data,
+not strings."""
 
 from __future__ import annotations
 

@@ -13,8 +13,9 @@ import functools
 import os
 import sys
 
-from bot import cli, runner
-from bot.scheduler import build_scheduler
+from bot.run import cli
+from bot.run import runtime as runner
+from bot.run.scheduler import build_scheduler
 
 
 def main() -> int:

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from bot import runner
 from bot.clock import FrozenClock
-from bot.delivery import Delivery
-from bot.publishers import OutgoingPost
+from bot.delivery.outbox import Delivery
+from bot.delivery.publishers import OutgoingPost
+from bot.run import oneshot
 from bot.settings import Settings
 from storage.connection import wrap_error
 from storage.errors import StorageError
@@ -110,7 +110,7 @@ async def test_d10_backup_during_a_write_storm_then_restore_posts_nothing_twice(
                     errors.append(exc)
 
         settings = Settings(database_path=db)
-        await asyncio.gather(storm(), runner.backup(settings, copy))  # `depeche backup PATH`
+        await asyncio.gather(storm(), oneshot.backup(settings, copy))  # `depeche backup PATH`
     finally:
         await storage.close()
     assert errors == []

@@ -1,4 +1,5 @@
-"""D5 unit rules of ``bot.reconcile``: what counts as "already on Discord", and when to look."""
+"""D5 unit rules of ``bot.delivery.reconcile``: what counts as "already on Discord", and when
+to look."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.publishers import ConsolePublisher
-from bot.reconcile import already_posted, find_message, history_for
+from bot.delivery.publishers import ConsolePublisher
+from bot.delivery.reconcile import already_posted, find_message, history_for
 from storage.records import PlannedPost, PostState, TargetKind
 from storage.storage import Storage
 from tests.storage.helpers import NOW, article, feed_with_subscription, seen

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from bot.app import DepecheBot, Services
+from bot.discord.app import DepecheBot, Services
 from bot.settings import Settings
 from tests.discord_stand_in.fixtures import running, stand_in  # noqa: F401
 from tests.discord_stand_in.server import StandIn
 
-AVAILABLE_COGS = ("bot.cogs.general",)  # the summary cog needs services
+AVAILABLE_COGS = ("bot.discord.cogs.general",)  # the summary cog needs services
 
 
 class FakeScheduler:

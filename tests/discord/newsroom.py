@@ -15,14 +15,14 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.app import COGS, DepecheBot, Services
 from bot.clock import FrozenClock
-from bot.delivery import Delivery, DeliveryReport
-from bot.discord_publisher import DiscordPublisher
-from bot.engine import Engine
-from bot.http import FetchLimits, GuardedClient
+from bot.delivery.outbox import Delivery, DeliveryReport
+from bot.discord.app import COGS, DepecheBot, Services
+from bot.discord.publisher import DiscordPublisher
+from bot.net.client import FetchLimits, GuardedClient
+from bot.news.engine import Engine
+from bot.news.workers import WorkerPool
 from bot.settings import Settings
-from bot.workers import WorkerPool
 from storage.storage import Storage
 from tests.discord_stand_in.driver import answered, slash
 from tests.discord_stand_in.fixtures import running
@@ -94,7 +94,7 @@ async def open_newsroom(
     before_start: Any = None,
 ) -> AsyncIterator[Newsroom]:
     """Everything real but Discord (the stand-in): optionally the real APScheduler too."""
-    from bot.scheduler import build_scheduler
+    from bot.run.scheduler import build_scheduler
 
     settings = replace(settings, allowed_private_networks=LOCAL, poll_interval_minutes=10)
     state = FeedState(etag=None)  # no 304s: every poll reads the body

@@ -6,7 +6,7 @@ import asyncio
 import time
 from dataclasses import replace
 
-from bot.app import DepecheBot, Services
+from bot.discord.app import DepecheBot, Services
 from bot.settings import Settings
 from tests.discord.conftest import BotFactory, FakeScheduler
 from tests.discord_stand_in.driver import answered, slash

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.app import Services
+from bot.discord.app import Services
 from tests.discord.conftest import BotFactory
 from tests.discord_stand_in.driver import answered, slash
 from tests.discord_stand_in.fixtures import running
@@ -14,7 +14,7 @@ async def test_an_error_after_a_public_deferral_is_shown_only_to_the_user(
 ) -> None:
     """/summaries defers publicly; a failure after that (here: no storage) must not replace
     the public "thinking" message with the error for the whole channel to see."""
-    bot = make_bot(Services(), cogs=("bot.cogs.search",))
+    bot = make_bot(Services(), cogs=("bot.discord.cogs.search",))
     async with running(bot):
         call = await answered(await slash(stand_in, "summaries", topic="climat"))
     assert call.response is not None and call.response["type"] == 5  # deferred, publicly

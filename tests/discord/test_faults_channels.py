@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.notices import DiscordNotifier
+from bot.discord.notifier import DiscordNotifier
 from bot.settings import Settings
 from storage.records import PostState, SubscriptionState
 from tests.discord.newsroom import Newsroom, open_newsroom

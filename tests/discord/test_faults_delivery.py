@@ -15,10 +15,10 @@ from datetime import timedelta
 
 import pytest
 
-from bot.delivery import UNAVAILABLE_PAUSE_SECONDS, Delivery
-from bot.discord_publisher import CLOUDFLARE_COOLDOWN_SECONDS, DiscordPublisher
-from bot.engine import FeedNotice
-from bot.notices import DiscordNotifier
+from bot.delivery.outbox import UNAVAILABLE_PAUSE_SECONDS, Delivery
+from bot.discord.notifier import DiscordNotifier
+from bot.discord.publisher import CLOUDFLARE_COOLDOWN_SECONDS, DiscordPublisher
+from bot.news.engine import FeedNotice
 from bot.settings import Settings
 from storage.records import FollowDelivery, FollowKind, PostState, SubscriptionState
 from tests.discord.newsroom import Newsroom, add_feed, open_newsroom, seed

@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.app import DepecheBot, Services
-from bot.cogs.summary import TOO_SLOW
-from bot.cooldown import BUSY, FULL
-from bot.fetch_errors import GENERIC_MESSAGE
-from bot.http import FetchLimits, GuardedClient
+from bot.discord.app import DepecheBot, Services
+from bot.discord.cogs.summary import TOO_SLOW
+from bot.discord.gate import BUSY, FULL
+from bot.net.client import FetchLimits, GuardedClient
+from bot.net.errors import GENERIC_MESSAGE
+from bot.news.workers import WorkerPool
 from bot.settings import Settings
-from bot.workers import WorkerPool
 from tests.discord.conftest import BotFactory
 from tests.discord.test_summary import PAGE
 from tests.discord_stand_in.driver import answered, slash, wait_for
@@ -82,7 +82,7 @@ async def start_bot(make_bot: BotFactory, limits: FetchLimits | None = None) -> 
         per_host_concurrency=10,
     ) as fetcher:
         services = Services(fetcher=fetcher, workers=workers)
-        bot = make_bot(services, cogs=("bot.cogs.general", "bot.cogs.summary"))
+        bot = make_bot(services, cogs=("bot.discord.cogs.general", "bot.discord.cogs.summary"))
         async with running(bot):
             yield bot
     workers.close()
@@ -177,12 +177,12 @@ async def test_s1_every_blocked_address_through_summary(
 ) -> None:
     """S1: each address of the checklist's table, given to /summary under the default policy,
     is refused by the guard (logged as ``blocked_address``) with the generic message."""
-    caplog.set_level(logging.INFO, logger="bot.http")
+    caplog.set_level(logging.INFO, logger="bot.net.client")
     users = [952_000_000_000_000_000 + n for n in range(len(S1_BLOCKED))]
     workers = WorkerPool(size=1, mode="thread")
     async with GuardedClient(user_agent="Depeche-test") as fetcher:
         services = Services(fetcher=fetcher, workers=workers)
-        bot = make_bot(services, cogs=("bot.cogs.general", "bot.cogs.summary"))
+        bot = make_bot(services, cogs=("bot.discord.cogs.general", "bot.discord.cogs.summary"))
         async with running(bot):
             for user_id, address in zip(users, S1_BLOCKED, strict=True):
                 stand_in.world.add_user(user_id, f"lecteur{user_id % 100}")
@@ -207,7 +207,7 @@ async def test_s10_blocked_refused_timeout_and_tls_read_the_same_in_summary(
 ) -> None:
     """S10: /summary against a blocked address, a refused connection, a timeout and a TLS
     error: the same generic private message; the real reason is only in the logs."""
-    caplog.set_level(logging.INFO, logger="bot.http")
+    caplog.set_level(logging.INFO, logger="bot.net.client")
     site.delay = 3.0
     cases = {
         "blocked_address": "http://10.0.0.1/article",

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot import subscribing
+from bot.news import subscribing
 from bot.settings import Settings
 from storage.records import Filters
 from summarizer.catalogue import Source
@@ -128,7 +128,7 @@ async def test_s1_add_refuses_every_blocked_address(
     """S1: /feed add with each address of the checklist's table is refused by the guard with
     the generic message and saves nothing. The newsroom opens 127.0.0.1/32 for its own feed
     server, so the two spellings of that one address are left out here."""
-    caplog.set_level(logging.INFO, logger="bot.http")
+    caplog.set_level(logging.INFO, logger="bot.net.client")
     table = [a for a in S1_BLOCKED if a not in {"127.0.0.1", "::ffff:127.0.0.1"}]
     for address in table:
         host = f"[{address}]" if ":" in address else address
@@ -305,7 +305,7 @@ async def test_new_commands_are_synced_with_french_names(room: Newsroom) -> None
 
 
 def test_views_parse_terms_and_show_dates() -> None:
-    from bot.feed_views import parse_terms, when
+    from bot.discord.feed_views import parse_terms, when
 
     assert parse_terms(" Élysée,  budget ,, Élysée ,climat ") == ("Élysée", "budget", "climat")
     assert parse_terms(None) == () and parse_terms(" , ") == ()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.feed_views import EMBEDS_PER_MESSAGE, FIELDS_PER_EMBED, pack_fields
+from bot.discord.feed_views import EMBEDS_PER_MESSAGE, FIELDS_PER_EMBED, pack_fields
 from tests.discord_stand_in.rules import check_message
 
 TITLE = "Flux du serveur"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.cogs.follows import MAX_FOLLOWS_PER_MEMBER
+from bot.discord.cogs.follows import MAX_FOLLOWS_PER_MEMBER
 from bot.settings import Settings
 from storage.records import FollowDelivery, FollowKind
 from tests.discord.newsroom import Newsroom, add_feed, open_newsroom, room, seed  # noqa: F401

@@ -29,14 +29,14 @@ from typing import Any
 
 import pytest
 
-from bot.app import DepecheBot, Services
 from bot.clock import FrozenClock
-from bot.delivery import Delivery, DeliveryReport
-from bot.discord_publisher import DiscordPublisher
-from bot.engine import Engine, PollReport
-from bot.http import GuardedClient
+from bot.delivery.outbox import Delivery, DeliveryReport
+from bot.discord.app import DepecheBot, Services
+from bot.discord.publisher import DiscordPublisher
+from bot.net.client import GuardedClient
+from bot.news.engine import Engine, PollReport
+from bot.news.workers import WorkerPool, extract_task, parse_task
 from bot.settings import Settings
-from bot.workers import WorkerPool, extract_task, parse_task
 from storage.storage import Storage
 from summarizer.errors import FeedError
 from tests.discord.heavy_cycle import (
@@ -118,7 +118,7 @@ async def open_cycle(
 ) -> AsyncIterator[Cycle]:
     settings = replace(settings, allowed_private_networks=LOCAL, poll_interval_minutes=10)
     storage = await Storage.open(settings.database_path)
-    workers = WorkerPool(size=2)  # process mode, as bot.runner wires it
+    workers = WorkerPool(size=2)  # process mode, as bot.run.runtime wires it
     clock = FrozenClock(START)
     site = HeavySite(large_page=documents.large_page, short_page=documents.short_page)
     try:
@@ -132,7 +132,7 @@ async def open_cycle(
             async def build(bot: DepecheBot) -> Services:
                 return services
 
-            cogs = ("bot.cogs.general", "bot.cogs.summary")
+            cogs = ("bot.discord.cogs.general", "bot.discord.cogs.summary")
             bot = DepecheBot(settings, build, cogs=cogs, guild_ready_timeout=0.05)
             delivery = Delivery(storage, DiscordPublisher(bot), clock, tz=settings.timezone)
             for user_id in SUMMARY_USERS:

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.embeds import render_post
+from bot.delivery.embeds import render_post
 from bot.settings import Settings
 from storage.records import StoredArticle
 from summarizer.model import TextOrigin

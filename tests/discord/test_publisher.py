@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot import publishers
-from bot.app import DepecheBot
-from bot.discord_publisher import DiscordPublisher
-from bot.embeds import PostPayload
+from bot.delivery import publishers
+from bot.delivery.embeds import PostPayload
+from bot.discord.app import DepecheBot
+from bot.discord.publisher import DiscordPublisher
 from storage.records import PostRecord, PostState, TargetKind
 from tests.discord_stand_in import rules
 from tests.discord_stand_in.server import StandIn

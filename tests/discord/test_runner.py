@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.discord_runner import INVALID_TOKEN, run_discord
+from bot.run.discord_mode import INVALID_TOKEN, run_discord
 from bot.settings import Settings
 from tests.discord_stand_in.server import StandIn
 

@@ -10,10 +10,10 @@ from concurrent.futures.process import BrokenProcessPool
 import pytest
 from aiohttp import web
 
-from bot.app import DepecheBot, Services
-from bot.cogs.summary import UNAVAILABLE
-from bot.http import GuardedClient
-from bot.workers import WorkerPool
+from bot.discord.app import DepecheBot, Services
+from bot.discord.cogs.summary import UNAVAILABLE
+from bot.net.client import GuardedClient
+from bot.news.workers import WorkerPool
 from tests.discord.conftest import BotFactory
 from tests.discord_stand_in.driver import answered, slash
 from tests.discord_stand_in.fixtures import running
@@ -57,7 +57,7 @@ async def summary_bot(stand_in: StandIn, make_bot: BotFactory) -> AsyncIterator[
     workers = WorkerPool(size=1, mode="thread")
     async with GuardedClient(user_agent="Depeche-test", allowed_networks=local) as fetcher:
         services = Services(fetcher=fetcher, workers=workers)
-        bot = make_bot(services, cogs=("bot.cogs.general", "bot.cogs.summary"))
+        bot = make_bot(services, cogs=("bot.discord.cogs.general", "bot.discord.cogs.summary"))
         async with running(bot):
             yield bot
     workers.close()
@@ -107,7 +107,7 @@ async def test_summary_with_a_broken_worker_pool_answers_privately(
     local = [ipaddress.ip_network("127.0.0.1/32")]
     async with GuardedClient(user_agent="Depeche-test", allowed_networks=local) as fetcher:
         services = Services(fetcher=fetcher, workers=_BrokenWorkers())
-        bot = make_bot(services, cogs=("bot.cogs.general", "bot.cogs.summary"))
+        bot = make_bot(services, cogs=("bot.discord.cogs.general", "bot.discord.cogs.summary"))
         async with running(bot):
             interaction = await answered(await slash(stand_in, "summary", url=page_url))
     assert interaction.texts() == UNAVAILABLE

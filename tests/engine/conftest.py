@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FrozenClock
-from bot.engine import Engine
-from bot.http import FetchLimits, GuardedClient
+from bot.net.client import FetchLimits, GuardedClient
+from bot.news.engine import Engine
+from bot.news.workers import WorkerPool
 from bot.settings import Settings
-from bot.workers import WorkerPool
 from storage.records import FeedRecord, Subscription
 from storage.storage import Storage
 from tests.engine.feedserver import FeedState, feed_app

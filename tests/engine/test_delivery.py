@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FrozenClock
-from bot.delivery import Delivery
-from bot.publishers import (
+from bot.delivery.outbox import Delivery
+from bot.delivery.publishers import (
     BadPayload,
     ConsolePublisher,
     Forbidden,

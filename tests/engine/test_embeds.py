@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.embeds import FOOTER, embed_length, http_url, render_post
+from bot.delivery.embeds import FOOTER, embed_length, http_url, render_post
 from storage.records import StoredArticle
 
 CREATED = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
@@ -198,7 +198,7 @@ def test_rendered_posts_respect_discord_limits(  # P2
     ],
 )
 def test_s17_internal_hosts_are_never_the_embed_link(url: str) -> None:
-    """S17: the embed link follows the fetch policy of bot.netguard, every address form."""
+    """S17: the embed link follows the fetch policy of bot.net.policy, every address form."""
     assert http_url(url) is None
 
 

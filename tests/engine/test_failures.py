@@ -14,8 +14,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.engine import Engine, backoff_delay, next_poll_after_failure
-from bot.http import FetchLimits, GuardedClient
+from bot.net.client import FetchLimits, GuardedClient
+from bot.news.engine import Engine, backoff_delay, next_poll_after_failure
 from storage.records import FeedState
 from tests.engine.conftest import START, World
 from tests.servers import FakeResolver

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.articles import PreparedArticle, matches_follows
+from bot.news.preparation import PreparedArticle
+from bot.news.selection import matches_follows
 from storage.records import Filters, Follow, FollowDelivery, FollowKind, TargetKind
 from storage.storage import Storage
 from summarizer.model import Article, Summary

@@ -1,4 +1,4 @@
-"""The health monitor (bot/health.py): pure lag statistics, the log line the soak benchmark
+"""The health monitor (bot/run/health.py): pure lag statistics, the log line the soak benchmark
 parses, the rate-limited warning, a real run of the task on a blocked loop, and its wiring in
 ``open_runtime``."""
 
@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.health import (
+from bot.delivery.publishers import ConsolePublisher
+from bot.run.health import (
     HealthMonitor,
     LagStats,
     current_rss_mb,
@@ -22,8 +23,7 @@ from bot.health import (
     lag_stats,
     percentile,
 )
-from bot.publishers import ConsolePublisher
-from bot.runner import open_runtime
+from bot.run.runtime import open_runtime
 from bot.settings import Settings
 
 LINE = re.compile(
@@ -70,7 +70,7 @@ def test_rss_of_this_process_is_plausible() -> None:
 
 def test_warning_is_rate_limited_and_counted(caplog: pytest.LogCaptureFixture) -> None:
     monitor = HealthMonitor(warn_ms=250.0, warn_every=10.0)
-    caplog.set_level(logging.INFO, logger="bot.health")
+    caplog.set_level(logging.INFO, logger="bot.run.health")
     for now, lag in ((0.0, 300.0), (1.0, 400.0), (2.0, 10.0), (11.0, 260.0)):
         monitor.record(lag, now)
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
@@ -86,7 +86,7 @@ def test_warning_is_rate_limited_and_counted(caplog: pytest.LogCaptureFixture) -
 
 
 async def test_real_run_sees_a_blocked_loop(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="bot.health")
+    caplog.set_level(logging.INFO, logger="bot.run.health")
     monitor = HealthMonitor(interval=0.01, report_every=0.05)
     async with health_monitor(monitor):
         await asyncio.sleep(0.05)

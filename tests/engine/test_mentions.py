@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FrozenClock
-from bot.delivery import Delivery
+from bot.delivery.outbox import Delivery
 from storage.records import FollowDelivery, FollowKind, PlannedPost, TargetKind
 from storage.storage import Storage
 from tests.engine.conftest import START

@@ -332,7 +332,7 @@ async def test_a_worker_timeout_costs_one_summary_not_the_feed(
 ) -> None:
     """S14: an entry whose summary times out is posted with its title and link; the entries
     after it are posted too and the feed counts no failure."""
-    from bot.workers import WorkerTimeout, summarize_task
+    from bot.news.workers import WorkerTimeout, summarize_task
 
     world.state.page_status = 404  # the feed's titles and text are used
     world.state.add("old", published=START - timedelta(hours=3))

@@ -1,4 +1,5 @@
-"""Polling policy (bot.polling) and its use by the engine: adaptive intervals, jitter, ownership."""
+"""Polling policy (bot.news.polling) and its use by the engine: adaptive intervals, jitter,
+ownership."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.engine import Engine
-from bot.polling import (
+from bot.news.engine import Engine
+from bot.news.polling import (
     MAX_INTERVAL,
     ChangeHistory,
     Partitioning,

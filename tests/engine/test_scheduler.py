@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot.delivery import DeliveryReport
-from bot.scheduler import build_scheduler
+from bot.delivery.outbox import DeliveryReport
+from bot.run.scheduler import build_scheduler
 from bot.settings import Settings
 
 
@@ -102,7 +102,7 @@ async def test_f25_raising_job_keeps_the_scheduler_running(
 
 async def test_stop_cancels_a_running_job_quietly(caplog: pytest.LogCaptureFixture) -> None:
     """D6: a SIGTERM during a poll ends the job before storage closes, without an ERROR."""
-    caplog.set_level(logging.INFO, logger="bot.scheduler")
+    caplog.set_level(logging.INFO, logger="bot.run.scheduler")
     engine = SlowEngine(duration=3600)
     scheduler = start(engine, poll_seconds=60)
     for _ in range(100):

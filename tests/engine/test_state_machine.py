@@ -43,11 +43,11 @@ from hypothesis.stateful import (
 )
 
 from bot.clock import FrozenClock
-from bot.delivery import Delivery
-from bot.engine import Engine
-from bot.http import FetchLimits, GuardedClient
+from bot.delivery.outbox import Delivery
+from bot.net.client import FetchLimits, GuardedClient
+from bot.news.engine import Engine
+from bot.news.workers import WorkerPool
 from bot.settings import Settings
-from bot.workers import WorkerPool
 from storage.records import FeedRecord
 from storage.storage import Storage
 from tests.engine.versioned_feed import (

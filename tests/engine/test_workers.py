@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from bot.workers import WorkerPool, WorkerTimeout, parse_task
+from bot.news.workers import WorkerPool, WorkerTimeout, parse_task
 from summarizer.errors import FeedError
 
 RSS = (

@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.clock import FrozenClock
-from bot.publishers import OutgoingPost
+from bot.delivery.publishers import OutgoingPost
 from storage.records import TargetKind
 
 SCHEMES = ("plain", "utm", "link")  # guid "a-7", guid "a-7?utm=x", no guid (the link is the key)

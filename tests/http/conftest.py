@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.http import FetchLimits, GuardedClient
+from bot.net.client import FetchLimits, GuardedClient
 from tests.servers import FakeResolver, can_bind, hostile_app, private_app, serve
 
 PUBLIC_HOST = "127.0.0.2"

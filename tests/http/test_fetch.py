@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from bot.http import FetchError, GuardedClient
+from bot.net.client import FetchError, GuardedClient
 from tests.http.conftest import USER_AGENT, Served
 from tests.servers import ETAG, LAST_MODIFIED, feed_body, state_of
 

@@ -15,8 +15,8 @@ from typing import TypeVar
 
 import pytest
 
-from bot.http import FetchError, FetchLimits, GuardedClient
-from bot.http_body import BodyTooLarge, read_decoded
+from bot.net.body import BodyTooLarge, read_decoded
+from bot.net.client import FetchError, FetchLimits, GuardedClient
 from tests.http.conftest import ClientFactory, Served
 from tests.servers import feed_body, state_of
 

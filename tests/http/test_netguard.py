@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from bot.netguard import GuardRefusal, check_url, is_public_address, redact_url
+from bot.net.policy import GuardRefusal, check_url, is_public_address, redact_url
 
 # S1: the reliability checklist's address table; every one must be blocked.
 S1_BLOCKED = [

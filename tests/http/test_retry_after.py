@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from bot.http import parse_retry_after
+from bot.net.client import parse_retry_after
 
 NOW = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
 

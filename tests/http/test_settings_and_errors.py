@@ -6,8 +6,8 @@ import ipaddress
 
 import pytest
 
-from bot.fetch_errors import GENERIC_MESSAGE, REASONS, FetchError
-from bot.http import GuardedClient
+from bot.net.client import GuardedClient
+from bot.net.errors import GENERIC_MESSAGE, REASONS, FetchError
 from bot.settings import Settings
 from tests.http.conftest import TEST_LIMITS, Served
 from tests.servers import state_of

@@ -11,8 +11,8 @@ import socket
 
 import pytest
 
-from bot.fetch_errors import GENERIC_MESSAGE
-from bot.http import FetchError, GuardedClient
+from bot.net.client import FetchError, GuardedClient
+from bot.net.errors import GENERIC_MESSAGE
 from tests.http.conftest import TEST_LIMITS, USER_AGENT, ClientFactory, Served
 from tests.servers import FakeResolver, state_of
 
@@ -193,7 +193,7 @@ async def test_s10_same_user_message_for_every_network_failure(
 ) -> None:
     """S10: blocked, unknown name, refused, TLS failure and timeout all read the same to the
     user; the logs keep the real reason."""
-    caplog.set_level(logging.INFO, logger="bot.http")  # details: in the INFO log
+    caplog.set_level(logging.INFO, logger="bot.net.client")  # details: in the INFO log
     cases = {
         "blocked_address": private.url("/"),
         "dns_error": "http://nowhere.test/",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.http import FetchError, GuardedClient
+from bot.net.client import FetchError, GuardedClient
 from tests.http.conftest import PUBLIC_HOST, ClientFactory, Served
 from tests.servers import FakeResolver, can_bind, hostile_app, serve, state_of
 

@@ -85,7 +85,7 @@ def test_one_http_client_module() -> None:
         for call in _calls(tree)
         if _dotted(call.func).endswith("ClientSession")
     }
-    assert sites <= {"bot/http.py"}
+    assert sites <= {"bot/net/client.py"}
 
 
 def test_allowed_mentions_are_never_wider_than_none_or_explicit_users() -> None:

@@ -16,8 +16,8 @@ import pytest
 import time_machine
 from aiohttp import web
 
-from bot import cli, console
-from bot.runner import run_console
+from bot.run import cli, console
+from bot.run.console_mode import run_console
 from bot.settings import Settings
 from tests.servers import serve
 
@@ -159,7 +159,7 @@ def test_sources_lists_the_catalogue(capsys: pytest.CaptureFixture[str]) -> None
 
 
 async def test_preview_of_a_served_feed_fetches_pages(site: ExampleSite, tmp_path: Path) -> None:
-    from bot.runner import preview
+    from bot.run.oneshot import preview
 
     items = await preview(_settings(tmp_path), f"{site.base}/feed.xml", limit=2)
     assert [item.article.title for item in items] == [

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import discord
 
-from bot import publishers
+from bot.delivery import publishers
+from storage.records import TargetKind
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +61,7 @@ def _rate_limit_pause(exc: discord.HTTPException) -> float:
 
 
 def map_http_error(exc: discord.HTTPException) -> publishers.PublishError:
-    """The ``PublishError`` for a discord.py exception (see ``bot.publishers``)."""
+    """The ``PublishError`` for a discord.py exception (see ``bot.delivery.publishers``)."""
     detail = f"status={exc.status} code={exc.code}"
     if isinstance(exc, discord.Forbidden):
         if exc.code in GONE_CODES:
@@ -77,7 +79,7 @@ def map_http_error(exc: discord.HTTPException) -> publishers.PublishError:
 
 
 class DiscordPublisher:
-    """Implements ``bot.publishers.Publisher`` on top of a logged-in discord.py client."""
+    """Implements ``bot.delivery.publishers.Publisher`` on top of a logged-in discord.py client."""
 
     def __init__(self, client: discord.Client, *, budget: float = PUBLISH_BUDGET_SECONDS) -> None:
         self._client = client
@@ -85,8 +87,21 @@ class DiscordPublisher:
 
     @property
     def client(self) -> discord.Client:
-        """The discord.py client (``bot.reconcile`` reads a channel's history through it)."""
         return self._client
+
+    async def recent_messages(
+        self, target_kind: TargetKind, target_id: int, limit: int
+    ) -> Sequence[Mapping[str, Any]]:
+        """``bot.delivery.reconcile.MessageHistory``: the bot's own messages among the last
+        ``limit`` of a target, as raw Discord message objects (``GET /channels/{id}/messages``)."""
+        channel_id = target_id
+        if target_kind is TargetKind.DM:
+            user = self._client.get_user(target_id) or await self._client.fetch_user(target_id)
+            channel_id = (await user.create_dm()).id
+        messages: list[Mapping[str, Any]] = await self._client.http.logs_from(channel_id, limit)
+        me = self._client.user
+        bot_id = str(me.id) if me is not None else None
+        return [m for m in messages if bot_id in (None, (m.get("author") or {}).get("id"))]
 
     async def publish(self, post: publishers.OutgoingPost) -> str | None:
         payload = post.payload

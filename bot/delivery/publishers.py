@@ -6,7 +6,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Protocol, TextIO
 
-from bot.embeds import PostPayload
+from bot.delivery.embeds import PostPayload
 from bot.errors import BotError
 from storage.records import PostRecord, TargetKind
 

@@ -7,31 +7,42 @@ every candidate, whether freshly prepared or already stored for another server.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from bot.articles import PreparedArticle, entry_norms, passes_filters, prepare_entry
-from bot.workers import parse_task
+from bot.clock import Clock
+from bot.news.preparation import Fetcher, PreparedArticle, prepare_entry
+from bot.news.selection import entry_norms, passes_filters
+from bot.news.workers import WorkerPool, parse_task
+from bot.settings import Settings
 from storage.records import PlannedPost, PostState, SeenKey, SeenStatus, StoredArticle, Subscription
+from storage.storage import Storage
 from summarizer.model import Article, Entry, ParsedFeed, Summary, TextOrigin
-
-if TYPE_CHECKING:
-    from bot.engine import Engine
 
 CANDIDATES_PER_POST = 3  # entries examined for each one wanted, when filters reject some
 
 
+class Parts(Protocol):
+    """What a backfill works with (the engine's parts: ``bot.news.engine.Engine`` has them)."""
+
+    storage: Storage
+    fetcher: Fetcher
+    workers: WorkerPool
+    settings: Settings
+    clock: Clock
+
+
 async def backfill(
-    engine: Engine, subscription: Subscription, n: int, *, parsed: ParsedFeed | None = None
+    parts: Parts, subscription: Subscription, n: int, *, parsed: ParsedFeed | None = None
 ) -> int:
     """Post up to ``n`` of the newest entries that pass the filters, oldest first; the feed is
     fetched unless ``parsed`` is given."""
     if n <= 0:
         return 0
-    storage, now = engine.storage, engine.clock.now()
+    storage, now = parts.storage, parts.clock.now()
     feed = await storage.get_feed(subscription.feed_id)
     if parsed is None:
-        result = await engine.fetcher.fetch(feed.url, kind="feed")
-        parsed = await engine.workers.run(
+        result = await parts.fetcher.fetch(feed.url, kind="feed")
+        parsed = await parts.workers.run(
             parse_task, result.body, result.final_url, result.content_type
         )
     topic_filters = await storage.channel_filter_follows([subscription.channel_id])
@@ -44,8 +55,8 @@ async def backfill(
             prepared = _prepared_from_stored(stored)
         else:
             prepared = await prepare_entry(
-                entry, feed_title=parsed.title or feed.title, fetcher=engine.fetcher,
-                workers=engine.workers, settings=engine.settings,
+                entry, feed_title=parsed.title or feed.title, fetcher=parts.fetcher,
+                workers=parts.workers, settings=parts.settings,
             )  # fmt: skip
         if passes_filters(subscription, topic_filters, prepared):
             chosen.append((entry, prepared, stored))

@@ -1,10 +1,11 @@
 """/summary <url>: fetch through the guarded client, summarize off the event loop, reply with
 the same embed as the posts.
 
-Admission first (S11, ``bot.cooldown.SummaryGate``): one call in flight per user, a cooldown,
-three calls at most overall; a refusal is immediate and ephemeral. Then a public deferral (X12);
-the summary is public, errors are private: the placeholder is deleted and the message is sent
-ephemerally. The whole call has a deadline, after which the user gets a polite message."""
+Admission first (S11, ``bot.discord.gate.SummaryGate``): one call in flight per user, a
+cooldown, three calls at most overall; a refusal is immediate and ephemeral. Then a public
+deferral (X12); the summary is public, errors are private: the placeholder is deleted and the
+message is sent ephemerally. The whole call has a deadline, after which the user gets a polite
+message."""
 
 from __future__ import annotations
 
@@ -17,13 +18,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.articles import PreparedArticle, prepare_url
-from bot.cogs.checks import services_of
-from bot.commands_errors import reply_ephemeral
-from bot.cooldown import SummaryGate
-from bot.embeds import render_post
-from bot.fetch_errors import FetchError
-from bot.workers import WorkerTimeout
+from bot.delivery.embeds import render_post
+from bot.discord.cogs.checks import services_of
+from bot.discord.error_handler import reply_ephemeral
+from bot.discord.gate import SummaryGate
+from bot.net.errors import FetchError
+from bot.news.preparation import PreparedArticle, prepare_url
+from bot.news.workers import WorkerTimeout
 from storage.records import StoredArticle
 from summarizer.errors import SummarizerError
 
@@ -99,7 +100,7 @@ class SummaryCog(commands.Cog):
             log.info("summary too slow interaction_id=%s", interaction.id)
             await reply_ephemeral(interaction, TOO_SLOW)
             return
-        except BrokenExecutor:  # the worker pool died under this task twice (see bot.workers)
+        except BrokenExecutor:  # the worker pool died under this task twice (see bot.news.workers)
             log.warning("summary worker pool broken interaction_id=%s", interaction.id)
             await reply_ephemeral(interaction, UNAVAILABLE)
             return

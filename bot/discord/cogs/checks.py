@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
-from bot.commands_errors import CommandFailed, NotAdmin
+from bot.discord.error_handler import CommandFailed, NotAdmin
 
 if TYPE_CHECKING:
-    from bot.app import DepecheBot, Services
+    from bot.discord.app import DepecheBot, Services
 
 
 def is_guild_admin(interaction: discord.Interaction) -> bool:

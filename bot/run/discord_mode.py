@@ -9,10 +9,10 @@ import sys
 
 import discord
 
-from bot.app import DepecheBot, Services, create_bot
-from bot.discord_publisher import DiscordPublisher
-from bot.notices import DiscordNotifier
-from bot.runner import CONSOLE_GUILD, open_runtime, wait_for_stop_signal
+from bot.discord.app import DepecheBot, Services, create_bot
+from bot.discord.notifier import DiscordNotifier
+from bot.discord.publisher import DiscordPublisher
+from bot.run.runtime import CONSOLE_GUILD, open_runtime, wait_for_stop_signal
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

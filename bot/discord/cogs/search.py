@@ -16,8 +16,8 @@ from babel.dates import format_datetime
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.checks import require, services_of
-from bot.embeds import http_url, safe
+from bot.delivery.embeds import http_url, safe
+from bot.discord.cogs.checks import require, services_of
 from storage.records import StoredArticle
 from summarizer.sentences import split_sentences
 

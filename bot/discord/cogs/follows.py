@@ -19,9 +19,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.checks import now_of, require, services_of
-from bot.commands_errors import CommandFailed
-from bot.embeds import CONTENT_MAX, safe, truncate
+from bot.delivery.embeds import CONTENT_MAX, safe, truncate
+from bot.discord.cogs.checks import now_of, require, services_of
+from bot.discord.error_handler import CommandFailed
 from storage.records import Follow, FollowDelivery, FollowKind
 from storage.storage import Storage
 from storage.terms import fold_term

@@ -1,7 +1,7 @@
 """/feed add|remove|list|test|filter|enable: the server's subscriptions (admins only).
 
-Thin: parse, defer, call ``bot.subscribing`` / storage / the engine, reply in French
-(ephemeral). The French views live in ``bot.feed_views``.
+Thin: parse, defer, call ``bot.news.subscribing`` / storage / the engine, reply in French
+(ephemeral). The French views live in ``bot.discord.feed_views``.
 """
 
 from __future__ import annotations
@@ -15,15 +15,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import feed_views
-from bot.articles import prepare_entry
-from bot.cogs.checks import admin_only, now_of, require, services_of
-from bot.cogs.summary import as_stored
-from bot.commands_errors import CommandFailed
-from bot.embeds import render_post, safe
-from bot.fetch_errors import FetchError
-from bot.subscribing import SubscribeError, check_capacity, resolve_source, subscribe
-from bot.workers import WorkerTimeout, parse_task
+from bot.delivery.embeds import render_post, safe
+from bot.discord import feed_views
+from bot.discord.cogs.checks import admin_only, now_of, require, services_of
+from bot.discord.cogs.summary import as_stored
+from bot.discord.error_handler import CommandFailed
+from bot.net.errors import FetchError
+from bot.news.preparation import prepare_entry
+from bot.news.subscribing import SubscribeError, check_capacity, resolve_source, subscribe
+from bot.news.workers import WorkerTimeout, parse_task
 from storage.records import FeedRecord, FeedState, Subscription
 from summarizer.catalogue import search_sources
 from summarizer.errors import FeedError, SummarizerError

@@ -1,9 +1,9 @@
-"""``FetchError``: every failure of ``bot.http.GuardedClient.fetch``, as data (S10, S24)."""
+"""``FetchError``: every failure of ``bot.net.client.GuardedClient.fetch``, as data (S10, S24)."""
 
 from __future__ import annotations
 
 from bot.errors import BotError
-from bot.netguard import redact_url
+from bot.net.policy import redact_url
 
 REASONS = frozenset(
     {

@@ -1,7 +1,7 @@
 """The one guarded HTTP client of the project (reliability F2-F4, F9-F14, F23, S1-S10).
 
 ``GuardedClient`` is the only place that creates an ``aiohttp.ClientSession``. Every fetch:
-checks the URL before any I/O (``bot.netguard.check_url``), resolves through
+checks the URL before any I/O (``bot.net.policy.check_url``), resolves through
 ``GuardedResolver`` (the policy runs on the addresses actually connected to), follows at most
 ``max_redirects`` redirects by hand re-validating each hop, enforces one total deadline around
 the whole exchange including the body, refuses announced or decoded bodies over the cap, and
@@ -25,10 +25,10 @@ import aiohttp
 from aiohttp.abc import AbstractResolver
 from yarl import URL
 
-from bot.fetch_errors import FetchError
-from bot.http_body import BodyTooLarge, UnsupportedEncoding, read_decoded
-from bot.netguard import GuardedResolver, GuardRefusal, IPNetwork, Target, check_url, redact_url
-from bot.retry_after import parse_retry_after
+from bot.net.body import BodyTooLarge, UnsupportedEncoding, read_decoded
+from bot.net.errors import FetchError
+from bot.net.policy import GuardedResolver, GuardRefusal, IPNetwork, Target, check_url, redact_url
+from bot.net.retry_after import parse_retry_after
 
 if TYPE_CHECKING:
     from types import TracebackType

@@ -19,18 +19,18 @@ from typing import Any, Protocol
 import discord
 from discord.ext import commands
 
-from bot.commands_errors import install_error_handler
+from bot.discord.error_handler import install_error_handler
+from bot.discord.translator import FrenchTranslator
 from bot.settings import Settings
-from bot.translator import FrenchTranslator
 
 log = logging.getLogger(__name__)
 
 COGS: tuple[str, ...] = (
-    "bot.cogs.general",
-    "bot.cogs.summary",
-    "bot.cogs.feeds",
-    "bot.cogs.search",
-    "bot.cogs.follows",
+    "bot.discord.cogs.general",
+    "bot.discord.cogs.summary",
+    "bot.discord.cogs.feeds",
+    "bot.discord.cogs.search",
+    "bot.discord.cogs.follows",
 )
 
 
@@ -44,17 +44,18 @@ class SchedulerLike(Protocol):
 
 @dataclass
 class Services:
-    """What the cogs and the app use; wired by the CLI (``bot.runner``) in one place.
+    """What the cogs and the app use; wired by the CLI (``bot.run.runtime``) in one place.
 
     Fields are typed loosely here because they belong to other modules: ``storage`` is a
-    ``storage.Storage``, ``fetcher`` a ``bot.http.GuardedClient`` (entered), ``engine`` a
-    ``bot.engine.Engine`` (``poll_feed``, backfill), ``workers`` a ``bot.workers.WorkerPool``."""
+    ``storage.Storage``, ``fetcher`` a ``bot.net.client.GuardedClient`` (entered), ``engine``
+    a ``bot.news.engine.Engine`` (``poll_feed``, backfill), ``workers`` a
+    ``bot.news.workers.WorkerPool``."""
 
     storage: Any = None
     fetcher: Any = None
     engine: Any = None
     scheduler: SchedulerLike | None = None
-    workers: Any = None  # bot.workers.WorkerPool (CPU work off the event loop)
+    workers: Any = None  # bot.news.workers.WorkerPool (CPU work off the event loop)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 

@@ -1,9 +1,9 @@
 """The poll cycle: fetch -> parse (off-loop) -> new entries -> prepare -> store + enqueue posts.
 
 Rules are those of docs/reliability.md (F1-F25). Decisions that need no I/O live in pure
-helpers (``next_poll_after_failure``, ``bot.articles.classify_entries``, ``bot.polling``); this
-module does the I/O. A cycle polls every due feed of this process's poller partitions with a
-bounded number of feeds in flight (docs/scaling.md), never one coroutine per due feed.
+helpers (``bot.news.polling``, ``bot.news.selection``); this module does the I/O. A cycle
+polls every due feed of this process's poller partitions with a bounded number of feeds in
+flight (docs/scaling.md), never one coroutine per due feed.
 """
 
 from __future__ import annotations
@@ -16,18 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.articles import (
-    Fetcher,
-    PreparedArticle,
-    classify_entries,
-    entry_norms,
-    passes_filters,
-    prepare_entry,
-)
-from bot.backfill import backfill as backfill_subscription
 from bot.clock import Clock
-from bot.fetch_errors import FetchError
-from bot.polling import (
+from bot.net.errors import FetchError
+from bot.news.backfill import backfill as backfill_subscription
+from bot.news.polling import (
     ChangeHistory,
     Partitioning,
     adaptive_interval,
@@ -39,8 +31,10 @@ from bot.polling import (
     partitioning_for,
     should_disable,
 )
+from bot.news.preparation import Fetcher, PreparedArticle, prepare_entry
+from bot.news.selection import classify_entries, entry_norms, passes_filters
+from bot.news.workers import WorkerPool, WorkerTimeout, parse_task
 from bot.settings import Settings
-from bot.workers import WorkerPool, WorkerTimeout, parse_task
 from storage.feeds import PollHistory
 from storage.records import (
     FeedRecord,
@@ -57,11 +51,11 @@ from summarizer.errors import FeedError
 from summarizer.model import Entry, ParsedFeed
 
 if TYPE_CHECKING:
-    from bot.http import FetchResult
+    from bot.net.client import FetchResult
 
 log = logging.getLogger(__name__)
 
-# Re-exported: the failure rules moved to bot.polling with the rest of the policy.
+# Re-exported: the failure rules moved to bot.news.polling with the rest of the policy.
 __all__ = ["Engine", "FeedNotice", "PollReport", "backoff_delay", "next_poll_after_failure"]
 
 DUE_LIMIT = 10_000  # feeds taken per cycle; the rest wait for the next run

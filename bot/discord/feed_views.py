@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime, format_timedelta
 
-from bot.embeds import safe
+from bot.delivery.embeds import safe
 from storage.records import FeedRecord, FeedState, Filters, Subscription, SubscriptionState
 
 FIELD_NAME_MAX, FIELD_VALUE_MAX, CHOICE_MAX = 256, 1024, 100

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 
-from bot.netguard import GuardRefusal, check_url
+from bot.net.policy import GuardRefusal, check_url
 from storage.records import StoredArticle
 
 FOOTER = "Résumé automatique extractif · Dépêche"

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-from bot.embeds import http_url
+from bot.delivery.embeds import http_url
 from storage.records import ClaimedPost, TargetKind
 from storage.storage import Storage
 
@@ -32,37 +32,10 @@ class MessageHistory(Protocol):
     ) -> Sequence[Mapping[str, Any]]: ...
 
 
-class DiscordHistory:
-    """``MessageHistory`` over a logged-in discord.py client (``GET /channels/{id}/messages``)."""
-
-    def __init__(self, client: Any) -> None:
-        self._client = client
-
-    @property
-    def bot_id(self) -> str | None:
-        user = getattr(self._client, "user", None)
-        return str(user.id) if user is not None else None
-
-    async def recent_messages(
-        self, target_kind: TargetKind, target_id: int, limit: int
-    ) -> Sequence[Mapping[str, Any]]:
-        channel_id = target_id
-        if target_kind is TargetKind.DM:
-            user = self._client.get_user(target_id) or await self._client.fetch_user(target_id)
-            channel_id = (await user.create_dm()).id
-        messages: list[Mapping[str, Any]] = await self._client.http.logs_from(channel_id, limit)
-        bot_id = self.bot_id
-        return [m for m in messages if bot_id in (None, (m.get("author") or {}).get("id"))]
-
-
 def history_for(publisher: object) -> MessageHistory | None:
-    """The history reader for a publisher: its own, or one over its discord.py client."""
-    if isinstance(publisher, MessageHistory):
-        return publisher
-    client = getattr(publisher, "client", None)
-    if client is not None and hasattr(getattr(client, "http", None), "logs_from"):
-        return DiscordHistory(client)
-    return None  # console publisher: nothing to look at
+    """The publisher itself when it can read a target's history (the Discord one); None for
+    the console publisher: nothing to look at."""
+    return publisher if isinstance(publisher, MessageHistory) else None
 
 
 def find_message(

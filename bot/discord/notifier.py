@@ -1,6 +1,7 @@
 """Telling people about trouble: a feed disabled or gone, a channel the bot can no longer post
-in. Console mode prints; Discord mode posts once in the channel concerned, else tries the guild's
-system channel, and tolerates every failure (the notice is a courtesy, never a new fault).
+in. Console mode prints (``bot.run.console.print_notice``); Discord mode posts once in the
+channel concerned, else tries the guild's system channel, and tolerates every failure (the
+notice is a courtesy, never a new fault).
 
 During a Discord cool-down (X4: a Cloudflare-style ban, which every request extends; X3/X8 huge
 waits) notices are held in memory, at most ``HELD_MAX``, and posted once it is over, so the whole
@@ -12,15 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 from collections import deque
 from typing import TYPE_CHECKING
 
 import discord
 
-from bot.cooldown import DiscordCooldown
-from bot.delivery import DeliveryNotice
-from bot.engine import FeedNotice
+from bot.delivery.cooldown import DiscordCooldown
+from bot.delivery.outbox import DeliveryNotice
+from bot.news.engine import FeedNotice
 
 if TYPE_CHECKING:
     from discord.ext import commands
@@ -29,11 +29,6 @@ log = logging.getLogger(__name__)
 
 HELD_MAX = 50  # notices kept through a cool-down; beyond that the oldest go (logged)
 RELEASE_CHECK_SECONDS = 1.0
-
-
-async def print_notice(notice: FeedNotice | DeliveryNotice) -> None:
-    """Console mode: a feed or delivery notice, on stderr."""
-    print(f"[avertissement] {notice.message}", file=sys.stderr)
 
 
 class DiscordNotifier:

@@ -17,8 +17,8 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
-from bot.delivery import Delivery, DeliveryNotice
-from bot.engine import Engine
+from bot.delivery.outbox import Delivery, DeliveryNotice
+from bot.news.engine import Engine
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.articles import Fetcher
 from bot.errors import BotError
-from bot.fetch_errors import FetchError
-from bot.http import FetchResult
-from bot.workers import WorkerPool, WorkerTimeout, parse_task
+from bot.net.client import FetchResult
+from bot.net.errors import FetchError
+from bot.news.preparation import Fetcher
+from bot.news.workers import WorkerPool, WorkerTimeout, parse_task
 from storage.errors import IntegrityError
 from storage.records import FeedRecord, Subscription
 from summarizer.catalogue import Source, find_source

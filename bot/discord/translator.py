@@ -11,7 +11,7 @@ import discord
 from discord import app_commands
 from discord.app_commands import TranslationContextLocation as Where
 
-from bot.locales import fr
+from bot.discord.locales import fr
 
 log = logging.getLogger(__name__)
 

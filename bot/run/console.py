@@ -1,28 +1,26 @@
-"""What the terminal shows: logging set-up, the French rendering of a summarized article, and
-``summarize_source`` for the ``summarize`` command (a local file or an http(s) URL)."""
+"""What the terminal shows: logging set-up, the French rendering of a summarized article, the
+console-mode notices and banners, and the progress bar."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import sys
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 
-from bot.articles import PreparedArticle
+from bot.delivery.outbox import DeliveryNotice
 from bot.errors import BotError
-from bot.settings import Settings
+from bot.news.engine import FeedNotice
+from bot.news.preparation import PreparedArticle
 
 T = TypeVar("T")
 
 _SECRET = re.compile(r"([A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{20,})")
-_HTML_SNIFF = re.compile(rb"<(!doctype html|html|head|body|article|p[\s>]|div)", re.IGNORECASE)
 
 
 class UserFacingError(BotError):
@@ -48,44 +46,6 @@ def configure_logging(level: str) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLevelName(level)))
-
-
-def summarize_source(source: str, settings: Settings) -> PreparedArticle:
-    """Summarize a local file (HTML or plain text) or an http(s) URL."""
-    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", source):
-        from bot.runner import summarize_url
-
-        return asyncio.run(summarize_url(settings, source))
-    path = Path(source)
-    if not path.is_file():
-        raise UserFacingError(f"fichier introuvable : {source}")
-    return prepare_file(path, settings)
-
-
-def prepare_file(path: Path, settings: Settings) -> PreparedArticle:
-    """A local document, summarized in this process (a CLI has no event loop to protect)."""
-    from summarizer.article import article_from_text, extract_article
-    from summarizer.errors import SummarizerError
-    from summarizer.summary import summarize
-    from summarizer.topics import topics_for
-
-    data = path.read_bytes()
-    try:
-        if _HTML_SNIFF.search(data[:4096]):
-            article = extract_article(data)
-        else:
-            article = article_from_text(data.decode("utf-8", errors="replace"))
-    except SummarizerError as exc:
-        raise UserFacingError(f"impossible de lire un article dans {path} ({exc.reason})") from exc
-    summary = summarize(
-        article.text,
-        title=article.title,
-        max_sentences=settings.summary_max_sentences,
-        max_chars=settings.summary_max_chars,
-        algorithm=settings.summary_algorithm,
-    )
-    topics = topics_for(article.title, article.categories, article.text)
-    return PreparedArticle(article=article, summary=summary, topics=topics, source_name=None)
 
 
 def format_date(moment: datetime | None, timezone: str) -> str:
@@ -159,3 +119,8 @@ def progress(items: list[T], label: str) -> Iterator[T]:
     from tqdm import tqdm
 
     yield from tqdm(items, desc=label, unit="article", file=sys.stderr, leave=False)
+
+
+async def print_notice(notice: FeedNotice | DeliveryNotice) -> None:
+    """Console mode: a feed or delivery notice, on stderr."""
+    print(f"[avertissement] {notice.message}", file=sys.stderr)

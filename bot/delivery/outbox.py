@@ -13,11 +13,11 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from bot import reconcile
 from bot.clock import Clock
-from bot.cooldown import DiscordCooldown
-from bot.embeds import render_post
-from bot.publishers import (
+from bot.delivery import reconcile
+from bot.delivery.cooldown import DiscordCooldown
+from bot.delivery.embeds import render_post
+from bot.delivery.publishers import (
     BadPayload,
     Forbidden,
     OutgoingPost,

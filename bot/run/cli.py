@@ -1,7 +1,8 @@
 """The ``depeche`` command: ``run``, ``summarize``, ``preview``, ``backup``, ``sources``.
 
 Argument parsing and printing only; the work is done by the core (``summarizer``) and by the
-async runner (``bot.runner``). Messages for the person at the terminal are in French.
+run modes (``bot.run.console_mode``, ``bot.run.discord_mode``) and ``bot.run.oneshot``.
+Messages for the person at the terminal are in French.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import console
+from bot.run import console, oneshot
+from bot.run.console_mode import run_console
 from bot.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger(__name__)
@@ -88,15 +90,23 @@ def _with_overrides(args: argparse.Namespace, settings: Settings) -> Settings:
     return replace(settings, **changes)
 
 
-def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.runner import run
+async def run(settings: Settings, *, once: bool = False) -> int:
+    """``depeche run``: Discord with a token, the console otherwise."""
+    if not settings.has_token:
+        print(console.NO_TOKEN_BANNER, file=sys.stderr)
+        return await run_console(settings, once=once)
+    from bot.run.discord_mode import run_discord  # discord.py is only imported when needed
 
+    return await run_discord(settings)
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(run(settings, once=args.once))
 
 
 def _summarize(args: argparse.Namespace, settings: Settings) -> int:
     settings = _with_overrides(args, settings)
-    prepared = console.summarize_source(args.source, settings)
+    prepared = oneshot.summarize_source(args.source, settings)
     if args.json:
         print(json.dumps(console.prepared_to_json(prepared), ensure_ascii=False, indent=2))
     else:
@@ -105,12 +115,10 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _preview(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.runner import preview
-
     path = Path(args.feed)
     local = path.read_bytes() if path.is_file() else None
     limit = max(1, min(args.limit, 20))
-    items = asyncio.run(preview(settings, args.feed, limit=limit, local=local))
+    items = asyncio.run(oneshot.preview(settings, args.feed, limit=limit, local=local))
     if args.json:
         payload = [console.prepared_to_json(item) for item in items]
         print(json.dumps(payload, ensure_ascii=False, indent=2))
@@ -120,11 +128,9 @@ def _preview(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _backup(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.runner import backup
-
     if args.destination.exists():
         raise console.UserFacingError(f"{args.destination} existe déjà : choisissez un autre nom.")
-    asyncio.run(backup(settings, args.destination))
+    asyncio.run(oneshot.backup(settings, args.destination))
     print(f"Sauvegarde écrite dans {args.destination}.")
     return 0
 

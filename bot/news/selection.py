@@ -1,0 +1,120 @@
+"""The pure selection rules of a poll: which new entries to prepare, which to record as
+skipped, and which subscriptions get a post (filters, a channel's topic filters, caps).
+
+No I/O: the engine passes in what storage knows (known keys, blocking matches, counts) and the
+clock's ``now``; these functions return decisions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.news.preparation import PreparedArticle
+from storage.records import Filters, Follow, FollowKind, SeenKey, SeenStatus, Subscription
+from storage.terms import fold_term
+from summarizer.model import Entry
+from summarizer.topics import article_terms
+from summarizer.urls import normalize_title
+
+OLD_ENTRY_AGE = timedelta(days=2)  # F19
+
+
+def entry_norms(entry: Entry) -> tuple[str | None, str | None]:
+    link = entry.link.rstrip("/").casefold() if entry.link else None
+    title = normalize_title(entry.title) if entry.title else None
+    return link, title or None
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """The new entries to prepare (newest first) and the keys to record as skipped."""
+
+    candidates: tuple[Entry, ...]
+    skipped: tuple[SeenKey, ...] = field(default_factory=tuple)
+
+
+def classify_entries(
+    entries: Sequence[Entry],
+    *,
+    known: set[str],
+    blocked_links: set[str],
+    blocked_titles: set[str],
+    now: datetime,
+    max_new: int,
+) -> Selection:
+    """F17 (blocking), F19 (old), F18 (flood) on the unseen entries of one poll."""
+    links, titles = set(blocked_links), set(blocked_titles)
+    candidates: list[Entry] = []
+    skipped: list[SeenKey] = []
+    for entry in entries:
+        if entry.key in known:
+            continue
+        link, title = entry_norms(entry)
+        status: SeenStatus | None = None
+        if (link and link in links) or (title and title in titles):
+            status = SeenStatus.BLOCKED_DUPLICATE
+        elif entry.published is not None and entry.published < now - OLD_ENTRY_AGE:
+            status = SeenStatus.SKIPPED_OLD
+        links.update([link] if link else [])
+        titles.update([title] if title else [])
+        if status is None:
+            candidates.append(entry)
+        else:
+            skipped.append(SeenKey(entry.key, link, title, status))
+    ordered = sorted(candidates, key=_recency, reverse=True)
+    for entry in ordered[max_new:]:
+        link, title = entry_norms(entry)
+        skipped.append(SeenKey(entry.key, link, title, SeenStatus.SKIPPED_FLOOD))
+    return Selection(tuple(ordered[:max_new]), tuple(skipped))
+
+
+def _recency(entry: Entry) -> float:
+    # Undated entries count as the newest: feeds list their latest items first.
+    return entry.published.timestamp() if entry.published else float("inf")
+
+
+def _contains(haystack: str, terms: Iterable[str]) -> bool:
+    padded = f" {haystack} "
+    return any(f" {fold_term(t)} " in padded for t in terms if fold_term(t))
+
+
+def matches_filters(filters: Filters, prepared: PreparedArticle) -> bool:
+    """Include/exclude keywords (title + summary), authors, categories/topics."""
+    if filters.is_empty:
+        return True
+    art = prepared.article
+    text = fold_term(f"{art.title} {prepared.summary.text}")
+    if filters.include and not _contains(text, filters.include):
+        return False
+    if filters.exclude and _contains(text, filters.exclude):
+        return False
+    if filters.authors and not _contains(" | ".join(fold_term(a) for a in art.authors) or "",
+                                         filters.authors):  # fmt: skip
+        return False
+    tags = " | ".join(fold_term(t) for t in (*art.categories, *prepared.topics))
+    return not (filters.categories and not _contains(tags, filters.categories))
+
+
+def matches_follows(follows: Iterable[Follow], prepared: PreparedArticle) -> bool:
+    """Whether the article matches at least one of ``follows`` (a channel's topic filters),
+    by the rule storage uses to find follows: ``summarizer.topics.article_terms`` over the
+    stored title, topics and authors."""
+    art = prepared.article
+    topic_terms, author_terms = article_terms(art.title, prepared.topics, art.authors)
+    return any(
+        f.term_norm in (topic_terms if f.kind is FollowKind.TOPIC else author_terms)
+        for f in follows
+    )
+
+
+def passes_filters(
+    sub: Subscription, topic_filters: Mapping[int, Sequence[Follow]], prepared: PreparedArticle
+) -> bool:
+    """A subscription's own ``/feed filter`` and, when its channel has any in ``topic_filters``
+    (channel-level follows by channel id), the channel's topic filters: one must match."""
+    if not matches_filters(sub.filters, prepared):
+        return False
+    channel_filters = topic_filters.get(sub.channel_id, ())
+    return not channel_filters or matches_follows(channel_filters, prepared)
