@@ -40,7 +40,7 @@ def fts_query(text: str, kind: SearchKind) -> str | None:
     return f"{column} : ({body})" if column else body
 
 
-async def _insert_seen(
+async def insert_seen(
     db: aiosqlite.Connection, feed_id: int, keys: Iterable[SeenKey], now: datetime
 ) -> int:
     cursor = await db.executemany(
@@ -103,6 +103,54 @@ async def _enqueue_dm_follows(
                            follow_id=follow.id)  # fmt: skip
 
 
+async def _insert_article(db: aiosqlite.Connection, article: NewArticle, now: datetime) -> int:
+    if article.entry_key is not None and article.feed_id is not None:
+        async with db.execute(
+            "SELECT id FROM articles WHERE feed_id = ? AND entry_key = ?",
+            (article.feed_id, article.entry_key),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is not None:
+            return int(row[0])
+    cursor = await db.execute(
+        "INSERT INTO articles (feed_id, entry_key, url, title, summary, text_origin, authors,"
+        " topics, published_at, source, site_name, image, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (article.feed_id, article.entry_key, article.url, article.title, article.summary,
+         article.text_origin, json.dumps(list(article.authors), ensure_ascii=False),
+         json.dumps(list(article.topics), ensure_ascii=False),
+         to_db_opt(article.published_at), article.source, article.site_name, article.image,
+         to_db(now)),
+    )  # fmt: skip
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+async def store_article(
+    db: aiosqlite.Connection,
+    article: NewArticle,
+    now: datetime,
+    seen: SeenKey | None,
+    posts: Sequence[PlannedPost],
+    match_follows: bool,
+) -> int:
+    """Inside a write transaction: the article (reused on (feed_id, entry_key)), its seen key,
+    its subscription posts, the DMs of matching follows, its terms. Returns the article id."""
+    article_id = await _insert_article(db, article, now)
+    if seen is not None and article.feed_id is not None:
+        await insert_seen(db, article.feed_id, [seen], now)
+    for plan in posts:
+        sub = plan.subscription
+        await _insert_post(db, article_id, (TargetKind.CHANNEL, sub.channel_id),
+                           state=plan.state, now=now, guild_id=sub.guild_id,
+                           subscription_id=sub.id)  # fmt: skip
+    guilds = {p.subscription.guild_id for p in posts if p.state is PostState.PENDING}
+    if match_follows and guilds:
+        await _enqueue_dm_follows(db, article_id, article, sorted(guilds), now)
+    await _upsert_terms(db, article, now)
+    return article_id
+
+
 class EntryStore(Connection):
     # --- seen keys -----------------------------------------------------------------------
     async def known_keys(self, feed_id: int, keys: Sequence[str]) -> set[str]:
@@ -144,7 +192,7 @@ class EntryStore(Connection):
         if not keys:
             return 0
         async with self._tx() as db:
-            return await _insert_seen(db, feed_id, keys, now)
+            return await insert_seen(db, feed_id, keys, now)
 
     # --- articles ------------------------------------------------------------------------
     async def save_article(
@@ -164,18 +212,7 @@ class EntryStore(Connection):
         outbox's unique key keeps every target to one post.
         """
         async with self._tx() as db:
-            article_id = await self._insert_article(db, article, now)
-            if seen is not None and article.feed_id is not None:
-                await _insert_seen(db, article.feed_id, [seen], now)
-            for plan in posts:
-                sub = plan.subscription
-                await _insert_post(db, article_id, (TargetKind.CHANNEL, sub.channel_id),
-                                   state=plan.state, now=now, guild_id=sub.guild_id,
-                                   subscription_id=sub.id)  # fmt: skip
-            guilds = {p.subscription.guild_id for p in posts if p.state is PostState.PENDING}
-            if match_follows and guilds:
-                await _enqueue_dm_follows(db, article_id, article, sorted(guilds), now)
-            await _upsert_terms(db, article, now)
+            article_id = await store_article(db, article, now, seen, posts, match_follows)
             async with db.execute("SELECT * FROM articles WHERE id = ?", (article_id,)) as cur:
                 stored = article_from_row(await cur.fetchone())  # type: ignore[arg-type]
             async with db.execute(
@@ -183,30 +220,6 @@ class EntryStore(Connection):
             ) as cur:
                 enqueued = tuple(post_from_row(row) for row in await cur.fetchall())
         return SaveResult(stored, enqueued)
-
-    async def _insert_article(
-        self, db: aiosqlite.Connection, article: NewArticle, now: datetime
-    ) -> int:
-        if article.entry_key is not None and article.feed_id is not None:
-            async with db.execute(
-                "SELECT id FROM articles WHERE feed_id = ? AND entry_key = ?",
-                (article.feed_id, article.entry_key),
-            ) as cur:
-                row = await cur.fetchone()
-            if row is not None:
-                return int(row[0])
-        cursor = await db.execute(
-            "INSERT INTO articles (feed_id, entry_key, url, title, summary, text_origin, authors,"
-            " topics, published_at, source, site_name, image, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (article.feed_id, article.entry_key, article.url, article.title, article.summary,
-             article.text_origin, json.dumps(list(article.authors), ensure_ascii=False),
-             json.dumps(list(article.topics), ensure_ascii=False),
-             to_db_opt(article.published_at), article.source, article.site_name, article.image,
-             to_db(now)),
-        )  # fmt: skip
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
 
     async def get_article(self, article_id: int) -> StoredArticle | None:
         row = await self._fetchone("SELECT * FROM articles WHERE id = ?", (article_id,))

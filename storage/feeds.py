@@ -8,9 +8,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import aiosqlite
+
 from storage.connection import Connection
 from storage.errors import NotFoundError
-from storage.records import FeedRecord, FeedState
+from storage.records import FailureRecorded, FeedRecord, FeedState, FeedSuccess, Subscription
+from storage.rows import subscription_from_row
 from storage.terms import from_db, from_db_opt, to_db, to_db_opt
 
 
@@ -20,10 +23,37 @@ class PollHistory:
 
     last_changed_at: datetime | None = None
     change_interval_s: float | None = None
+    has_seen: bool = True  # some entry key of the feed is recorded (else the poll is a baseline)
+
+
+HAS_SEEN_SQL = "EXISTS (SELECT 1 FROM seen_entries s WHERE s.feed_id = f.id) AS has_seen"
 
 
 def history_from_row(row: sqlite3.Row) -> PollHistory:
-    return PollHistory(from_db_opt(row["last_changed_at"]), row["change_interval_s"])
+    """From a row selected with ``HAS_SEEN_SQL``."""
+    return PollHistory(
+        from_db_opt(row["last_changed_at"]), row["change_interval_s"], bool(row["has_seen"])
+    )
+
+
+async def apply_success(
+    db: aiosqlite.Connection, feed_id: int, now: datetime, success: FeedSuccess
+) -> None:
+    """A 200 with a body: validators and hash, failures reset, ``is_new`` cleared; the change
+    history replaced when the poll found new entries."""
+    if success.changed:
+        await db.execute(
+            "UPDATE feeds SET last_changed_at = ?, change_interval_s = ? WHERE id = ?",
+            (to_db_opt(success.last_changed_at), success.change_interval_s, feed_id),
+        )
+    await db.execute(
+        "UPDATE feeds SET etag = ?, last_modified = ?, body_hash = ?,"
+        " title = coalesce(nullif(?, ''), title), site_url = coalesce(?, site_url),"
+        " last_success_at = ?, last_attempt_at = ?, next_poll_at = ?, failure_count = 0,"
+        " first_failure_at = NULL, last_error = NULL, is_new = 0 WHERE id = ?",
+        (success.etag, success.last_modified, success.body_hash, success.title,
+         success.site_url, to_db(now), to_db(now), to_db(success.next_poll_at), feed_id),
+    )  # fmt: skip
 
 
 def _partition_clause(partitions: int, owned: Sequence[int]) -> tuple[str, list[int]]:
@@ -109,7 +139,7 @@ class FeedStore(Connection):
         """The due feeds of the owned poller partitions, soonest first, with their history."""
         clause, extra = _partition_clause(partitions, owned)
         sql = (
-            "SELECT * FROM feeds f WHERE f.state = 'active'"
+            f"SELECT *, {HAS_SEEN_SQL} FROM feeds f WHERE f.state = 'active'"
             " AND (f.next_poll_at IS NULL OR f.next_poll_at <= ?)"
             f"{clause}"
             " AND (f.is_default = 1 OR EXISTS (SELECT 1 FROM subscriptions s"
@@ -124,7 +154,8 @@ class FeedStore(Connection):
 
     async def poll_history(self, feed_id: int) -> PollHistory:
         row = await self._fetchone(
-            "SELECT last_changed_at, change_interval_s FROM feeds WHERE id = ?", (feed_id,)
+            f"SELECT last_changed_at, change_interval_s, {HAS_SEEN_SQL} FROM feeds f WHERE id = ?",
+            (feed_id,),
         )
         if row is None:
             raise NotFoundError(f"feed {feed_id}")
@@ -143,36 +174,26 @@ class FeedStore(Connection):
         site_url: str | None = None,
         changed: PollHistory | None = None,
     ) -> FeedRecord:
-        """A 200 with a body: store validators and hash, reset failures, clear ``is_new``.
-
-        ``changed`` (the poll found new entries) replaces the stored change history."""
+        """A 200 with a body and nothing else to store (the poll cycle uses ``record_poll``)."""
+        success = FeedSuccess(
+            next_poll_at, etag, last_modified, body_hash, title, site_url,
+            changed.last_changed_at if changed else None,
+            changed.change_interval_s if changed else None, changed is not None,
+        )  # fmt: skip
         async with self._tx() as db:
-            if changed is not None:
-                await db.execute(
-                    "UPDATE feeds SET last_changed_at = ?, change_interval_s = ? WHERE id = ?",
-                    (to_db_opt(changed.last_changed_at), changed.change_interval_s, feed_id),
-                )
-            await db.execute(
-                "UPDATE feeds SET etag = ?, last_modified = ?, body_hash = ?,"
-                " title = coalesce(nullif(?, ''), title), site_url = coalesce(?, site_url),"
-                " last_success_at = ?, last_attempt_at = ?, next_poll_at = ?, failure_count = 0,"
-                " first_failure_at = NULL, last_error = NULL, is_new = 0 WHERE id = ?",
-                (etag, last_modified, body_hash, title, site_url, to_db(now), to_db(now),
-                 to_db(next_poll_at), feed_id),
-            )  # fmt: skip
+            await apply_success(db, feed_id, now, success)
         return await self.get_feed(feed_id)
 
     async def record_not_modified(
         self, feed_id: int, *, now: datetime, next_poll_at: datetime
-    ) -> FeedRecord:
-        """A 304 (or an identical body): a success that keeps the stored validators."""
+    ) -> None:
+        """A 304: a success that keeps the stored validators (one statement)."""
         async with self._tx() as db:
             await db.execute(
                 "UPDATE feeds SET last_success_at = ?, last_attempt_at = ?, next_poll_at = ?,"
                 " failure_count = 0, first_failure_at = NULL, last_error = NULL WHERE id = ?",
                 (to_db(now), to_db(now), to_db(next_poll_at), feed_id),
             )
-        return await self.get_feed(feed_id)
 
     async def record_poll_failure(
         self,
@@ -183,8 +204,9 @@ class FeedStore(Connection):
         next_poll_at: datetime,
         state: FeedState | None = None,
         state_reason: str | None = None,
-    ) -> FeedRecord:
-        """One more consecutive failure; optionally a new state (gone, disabled_failing)."""
+    ) -> FailureRecorded:
+        """One more consecutive failure; optionally a new state (gone, disabled_failing), then
+        the feed as stored and, on a state change, its subscriptions (for the notice)."""
         async with self._tx() as db:
             await db.execute(
                 "UPDATE feeds SET failure_count = failure_count + 1,"
@@ -194,7 +216,17 @@ class FeedStore(Connection):
                 (to_db(now), to_db(now), error[:500], to_db(next_poll_at),
                  None if state is None else state.value, state_reason, state_reason, feed_id),
             )  # fmt: skip
-        return await self.get_feed(feed_id)
+            async with db.execute("SELECT * FROM feeds WHERE id = ?", (feed_id,)) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                raise NotFoundError(f"feed {feed_id}")
+            subscriptions: tuple[Subscription, ...] = ()
+            if state is not None:
+                async with db.execute(
+                    "SELECT * FROM subscriptions WHERE feed_id = ? ORDER BY id", (feed_id,)
+                ) as cursor:
+                    subscriptions = tuple(subscription_from_row(r) for r in await cursor.fetchall())
+        return FailureRecorded(feed_from_row(row), subscriptions)
 
     async def set_feed_state(
         self,

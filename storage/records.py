@@ -228,3 +228,79 @@ class PlannedPost:
 
     subscription: Subscription
     state: PostState = PostState.PENDING
+
+
+# --- one poll's unit of work (``Storage.poll_context`` then one ``record_...`` call) -----------
+
+
+@dataclass(frozen=True, slots=True)
+class EntryRef:
+    """An entry of a fetched feed as storage matches it: its key, normalised link and title."""
+
+    key: str
+    link_norm: str | None
+    title_norm: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Who an article of a feed can go to: the feed's active subscriptions, the topic filters
+    (channel-level follows) of their channels, and each one's posts of the last day (F18)."""
+
+    subscriptions: tuple[Subscription, ...] = ()
+    topic_filters: dict[int, tuple[Follow, ...]] = field(default_factory=dict)
+    used_today: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PollContext:
+    """What storage knows of one poll's entries, read at once before anything is decided:
+    the keys already seen, the links and titles that block (F17), and the audience, read only
+    when at least one entry is unseen."""
+
+    known: frozenset[str]
+    blocked_links: frozenset[str]
+    blocked_titles: frozenset[str]
+    audience: Audience | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSuccess:
+    """What a 200 teaches the feed row: validators, body hash, next poll; ``changed`` (new
+    entries were found) replaces the stored change history."""
+
+    next_poll_at: datetime
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    title: str | None = None
+    site_url: str | None = None
+    last_changed_at: datetime | None = None
+    change_interval_s: float | None = None
+    changed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleIntent:
+    """An article to store with its seen key and the posts planned for it."""
+
+    article: NewArticle
+    seen: SeenKey
+    posts: tuple[PlannedPost, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PollRecorded:
+    """What ``record_poll`` stored: the articles and the pending posts they now have."""
+
+    article_ids: tuple[int, ...] = ()
+    pending_posts: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FailureRecorded:
+    """A failed poll as stored; ``subscriptions`` (all states) only when the feed changed state,
+    for the notice to their guilds."""
+
+    feed: FeedRecord
+    subscriptions: tuple[Subscription, ...] = ()

@@ -5,7 +5,18 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from storage.records import PostRecord, PostState, StoredArticle, TargetKind
+from storage.records import (
+    Filters,
+    Follow,
+    FollowDelivery,
+    FollowKind,
+    PostRecord,
+    PostState,
+    StoredArticle,
+    Subscription,
+    SubscriptionState,
+    TargetKind,
+)
 from storage.terms import from_db, from_db_opt
 
 
@@ -44,4 +55,33 @@ def post_from_row(row: sqlite3.Row) -> PostRecord:
         created_at=from_db(row["created_at"]),
         sent_at=from_db_opt(row["sent_at"]),
         last_error=row["last_error"],
+    )
+
+
+def subscription_from_row(row: sqlite3.Row) -> Subscription:
+    return Subscription(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        feed_id=row["feed_id"],
+        filters=Filters.from_json(row["filters"]),
+        state=SubscriptionState(row["state"]),
+        state_reason=row["state_reason"],
+        created_by=row["created_by"],
+        created_at=from_db(row["created_at"]),
+        bad_format_streak=row["bad_format_streak"],
+    )
+
+
+def follow_from_row(row: sqlite3.Row) -> Follow:
+    return Follow(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        user_id=row["user_id"],
+        channel_id=row["channel_id"],
+        kind=FollowKind(row["kind"]),
+        term=row["term"],
+        term_norm=row["term_norm"],
+        delivery=FollowDelivery(row["delivery"]),
+        created_at=from_db(row["created_at"]),
     )

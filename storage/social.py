@@ -25,38 +25,9 @@ from storage.records import (
     Subscription,
     SubscriptionState,
 )
-from storage.terms import fold_term, from_db, to_db
+from storage.rows import follow_from_row, subscription_from_row
+from storage.terms import fold_term, to_db
 from summarizer.topics import article_terms
-
-
-def subscription_from_row(row: sqlite3.Row) -> Subscription:
-    return Subscription(
-        id=row["id"],
-        guild_id=row["guild_id"],
-        channel_id=row["channel_id"],
-        feed_id=row["feed_id"],
-        filters=Filters.from_json(row["filters"]),
-        state=SubscriptionState(row["state"]),
-        state_reason=row["state_reason"],
-        created_by=row["created_by"],
-        created_at=from_db(row["created_at"]),
-        bad_format_streak=row["bad_format_streak"],
-    )
-
-
-def follow_from_row(row: sqlite3.Row) -> Follow:
-    return Follow(
-        id=row["id"],
-        guild_id=row["guild_id"],
-        user_id=row["user_id"],
-        channel_id=row["channel_id"],
-        kind=FollowKind(row["kind"]),
-        term=row["term"],
-        term_norm=row["term_norm"],
-        delivery=FollowDelivery(row["delivery"]),
-        created_at=from_db(row["created_at"]),
-    )
-
 
 DM_SCOPE = " AND delivery = 'dm' AND guild_id IN ({guilds})"
 MENTION_SCOPE = " AND delivery = 'channel' AND user_id IS NOT NULL AND channel_id = ?"

@@ -3,9 +3,12 @@
 Open it with ``await Storage.open(path)``; close it with ``await storage.close()``. Each method is
 one unit of work (one transaction for writes) and returns dataclasses from ``storage.records``:
 
+- a poll (``storage.polls``): ``poll_context`` (one read), then one write per outcome:
+  ``record_poll`` (a 200: seen keys, articles and posts, the feed row), ``record_not_modified``,
+  ``record_poll_failure``;
 - feeds: ``add_feed``, ``get_feed``, ``feed_by_url``, ``list_feeds``, ``due_feeds``,
-  ``due_feeds_with_history``, ``poll_history``, ``record_poll_success``,
-  ``record_not_modified``, ``record_poll_failure``, ``set_feed_state``;
+  ``due_feeds_with_history`` (with each feed's ``PollHistory``), ``poll_history``,
+  ``record_poll_success``, ``set_feed_state``;
 - seen keys: ``known_keys``, ``has_seen_entries``, ``blocking_matches``, ``record_seen``;
 - articles: ``save_article`` (article + seen key + posts at once), ``get_article``,
   ``article_for_entry``, ``enqueue_post``, ``search_articles``, ``known_authors``,
@@ -27,13 +30,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from storage.connection import load_migrations
-from storage.entries import EntryStore
-from storage.feeds import FeedStore
-from storage.outbox import OutboxStore
-from storage.social import SocialStore
+from storage.polls import PollStore
 
 
-class Storage(FeedStore, EntryStore, SocialStore, OutboxStore):
+class Storage(PollStore):
     """The database of one bot process (one connection, one writer lock)."""
 
     @classmethod

@@ -1,9 +1,12 @@
-"""The poll cycle: fetch -> parse (off-loop) -> new entries -> prepare -> store + enqueue posts.
+"""The poll cycle: fetch -> parse (off-loop) -> decide -> prepare -> one storage write.
 
-Rules are those of docs/reliability.md (F1-F25). Decisions that need no I/O live in pure
-helpers (``bot.news.polling``, ``bot.news.selection``); this module does the I/O. A cycle
-polls every due feed of this process's poller partitions with a bounded number of feeds in
-flight (docs/scaling.md), never one coroutine per due feed.
+One poll of one feed talks to storage twice at most: ``poll_context`` (what is known of the
+entries, read once) and one write per outcome (``record_not_modified``, ``record_poll_failure``
+or ``record_poll``, each one transaction; see ``storage.polls``). The decisions need no I/O and
+live in pure helpers (``bot.news.polling``: when to poll; ``bot.news.selection``: which entries,
+which posts). Rules are those of docs/reliability.md (F1-F25). A cycle polls every due feed of
+this process's poller partitions with a bounded number of feeds in flight (docs/scaling.md),
+never one coroutine per due feed.
 """
 
 from __future__ import annotations
@@ -12,11 +15,11 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from bot.clock import Clock
+from bot.net.client import FetchResult
 from bot.net.errors import FetchError
 from bot.news.backfill import backfill as backfill_subscription
 from bot.news.polling import (
@@ -31,27 +34,23 @@ from bot.news.polling import (
     partitioning_for,
     should_disable,
 )
-from bot.news.preparation import Fetcher, PreparedArticle, prepare_entry
-from bot.news.selection import classify_entries, entry_norms, passes_filters
+from bot.news.preparation import Fetcher, prepare_entry
+from bot.news.selection import Caps, classify_entries, entry_norms, entry_ref, plan_articles
 from bot.news.workers import WorkerPool, WorkerTimeout, parse_task
 from bot.settings import Settings
 from storage.feeds import PollHistory
 from storage.records import (
+    Audience,
     FeedRecord,
     FeedState,
-    Follow,
-    PlannedPost,
-    PostState,
+    FeedSuccess,
     SeenKey,
     SeenStatus,
     Subscription,
 )
 from storage.storage import Storage
 from summarizer.errors import FeedError
-from summarizer.model import Entry, ParsedFeed
-
-if TYPE_CHECKING:
-    from bot.net.client import FetchResult
+from summarizer.model import ParsedFeed
 
 log = logging.getLogger(__name__)
 
@@ -79,16 +78,11 @@ class PollReport:
     skipped: int = 0
     error: str | None = None
     notice: FeedNotice | None = None
-
-
-@dataclass(slots=True)
-class _CycleCaps:
-    """Per-subscription counters of one poll (F18), and the topic filters (channel-level
-    follows) of the subscribed channels, loaded once per poll."""
-
-    used_today: dict[int, int] = field(default_factory=dict)
-    used_now: dict[int, int] = field(default_factory=dict)
-    topic_filters: dict[int, tuple[Follow, ...]] = field(default_factory=dict)
+    title: str = ""  # the feed's title (or URL), for what console mode prints
+    next_poll_at: datetime | None = None
+    reason: str | None = None  # the failure's reason code (``FetchError.reason``...)
+    failures: int = 0  # consecutive failures, this one included
+    new_titles: tuple[str, ...] = ()  # the articles prepared by this poll, oldest first
 
 
 class Engine:
@@ -176,8 +170,9 @@ class Engine:
         *,
         prefetched: FetchResult | None = None,
     ) -> PollReport:
-        """One poll of ``feed``. ``prefetched``: the document ``/feed add`` has just fetched, used
-        instead of fetching it again for the new feed's first poll."""
+        """One poll of ``feed``: fetch, parse off the loop, decide, then one storage call for
+        the outcome. ``prefetched``: the document ``/feed add`` has just fetched, used instead of
+        fetching it again for the new feed's first poll."""
         now = self.clock.now()
         if history is None:
             history = await self.storage.poll_history(feed.id)
@@ -188,165 +183,123 @@ class Engine:
             else timedelta(seconds=history.change_interval_s),
         )
         try:
-            if prefetched is not None:
-                result = prefetched
-            else:
-                result = await self.fetcher.fetch(
-                    feed.url, kind="feed", etag=feed.etag, last_modified=feed.last_modified
-                )
+            result = prefetched or await self.fetcher.fetch(
+                feed.url, kind="feed", etag=feed.etag, last_modified=feed.last_modified
+            )
         except FetchError as exc:
             return await self._failed(feed, now, str(exc), exc.reason, exc.retry_after)
         if result.status == 304:
-            await self.storage.record_not_modified(
-                feed.id, now=now, next_poll_at=self._next_poll(now, changes)
-            )
-            return PollReport(feed.id, "not_modified")
-        seen_any = await self.storage.has_seen_entries(feed.id)
-        first_run = feed.is_new or not seen_any
+            next_at = self._next_poll(now, changes)
+            await self.storage.record_not_modified(feed.id, now=now, next_poll_at=next_at)
+            return PollReport(feed.id, "not_modified", title=feed.title, next_poll_at=next_at)
+        first_run = feed.is_new or not history.has_seen
         if not first_run and result.body_sha256 and result.body_sha256 == feed.body_hash:
-            await self._succeed(feed, now, result, changes=changes)
-            return PollReport(feed.id, "unchanged")
+            return await self._record(feed, now, result, None, changes, outcome="unchanged")
         try:
             parsed: ParsedFeed = await self.workers.run(
                 parse_task, result.body, result.final_url, result.content_type
             )
         except FeedError as exc:
             if exc.reason == "empty":  # a valid feed with no items yet: a quiet feed, not a fault
-                await self._succeed(feed, now, result, changes=changes)
-                return PollReport(feed.id, "empty")
+                return await self._record(feed, now, result, None, changes, outcome="empty")
             return await self._failed(feed, now, f"parse: {exc}", "parse_error", None)
         except WorkerTimeout as exc:
             return await self._failed(feed, now, f"parse: {exc}", "parse_error", None)
         if first_run:
             return await self._baseline(feed, now, result, parsed)
-        report, fresh = await self._process(feed, now, parsed)
-        changed = observe_change(changes, now) if fresh else None
-        await self._succeed(feed, now, result, parsed, changes=changed or changes, record=changed)
-        return report
+        return await self._process(feed, now, result, parsed, changes)
 
-    async def _succeed(
+    def _success(
+        self,
+        result: FetchResult,
+        parsed: ParsedFeed | None,
+        next_poll_at: datetime,
+        changed: ChangeHistory | None = None,
+    ) -> FeedSuccess:
+        """What the feed row learns from a 200; ``changed``: the new change history."""
+        interval = changed.change_interval if changed else None
+        return FeedSuccess(
+            next_poll_at=next_poll_at,
+            etag=result.etag,
+            last_modified=result.last_modified,
+            body_hash=result.body_sha256 or None,
+            title=parsed.title if parsed else None,
+            site_url=parsed.link if parsed else None,
+            last_changed_at=changed.last_changed_at if changed else None,
+            change_interval_s=None if interval is None else interval.total_seconds(),
+            changed=changed is not None,
+        )
+
+    async def _record(
         self,
         feed: FeedRecord,
         now: datetime,
-        result: object,
-        parsed: ParsedFeed | None = None,
-        *,
+        result: FetchResult,
+        parsed: ParsedFeed | None,
         changes: ChangeHistory,
-        record: ChangeHistory | None = None,
-        next_poll_at: datetime | None = None,
-    ) -> FeedRecord:
-        """Record a 200; ``record`` (new entries were found) replaces the change history."""
-        stored = None
-        if record is not None:
-            interval = record.change_interval
-            seconds = None if interval is None else interval.total_seconds()
-            stored = PollHistory(record.last_changed_at, seconds)
-        return await self.storage.record_poll_success(
-            feed.id,
-            now=now,
-            next_poll_at=next_poll_at or self._next_poll(now, changes),
-            changed=stored,
-            etag=getattr(result, "etag", None),
-            last_modified=getattr(result, "last_modified", None),
-            body_hash=getattr(result, "body_sha256", None) or None,
-            title=parsed.title if parsed else None,
-            site_url=parsed.link if parsed else None,
-        )
+        *,
+        outcome: str,
+    ) -> PollReport:
+        """A 200 with nothing new (``unchanged``, ``empty``): the feed row only."""
+        next_at = self._next_poll(now, changes)
+        success = self._success(result, parsed, next_at)
+        await self.storage.record_poll(feed.id, now=now, success=success)
+        return PollReport(feed.id, outcome, title=feed.title, next_poll_at=next_at)
 
     async def _baseline(
-        self, feed: FeedRecord, now: datetime, result: object, parsed: ParsedFeed
+        self, feed: FeedRecord, now: datetime, result: FetchResult, parsed: ParsedFeed
     ) -> PollReport:
         """F1 / D13: the first successful poll records every key and posts nothing."""
         keys = [SeenKey(e.key, *entry_norms(e), SeenStatus.BASELINE) for e in parsed.entries]
-        await self.storage.record_seen(feed.id, keys, now=now)
         start = ChangeHistory(now, None)  # history starts now; the next poll is spread out
-        spread = now + first_poll_delay(self.interval, self._rng)
-        await self._succeed(
-            feed, now, result, parsed, changes=start, record=start, next_poll_at=spread
-        )
+        next_at = now + first_poll_delay(self.interval, self._rng)
+        success = self._success(result, parsed, next_at, changed=start)
+        await self.storage.record_poll(feed.id, now=now, success=success, seen=keys)
         log.info("feed baseline feed_id=%s keys=%d", feed.id, len(keys))
-        return PollReport(feed.id, "baseline", skipped=len(keys))
+        title = parsed.title or feed.title
+        return PollReport(feed.id, "baseline", skipped=len(keys), title=title, next_poll_at=next_at)
 
     async def _process(
-        self, feed: FeedRecord, now: datetime, parsed: ParsedFeed
-    ) -> tuple[PollReport, bool]:
-        """Prepare, store and enqueue the new entries; also say whether any entry was unseen."""
+        self,
+        feed: FeedRecord,
+        now: datetime,
+        result: FetchResult,
+        parsed: ParsedFeed,
+        changes: ChangeHistory,
+    ) -> PollReport:
+        """Read what storage knows, select (pure), prepare the candidates (network and
+        workers, no storage), plan their posts (pure), then record it all at once."""
         entries = parsed.entries
-        known = await self.storage.known_keys(feed.id, [e.key for e in entries])
-        fresh = [e for e in entries if e.key not in known]
-        norms = [entry_norms(e) for e in fresh]
-        links, titles = await self.storage.blocking_matches(
-            feed.id,
-            link_norms=[link for link, _ in norms if link],
-            title_norms=[title for _, title in norms if title],
+        context = await self.storage.poll_context(
+            feed.id, [entry_ref(e) for e in entries], since=now - timedelta(days=1)
         )
         selection = classify_entries(
-            fresh, known=known, blocked_links=links, blocked_titles=titles, now=now,
+            entries, known=set(context.known), blocked_links=set(context.blocked_links),
+            blocked_titles=set(context.blocked_titles), now=now,
             max_new=self.settings.max_posts_per_cycle,
         )  # fmt: skip
-        await self.storage.record_seen(feed.id, selection.skipped, now=now)
-        if not selection.candidates:  # nothing to post: no per-subscription work at all
-            return PollReport(feed.id, "processed", skipped=len(selection.skipped)), bool(fresh)
-        subs = await self.storage.subscriptions_for_feed(feed.id)
-        filters = await self.storage.channel_filter_follows(s.channel_id for s in subs)
-        caps = _CycleCaps(topic_filters=filters)
-        used = await self.storage.count_posts_since((s.id for s in subs), now - timedelta(days=1))
-        caps.used_today.update({sub.id: used.get(sub.id, 0) for sub in subs})
-        articles = posts = 0
         title = parsed.title or feed.title
+        prepared = []
         for entry in reversed(selection.candidates):  # oldest first: channels read in order
-            prepared = await prepare_entry(
+            article = await prepare_entry(
                 entry, feed_title=title, fetcher=self.fetcher, workers=self.workers,
                 settings=self.settings,
             )  # fmt: skip
-            posts += await self._store(feed, entry, prepared, subs, caps, now)
-            articles += 1
-        report = PollReport(feed.id, "processed", articles, posts, len(selection.skipped))
-        return report, bool(fresh)
-
-    def _plan(
-        self, prepared: PreparedArticle, subs: Sequence[Subscription], caps: _CycleCaps
-    ) -> list[PlannedPost]:
-        """Own filters, then the channel's topic filters (channel follows), then caps (F18)."""
-        plans: list[PlannedPost] = []
-        for sub in subs:
-            if not passes_filters(sub, caps.topic_filters, prepared):
-                continue
-            now_used = caps.used_now.get(sub.id, 0)
-            today = caps.used_today.get(sub.id, 0) + now_used
-            if now_used < self.settings.max_posts_per_cycle and (
-                today < self.settings.max_posts_per_day
-            ):
-                caps.used_now[sub.id] = now_used + 1
-                plans.append(PlannedPost(sub, PostState.PENDING))
-            else:
-                plans.append(PlannedPost(sub, PostState.SKIPPED_FLOOD))
-        return plans
-
-    async def _store(
-        self,
-        feed: FeedRecord,
-        entry: Entry,
-        prepared: PreparedArticle,
-        subs: Sequence[Subscription],
-        caps: _CycleCaps,
-        now: datetime,
-    ) -> int:
-        plans = self._plan(prepared, subs, caps)
-        if any(p.state is PostState.PENDING for p in plans):
-            status = SeenStatus.NEW
-        elif plans:
-            status = SeenStatus.SKIPPED_FLOOD
-        else:
-            status = SeenStatus.FILTERED
-        link, title = entry_norms(entry)
-        result = await self.storage.save_article(
-            prepared.to_new_article(feed.id, entry.key),
-            now=now,
-            seen=SeenKey(entry.key, link, title, status),
-            posts=plans,
-        )
-        return sum(1 for p in result.posts if p.state is PostState.PENDING)
+            prepared.append((entry, article))
+        caps = Caps(self.settings.max_posts_per_cycle, self.settings.max_posts_per_day)
+        intents = plan_articles(feed.id, prepared, context.audience or Audience(), caps)
+        fresh = any(e.key not in context.known for e in entries)
+        changed = observe_change(changes, now) if fresh else None
+        next_at = self._next_poll(now, changed or changes)
+        recorded = await self.storage.record_poll(
+            feed.id, now=now, success=self._success(result, parsed, next_at, changed),
+            seen=selection.skipped, articles=intents,
+        )  # fmt: skip
+        return PollReport(
+            feed.id, "processed", len(intents), recorded.pending_posts, len(selection.skipped),
+            title=title, next_poll_at=next_at,
+            new_titles=tuple(article.article.title for _, article in prepared),
+        )  # fmt: skip
 
     async def _failed(
         self, feed: FeedRecord, now: datetime, error: str, reason: str, retry_after: float | None
@@ -364,19 +317,22 @@ class Engine:
             state = FeedState.DISABLED_FAILING
             since = first.strftime("%d/%m/%Y")
             message = f"Le flux échoue depuis le {since} ({failures} échecs de suite)."
-        updated = await self.storage.record_poll_failure(
+        recorded = await self.storage.record_poll_failure(
             feed.id, now=now, error=error, next_poll_at=next_at, state=state, state_reason=message
         )
         log.warning("poll failed feed_id=%s failures=%d reason=%s", feed.id, failures, reason)
+        report = PollReport(
+            feed.id, "failed", error=error, reason=reason, title=feed.title or feed.url,
+            next_poll_at=next_at, failures=failures,
+        )  # fmt: skip
         if state is None or message is None:
-            return PollReport(feed.id, "failed", error=error)
-        subs = await self.storage.subscriptions_for_feed(feed.id, active_only=False)
+            return report
         text = f"Flux désactivé : {feed.title or feed.url}. {message}"
         if state is FeedState.DISABLED_FAILING:
             text += " Utilisez /flux activer pour le réactiver."
-        notice = FeedNotice(updated, tuple(subs), text)
+        notice = FeedNotice(recorded.feed, recorded.subscriptions, text)
         outcome = "gone" if state is FeedState.GONE else "disabled"
-        return PollReport(feed.id, outcome, error=error, notice=notice)
+        return replace(report, outcome=outcome, notice=notice, next_poll_at=None)
 
     async def backfill(
         self, subscription: Subscription, n: int, *, parsed: ParsedFeed | None = None

@@ -12,7 +12,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.news.preparation import PreparedArticle
-from storage.records import Filters, Follow, FollowKind, SeenKey, SeenStatus, Subscription
+from storage.records import (
+    ArticleIntent,
+    Audience,
+    EntryRef,
+    Filters,
+    Follow,
+    FollowKind,
+    PlannedPost,
+    PostState,
+    SeenKey,
+    SeenStatus,
+    Subscription,
+)
 from storage.terms import fold_term
 from summarizer.model import Entry
 from summarizer.topics import article_terms
@@ -25,6 +37,11 @@ def entry_norms(entry: Entry) -> tuple[str | None, str | None]:
     link = entry.link.rstrip("/").casefold() if entry.link else None
     title = normalize_title(entry.title) if entry.title else None
     return link, title or None
+
+
+def entry_ref(entry: Entry) -> EntryRef:
+    """The entry as storage matches it (key, normalised link and title)."""
+    return EntryRef(entry.key, *entry_norms(entry))
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,3 +135,50 @@ def passes_filters(
         return False
     channel_filters = topic_filters.get(sub.channel_id, ())
     return not channel_filters or matches_follows(channel_filters, prepared)
+
+
+# --- where the prepared articles go ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Caps:
+    """F18: posts per subscription and poll, and per subscription and day."""
+
+    per_cycle: int
+    per_day: int
+
+
+def plan_articles(
+    feed_id: int,
+    prepared: Sequence[tuple[Entry, PreparedArticle]],
+    audience: Audience,
+    caps: Caps,
+) -> tuple[ArticleIntent, ...]:
+    """The articles of one poll (oldest first) with their planned posts: a subscription's own
+    filters, then its channel's topic filters, then the caps (over the limit: ``skipped_flood``).
+    An article no subscription wants is still stored, as ``filtered``."""
+    used_now: dict[int, int] = {}
+    intents = []
+    for entry, article in prepared:
+        plans = []
+        for sub in audience.subscriptions:
+            if not passes_filters(sub, audience.topic_filters, article):
+                continue
+            now_used = used_now.get(sub.id, 0)
+            today = audience.used_today.get(sub.id, 0) + now_used
+            if now_used < caps.per_cycle and today < caps.per_day:
+                used_now[sub.id] = now_used + 1
+                plans.append(PlannedPost(sub, PostState.PENDING))
+            else:
+                plans.append(PlannedPost(sub, PostState.SKIPPED_FLOOD))
+        if any(p.state is PostState.PENDING for p in plans):
+            status = SeenStatus.NEW
+        elif plans:
+            status = SeenStatus.SKIPPED_FLOOD
+        else:
+            status = SeenStatus.FILTERED
+        seen = SeenKey(entry.key, *entry_norms(entry), status)
+        intents.append(
+            ArticleIntent(article.to_new_article(feed_id, entry.key), seen, tuple(plans))
+        )
+    return tuple(intents)

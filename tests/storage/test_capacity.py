@@ -11,6 +11,7 @@ import pytest
 from storage.connection import APPLICATION_ID, load_migrations
 from storage.errors import NotFoundError
 from storage.feeds import PollHistory
+from storage.records import SeenKey, SeenStatus
 from storage.storage import Storage
 from tests.storage.helpers import NOW
 
@@ -37,7 +38,7 @@ async def test_version_one_upgrades_and_keeps_its_feeds(tmp_path: Path) -> None:
     try:
         feed = await storage.feed_by_url("https://exemple.fr/rss")
         assert feed is not None and feed.title == "Exemple"
-        assert await storage.poll_history(feed.id) == PollHistory(None, None)
+        assert await storage.poll_history(feed.id) == PollHistory(None, None, has_seen=False)
     finally:
         await storage.close()
     raw = sqlite3.connect(path)
@@ -90,11 +91,15 @@ async def test_change_history_is_recorded_only_when_given(tmp_path: Path) -> Non
             changed=PollHistory(later, 3600.0),
             **common,  # type: ignore[arg-type]
         )
-        assert await storage.poll_history(feed_id) == PollHistory(later, 3600.0)
+        assert await storage.poll_history(feed_id) == PollHistory(later, 3600.0, has_seen=False)
         await storage.record_poll_success(feed_id, **common)  # type: ignore[arg-type]
-        assert await storage.poll_history(feed_id) == PollHistory(later, 3600.0)
+        assert await storage.poll_history(feed_id) == PollHistory(later, 3600.0, has_seen=False)
         due = await storage.due_feeds_with_history(later, 10)
-        assert [(f.id, h) for f, h in due] == [(feed_id, PollHistory(later, 3600.0))]
+        assert [(f.id, h) for f, h in due] == [(feed_id, PollHistory(later, 3600.0, False))]
+        baseline = SeenKey("k", None, None, SeenStatus.BASELINE)
+        await storage.record_seen(feed_id, [baseline], now=later)  # a first poll recorded keys
+        assert (await storage.poll_history(feed_id)).has_seen
+        assert [h.has_seen for _, h in await storage.due_feeds_with_history(later, 10)] == [True]
         with pytest.raises(NotFoundError):
             await storage.poll_history(feed_id + 99)
     finally:
