@@ -81,6 +81,7 @@ class Settings:
     shard_count: int | None = None
     shard_ids: tuple[int, ...] = ()
     log_level: str = "INFO"
+    log_file: Path | None = None  # the whole technical log, whatever the terminal shows
     discord_api_base: str = ""
     discord_gateway_url: str = ""
 
@@ -121,7 +122,7 @@ class Settings:
                 raise SettingsError(f"Réglage {name.upper()} : il faut un entier supérieur à 0.")
 
 
-_ALLOW_EMPTY = {"default_feeds", "allowed_private_networks", "shard_ids"}
+_ALLOW_EMPTY = {"default_feeds", "allowed_private_networks", "shard_ids", "log_file"}
 
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "discord_guild_id": _optional_int,
@@ -141,6 +142,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "shard_count": _optional_int,
     "shard_ids": _shards,
     "log_level": _log_level,
+    "log_file": lambda raw: Path(raw.strip()).expanduser() if raw.strip() else None,
 }
 
 

@@ -21,7 +21,11 @@ from discord.ext import commands
 
 from bot.discord.error_handler import install_error_handler
 from bot.discord.translator import FrenchTranslator
+from bot.news.engine import Engine
+from bot.news.preparation import Fetcher
+from bot.news.workers import WorkerPool
 from bot.settings import Settings
+from storage.storage import Storage
 
 log = logging.getLogger(__name__)
 
@@ -44,18 +48,15 @@ class SchedulerLike(Protocol):
 
 @dataclass
 class Services:
-    """What the cogs and the app use; wired by the CLI (``bot.run.runtime``) in one place.
+    """What the cogs and the app use; wired in one place (``bot.run.discord_mode``). A field is
+    None until wired (console-mode leftovers, a start-up failure): commands then answer politely
+    through ``bot.discord.cogs.checks``."""
 
-    Fields are typed loosely here because they belong to other modules: ``storage`` is a
-    ``storage.Storage``, ``fetcher`` a ``bot.net.client.GuardedClient`` (entered), ``engine``
-    a ``bot.news.engine.Engine`` (``poll_feed``, backfill), ``workers`` a
-    ``bot.news.workers.WorkerPool``."""
-
-    storage: Any = None
-    fetcher: Any = None
-    engine: Any = None
+    storage: Storage | None = None
+    fetcher: Fetcher | None = None  # the entered ``bot.net.client.GuardedClient``
+    engine: Engine | None = None  # ``poll_feed`` and the backfill of ``/feed add``
     scheduler: SchedulerLike | None = None
-    workers: Any = None  # bot.news.workers.WorkerPool (CPU work off the event loop)
+    workers: WorkerPool | None = None  # CPU work off the event loop
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import discord
 
@@ -98,7 +98,9 @@ class DiscordPublisher:
         if target_kind is TargetKind.DM:
             user = self._client.get_user(target_id) or await self._client.fetch_user(target_id)
             channel_id = (await user.create_dm()).id
-        messages: list[Mapping[str, Any]] = await self._client.http.logs_from(channel_id, limit)
+        messages: Sequence[Mapping[str, Any]] = cast(
+            "list[Mapping[str, Any]]", await self._client.http.logs_from(channel_id, limit)
+        )
         me = self._client.user
         bot_id = str(me.id) if me is not None else None
         return [m for m in messages if bot_id in (None, (m.get("author") or {}).get("id"))]
@@ -109,9 +111,10 @@ class DiscordPublisher:
         try:
             async with asyncio.timeout(self._budget):
                 destination = await self._destination(kind, post.target_id)
+                embed = embed_from(payload.embed)
                 message = await destination.send(
                     content=payload.content or None,
-                    embed=embed_from(payload.embed),
+                    embeds=[embed] if embed is not None else [],
                     nonce=post.nonce,
                     allowed_mentions=allowed_mentions_for(tuple(payload.allowed_user_ids)),
                 )

@@ -42,9 +42,10 @@ async def backfill(
     feed = await storage.get_feed(subscription.feed_id)
     if parsed is None:
         result = await parts.fetcher.fetch(feed.url, kind="feed")
-        parsed = await parts.workers.run(
+        fetched: ParsedFeed = await parts.workers.run(
             parse_task, result.body, result.final_url, result.content_type
         )
+        parsed = fetched
     topic_filters = await storage.channel_filter_follows([subscription.channel_id])
     newest_first = sorted(parsed.entries, key=lambda e: e.published or now, reverse=True)
     plan = PlannedPost(subscription, PostState.PENDING)

@@ -320,13 +320,17 @@ class Engine:
         recorded = await self.storage.record_poll_failure(
             feed.id, now=now, error=error, next_poll_at=next_at, state=state, state_reason=message
         )
-        log.warning("poll failed feed_id=%s failures=%d reason=%s", feed.id, failures, reason)
+        # Routine (a site down for a while): INFO; /feed list and console mode tell people.
+        log.info("poll failed feed_id=%s failures=%d reason=%s", feed.id, failures, reason)
         report = PollReport(
             feed.id, "failed", error=error, reason=reason, title=feed.title or feed.url,
             next_poll_at=next_at, failures=failures,
         )  # fmt: skip
         if state is None or message is None:
             return report
+        log.warning(
+            "feed %s feed_id=%s failures=%d reason=%s", state.value, feed.id, failures, reason
+        )
         text = f"Flux désactivé : {feed.title or feed.url}. {message}"
         if state is FeedState.DISABLED_FAILING:
             text += " Utilisez /flux activer pour le réactiver."

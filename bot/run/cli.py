@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.run import console, oneshot
+from bot.run import console, logs, oneshot
 from bot.run.console_mode import run_console
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -64,7 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"Erreur de configuration : {exc}", file=sys.stderr)
         return 2
-    console.configure_logging(settings.log_level)
+    service = args.command == "run" and settings.has_token  # Discord mode: a service's log
+    logs.configure_logging(settings.log_level, for_a_person=not service, log_file=settings.log_file)
     try:
         return int(args.handler(args, settings))
     except KeyboardInterrupt:

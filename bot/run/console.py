@@ -3,8 +3,6 @@ console-mode notices and banners, and the progress bar."""
 
 from __future__ import annotations
 
-import logging
-import re
 import sys
 from collections.abc import Iterator
 from datetime import datetime
@@ -20,32 +18,9 @@ from bot.news.preparation import PreparedArticle
 
 T = TypeVar("T")
 
-_SECRET = re.compile(r"([A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{20,})")
-
 
 class UserFacingError(BotError):
     """An error whose message (French) is meant for the person at the terminal."""
-
-
-class _RedactTokens(logging.Filter):
-    """Never let something shaped like a Discord token reach the logs."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if _SECRET.search(message):
-            record.msg = _SECRET.sub("[jeton masqué]", message)
-            record.args = ()
-        return True
-
-
-def configure_logging(level: str) -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(_RedactTokens())
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLevelName(level)))
 
 
 def format_date(moment: datetime | None, timezone: str) -> str:
@@ -107,6 +82,11 @@ Pour le brancher sur Discord :
 UNKNOWN_DEFAULT_FEED = (
     "DEFAULT_FEEDS : « {name} » n'est ni un nom du catalogue (voir « depeche sources ») ni une "
     "adresse http(s) ; ignoré."
+)
+
+BACKFILL_FAILED = (
+    "« {name} » : impossible d'afficher ses derniers articles pour l'instant (flux illisible ou "
+    "analyse trop longue) ; ses prochains articles seront publiés."
 )
 
 CONSOLE_STARTED = (

@@ -7,9 +7,13 @@ import logging
 import sys
 from typing import TextIO
 
+from bot.clock import SystemClock
 from bot.delivery.publishers import ConsolePublisher
 from bot.errors import BotError
+from bot.net.errors import FetchError
+from bot.news.engine import PollReport
 from bot.run import console
+from bot.run.console_events import describe_cycle
 from bot.run.runtime import CONSOLE_GUILD, Runtime, open_runtime, wait_for_stop_signal
 from bot.settings import Settings
 from storage.errors import IntegrityError
@@ -27,23 +31,29 @@ async def run_console(
     settings: Settings, *, once: bool = False, stream: TextIO | None = None
 ) -> int:
     """Console mode: the same engine, posts printed instead of sent."""
-    stream = stream or sys.stdout
-    publisher = ConsolePublisher(stream)
+    out = stream or sys.stdout
+    clock = SystemClock()
+
+    async def print_cycle(reports: list[PollReport]) -> None:
+        for line in describe_cycle(reports, now=clock.now(), timezone=settings.timezone):
+            print(line, file=out, flush=True)
+
     async with open_runtime(
         settings,
-        publisher,
+        ConsolePublisher(out),
         on_feed_notice=console.print_notice,
         on_delivery_notice=console.print_notice,
+        on_poll=print_cycle,
     ) as runtime:
         await ensure_console_subscriptions(runtime)
         if once:
-            await runtime.engine.poll_due_feeds()
+            await print_cycle(await runtime.engine.poll_due_feeds())
             await runtime.delivery.drain(budget_seconds=ONCE_DELIVERY_SECONDS)
             return 0
         runtime.scheduler.start()
-        print(console.CONSOLE_STARTED.format(minutes=settings.poll_interval_minutes), file=stream)
+        print(console.CONSOLE_STARTED.format(minutes=settings.poll_interval_minutes), file=out)
         await wait_for_stop_signal()  # open_runtime stops the scheduler and its running jobs
-    print("Arrêt propre : à bientôt.", file=stream)
+    print("Arrêt propre : à bientôt.", file=out)
     return 0
 
 
@@ -66,5 +76,9 @@ async def ensure_console_subscriptions(runtime: Runtime) -> None:
             continue
         try:
             await runtime.engine.backfill(subscription, CONSOLE_BACKFILL)
-        except (BotError, SummarizerError) as exc:  # unreachable feed, worker timeout...
-            log.warning("console backfill failed feed=%s reason=%s", url, exc)
+        except FetchError as exc:  # the first poll, right after, says why and when it retries
+            log.info("console backfill failed feed=%s reason=%s", url, exc.reason)
+        except (BotError, SummarizerError) as exc:  # unreadable feed, worker timeout...
+            log.info("console backfill failed feed=%s error=%s", url, exc)
+            name = source.name if source else url
+            print(console.BACKFILL_FAILED.format(name=name), file=sys.stderr)

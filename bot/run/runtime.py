@@ -14,7 +14,7 @@ from bot.clock import SystemClock
 from bot.delivery.outbox import Delivery, DeliveryNotice
 from bot.delivery.publishers import Publisher
 from bot.net.client import GuardedClient
-from bot.news.engine import Engine, FeedNotice
+from bot.news.engine import Engine, FeedNotice, PollReport
 from bot.news.workers import WorkerPool
 from bot.run.console import UserFacingError
 from bot.run.health import health_monitor
@@ -46,6 +46,7 @@ async def open_runtime(
     *,
     on_feed_notice: Callable[[FeedNotice], Awaitable[None]] | None = None,
     on_delivery_notice: Callable[[DeliveryNotice], Awaitable[None]] | None = None,
+    on_poll: Callable[[list[PollReport]], Awaitable[None]] | None = None,
 ) -> AsyncIterator[Runtime]:
     """Everything the bot runs on; closed in reverse order on exit."""
     try:
@@ -60,7 +61,11 @@ async def open_runtime(
             delivery = Delivery(storage, publisher, clock, tz=settings.timezone)
             await delivery.recover()
             scheduler = build_scheduler(
-                engine, delivery, settings, on_delivery_notice=on_delivery_notice
+                engine,
+                delivery,
+                settings,
+                on_delivery_notice=on_delivery_notice,
+                on_poll=on_poll,
             )
             try:
                 yield Runtime(settings, storage, fetcher, workers, engine, delivery, scheduler)

@@ -18,7 +18,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[impo
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
 from bot.delivery.outbox import Delivery, DeliveryNotice
-from bot.news.engine import Engine
+from bot.news.engine import Engine, PollReport
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,8 @@ def _guarded(
         except Exception:
             log.exception("job failed job=%s", name)
         finally:
-            running.discard(task)  # type: ignore[arg-type]
+            if task is not None:
+                running.discard(task)
 
     run.__name__ = f"{name}_job"
     return run
@@ -88,11 +89,17 @@ def build_scheduler(
     delivery_seconds: float = 5.0,
     first_run_delay: float = 5.0,
     on_delivery_notice: Callable[[DeliveryNotice], Awaitable[None]] | None = None,
+    on_poll: Callable[[list[PollReport]], Awaitable[None]] | None = None,
 ) -> JobScheduler:
     """The scheduler (not started: call ``start()`` inside the running loop; ``stop()``)."""
     interval = poll_seconds or settings.poll_interval_minutes * 60.0
     now = datetime.now(UTC)  # APScheduler runs on wall-clock time
     scheduler = JobScheduler(timezone="UTC")
+
+    async def poll() -> None:
+        reports = await engine.poll_due_feeds()
+        if on_poll is not None:
+            await on_poll(reports)
 
     async def deliver() -> None:
         report = await delivery.drain(budget_seconds=delivery_seconds * 0.8)
@@ -106,7 +113,7 @@ def build_scheduler(
         log.info("retention pruned articles=%d", removed)
 
     jobs: list[tuple[str, Callable[[], Awaitable[object]], float, float]] = [
-        ("poll", engine.poll_due_feeds, interval, first_run_delay * (1 + random.random())),
+        ("poll", poll, interval, first_run_delay * (1 + random.random())),
         ("deliver", deliver, delivery_seconds, first_run_delay / 2),
         ("retention", retention, 24 * 3600.0, 3600.0),
     ]

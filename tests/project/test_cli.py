@@ -7,19 +7,18 @@ import io
 import ipaddress
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import time_machine
-from aiohttp import web
 
-from bot.run import cli, console
+from bot.run import cli, logs
 from bot.run.console_mode import run_console
 from bot.settings import Settings
-from tests.servers import serve
+from tests.project.conftest import ExampleSite
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -36,43 +35,6 @@ def _restore_logging() -> Iterator[None]:
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
-
-
-@dataclass
-class ExampleSite:
-    """The examples' feed and pages on loopback; ``extra_items`` are appended to the feed."""
-
-    base: str = ""
-    extra_items: list[str] = field(default_factory=list)
-    hits: dict[str, int] = field(default_factory=dict)
-
-    def feed(self) -> str:
-        text = (EXAMPLES / "feed.xml").read_text(encoding="utf-8").replace(EXAMPLE_HOST, self.base)
-        return text.replace("</channel>", "".join(self.extra_items) + "</channel>")
-
-
-@pytest.fixture
-async def site() -> AsyncIterator[ExampleSite]:
-    state = ExampleSite()
-
-    async def feed(request: web.Request) -> web.Response:
-        state.hits["feed"] = state.hits.get("feed", 0) + 1
-        return web.Response(text=state.feed(), content_type="application/rss+xml")
-
-    async def page(request: web.Request) -> web.Response:
-        name = request.match_info["name"]
-        path = EXAMPLES / "pages" / f"{name}.html"
-        state.hits[name] = state.hits.get(name, 0) + 1
-        if not path.is_file():
-            raise web.HTTPNotFound()
-        return web.Response(text=path.read_text(encoding="utf-8"), content_type="text/html")
-
-    app = web.Application()
-    app.router.add_get("/feed.xml", feed)
-    app.router.add_get("/{section}/{name}", page)
-    async with serve(app) as base_url:
-        state.base = base_url.rstrip("/")
-        yield state
 
 
 def _settings(tmp_path: Path, **changes: object) -> Settings:
@@ -137,7 +99,7 @@ def test_s24_token_shaped_secrets_are_masked_in_the_log_output(
 ) -> None:
     """S24: a string shaped like a Discord bot token never reaches the log output."""
     token = "MTE5ODc2NTQzMjEwOTg3NjU0MzIx.GxYzAb.abcdefghijklmnopqrstuvwxyz0123456789"
-    console.configure_logging("INFO")
+    logs.configure_logging("INFO")
     logging.getLogger("bot.login").error("login refused token=%s", token)
     err = capsys.readouterr().err
     assert "login refused token=[jeton masqué]" in err and token not in err

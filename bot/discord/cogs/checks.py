@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TypeVar
 
 import discord
 from discord import app_commands
 
+from bot.discord.app import DepecheBot, Services
 from bot.discord.error_handler import CommandFailed, NotAdmin
+from bot.news.preparation import Fetcher
+from bot.news.workers import WorkerPool
+from storage.storage import Storage
 
-if TYPE_CHECKING:
-    from bot.discord.app import DepecheBot, Services
+T = TypeVar("T")
 
 
 def is_guild_admin(interaction: discord.Interaction) -> bool:
@@ -33,13 +36,25 @@ def services_of(interaction: discord.Interaction) -> Services:
     return bot.services
 
 
-def require(service: object, what: str) -> None:
-    """Refuse politely when a service is not wired (console mode, start-up failure)."""
+def require(service: T | None, what: str) -> T:
+    """The service, or a polite refusal when it is not wired (console mode, start-up failure)."""
     if service is None:
         raise CommandFailed(f"Le service « {what} » n'est pas disponible pour le moment.")
+    return service
 
 
-def now_of(services: Any) -> datetime:
+def storage_of(interaction: discord.Interaction) -> Storage:
+    return require(services_of(interaction).storage, "base de données")
+
+
+def fetcher_of(interaction: discord.Interaction) -> Fetcher:
+    return require(services_of(interaction).fetcher, "téléchargement")
+
+
+def workers_of(interaction: discord.Interaction) -> WorkerPool:
+    return require(services_of(interaction).workers, "résumé")
+
+
+def now_of(services: Services) -> datetime:
     """The engine's (swappable) clock, for what commands store; the system clock without one."""
-    clock = getattr(services.engine, "clock", None)
-    return clock.now() if clock is not None else datetime.now(UTC)
+    return services.engine.clock.now() if services.engine is not None else datetime.now(UTC)

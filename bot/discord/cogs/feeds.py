@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 import discord
 from discord import app_commands
@@ -17,7 +16,14 @@ from discord.ext import commands
 
 from bot.delivery.embeds import render_post, safe
 from bot.discord import feed_views
-from bot.discord.cogs.checks import admin_only, now_of, require, services_of
+from bot.discord.cogs.checks import (
+    admin_only,
+    fetcher_of,
+    now_of,
+    services_of,
+    storage_of,
+    workers_of,
+)
 from bot.discord.cogs.summary import as_stored
 from bot.discord.error_handler import CommandFailed
 from bot.net.errors import FetchError
@@ -25,6 +31,7 @@ from bot.news.preparation import prepare_entry
 from bot.news.subscribing import SubscribeError, check_capacity, resolve_source, subscribe
 from bot.news.workers import WorkerTimeout, parse_task
 from storage.records import FeedRecord, FeedState, Subscription
+from storage.storage import Storage
 from summarizer.catalogue import search_sources
 from summarizer.errors import FeedError, SummarizerError
 from summarizer.model import Entry
@@ -83,7 +90,7 @@ _EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
 async def find_subscription(
-    storage: Any, guild_id: int, value: str
+    storage: Storage, guild_id: int, value: str
 ) -> tuple[Subscription, FeedRecord]:
     """A subscription of this guild from an autocomplete value (its id) or a typed title/URL."""
     text = value.strip()
@@ -158,20 +165,19 @@ class FeedsCog(commands.Cog):
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         services = services_of(interaction)
-        require(services.storage, "base de données")
-        require(services.fetcher, "téléchargement")
+        storage, fetcher = storage_of(interaction), fetcher_of(interaction)
         settings = interaction.client.settings  # type: ignore[attr-defined]
         guild = interaction.guild
         assert guild is not None
         target = target_channel(interaction, channel)
         check_postable(target, guild)
         try:
-            await check_capacity(services.storage, guild.id, settings.max_feeds_per_guild)
+            await check_capacity(storage, guild.id, settings.max_feeds_per_guild)
             resolved = await resolve_source(
-                source, fetcher=services.fetcher, workers=services.workers
+                source, fetcher=fetcher, workers=workers_of(interaction)
             )
             done = await subscribe(
-                resolved, storage=services.storage, engine=services.engine, guild_id=guild.id,
+                resolved, storage=storage, engine=services.engine, guild_id=guild.id,
                 channel_id=target.id, user_id=interaction.user.id, backfill=backfill,
                 now=now_of(services),
             )  # fmt: skip
@@ -199,8 +205,7 @@ class FeedsCog(commands.Cog):
     @app_commands.autocomplete(subscription=subscription_choices)
     @admin_only
     async def remove(self, interaction: discord.Interaction, subscription: str) -> None:
-        storage = services_of(interaction).storage
-        require(storage, "base de données")
+        storage = storage_of(interaction)
         assert interaction.guild is not None
         sub, feed = await find_subscription(storage, interaction.guild.id, subscription)
         await storage.remove_subscription(sub.id)
@@ -215,9 +220,9 @@ class FeedsCog(commands.Cog):
     @admin_only
     async def list_(self, interaction: discord.Interaction) -> None:
         services = services_of(interaction)
-        require(services.storage, "base de données")
+        storage = storage_of(interaction)
         assert interaction.guild is not None
-        subscriptions = await services.storage.list_for_guild(interaction.guild.id)
+        subscriptions = await storage.list_for_guild(interaction.guild.id)
         if not subscriptions:
             await interaction.response.send_message(
                 "Aucun flux n'est publié sur ce serveur. Ajoutez-en un avec /flux ajouter.",
@@ -228,7 +233,7 @@ class FeedsCog(commands.Cog):
         now = now_of(services)
         fields = []
         for sub in subscriptions:
-            feed = await services.storage.get_feed(sub.feed_id)
+            feed = await storage.get_feed(sub.feed_id)
             fields.append(feed_views.subscription_field(sub, feed, now=now, tz=tz))
         for number, message in enumerate(feed_views.pack_fields(fields, title=LIST_TITLE)):
             embeds = []
@@ -249,24 +254,22 @@ class FeedsCog(commands.Cog):
     @admin_only
     async def test(self, interaction: discord.Interaction, subscription: str) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        services = services_of(interaction)
-        require(services.storage, "base de données")
-        require(services.fetcher, "téléchargement")
-        require(services.workers, "résumé")
+        storage, fetcher = storage_of(interaction), fetcher_of(interaction)
+        workers = workers_of(interaction)
         settings = interaction.client.settings  # type: ignore[attr-defined]
         assert interaction.guild is not None
-        _, feed = await find_subscription(services.storage, interaction.guild.id, subscription)
+        _, feed = await find_subscription(storage, interaction.guild.id, subscription)
         try:
-            result = await services.fetcher.fetch(feed.url, kind="feed")
-            parsed = await services.workers.run(
+            result = await fetcher.fetch(feed.url, kind="feed")
+            parsed = await workers.run(
                 parse_task, result.body, result.final_url, result.content_type
             )
             if not parsed.entries:
                 raise CommandFailed(EMPTY_FEED)
             latest = latest_entry(parsed.entries)
             prepared = await prepare_entry(
-                latest, feed_title=parsed.title or feed.title, fetcher=services.fetcher,
-                workers=services.workers, settings=settings,
+                latest, feed_title=parsed.title or feed.title, fetcher=fetcher,
+                workers=workers, settings=settings,
             )  # fmt: skip
         except FetchError as exc:
             raise CommandFailed(exc.user_message) from exc
@@ -303,8 +306,7 @@ class FeedsCog(commands.Cog):
         categories: str | None = None,
         clear: bool = False,
     ) -> None:
-        storage = services_of(interaction).storage
-        require(storage, "base de données")
+        storage = storage_of(interaction)
         assert interaction.guild is not None
         sub, feed = await find_subscription(storage, interaction.guild.id, subscription)
         filters = feed_views.updated_filters(
@@ -324,16 +326,16 @@ class FeedsCog(commands.Cog):
     @admin_only
     async def enable(self, interaction: discord.Interaction, subscription: str) -> None:
         services = services_of(interaction)
-        require(services.storage, "base de données")
+        storage = storage_of(interaction)
         guild = interaction.guild
         assert guild is not None
-        sub, feed = await find_subscription(services.storage, guild.id, subscription)
+        sub, feed = await find_subscription(storage, guild.id, subscription)
         channel = guild.get_channel(sub.channel_id)
         if channel is None:
             raise CommandFailed("Le salon de cet abonnement n'existe plus : retirez l'abonnement.")
         check_postable(channel, guild)
-        await services.storage.enable_subscription(sub.id)
-        await services.storage.set_feed_state(feed.id, FeedState.ACTIVE, now=now_of(services))
+        await storage.enable_subscription(sub.id)
+        await storage.set_feed_state(feed.id, FeedState.ACTIVE, now=now_of(services))
         log.info("subscription enabled subscription_id=%s by=%s", sub.id, interaction.user.id)
         await interaction.response.send_message(
             f"Abonnement réactivé : **{safe(feed_views.feed_title(feed), 200)}** sera relevé "

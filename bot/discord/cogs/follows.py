@@ -20,7 +20,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.delivery.embeds import CONTENT_MAX, safe, truncate
-from bot.discord.cogs.checks import now_of, require, services_of
+from bot.discord.cogs.checks import now_of, services_of, storage_of
 from bot.discord.error_handler import CommandFailed
 from storage.records import Follow, FollowDelivery, FollowKind
 from storage.storage import Storage
@@ -204,9 +204,8 @@ class FollowsCog(commands.Cog):
         self, interaction: discord.Interaction, kind: str, term: str, where: str = DM
     ) -> None:
         services = services_of(interaction)
-        storage = services.storage
-        require(storage, "base de données")
-        assert interaction.guild is not None and storage is not None
+        storage = storage_of(interaction)
+        assert interaction.guild is not None
         if where == CHANNEL and not is_manager(interaction):
             raise CommandFailed(FILTER_NOT_ADMIN)
         text = " ".join(term.split())[:TERM_MAX]
@@ -228,9 +227,7 @@ class FollowsCog(commands.Cog):
     @app_commands.describe(follow_id="The follow to remove")
     @app_commands.autocomplete(follow_id=follow_choices)
     async def unfollow(self, interaction: discord.Interaction, follow_id: str) -> None:
-        storage = services_of(interaction).storage
-        require(storage, "base de données")
-        assert storage is not None
+        storage = storage_of(interaction)
         candidates = await removable_follows(storage, interaction)
         text = follow_id.strip()
         chosen = next((f for f in candidates if text.isdigit() and f.id == int(text)), None)
@@ -248,9 +245,7 @@ class FollowsCog(commands.Cog):
 
     @app_commands.command(name="following", description="List what you follow")
     async def following(self, interaction: discord.Interaction) -> None:
-        storage = services_of(interaction).storage
-        require(storage, "base de données")
-        assert storage is not None
+        storage = storage_of(interaction)
         text = await following_text(storage, interaction)
         await interaction.response.send_message(text, ephemeral=True)
 

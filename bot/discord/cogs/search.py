@@ -17,8 +17,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.delivery.embeds import http_url, safe
-from bot.discord.cogs.checks import require, services_of
+from bot.discord.cogs.checks import services_of, storage_of
 from storage.records import StoredArticle
+from storage.storage import Storage
 from summarizer.sentences import split_sentences
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ NOTHING_FOUND = "Je n'ai trouvé aucun article enregistré {what}. Essayez un au
 
 
 async def find_articles(
-    storage: Any, *, topic: str | None, author: str | None, count: int
+    storage: Storage, *, topic: str | None, author: str | None, count: int
 ) -> list[StoredArticle]:
     """Articles matching the topic and the author (either may be missing), newest first."""
     found: list[StoredArticle] = await storage.search_articles(
@@ -114,8 +115,7 @@ class SearchCog(commands.Cog):
             await interaction.response.send_message(NOTHING_ASKED, ephemeral=True)
             return
         await interaction.response.defer(thinking=True)
-        storage = services_of(interaction).storage
-        require(storage, "base de données")
+        storage = storage_of(interaction)
         articles = await find_articles(storage, topic=topic, author=author, count=count)
         if not articles:
             await interaction.followup.send(NOTHING_FOUND.format(what=described(topic, author)))

@@ -106,7 +106,7 @@ class SummaryCog(commands.Cog):
             return
         payload = render_post(as_stored(prepared), tz=settings.timezone)
         await interaction.followup.send(
-            content=payload.content or None,
+            content=payload.content,
             embed=discord.Embed.from_dict(payload.embed),
             allowed_mentions=discord.AllowedMentions.none(),
         )
