@@ -7,9 +7,14 @@
 2. The database is prepared as a bot that already knows the feed (subscription to the stand-in's
    channel, first poll done), so all N items are new.
 3. The real ``depeche run`` (``tests.chaos.fast_bot``: production code, shorter job intervals)
-   starts in its own process group and is killed with SIGKILL (the whole group) either during
-   start-up or ``uniform(low, high)`` seconds after its scheduler started; ``PRAGMA
-   integrity_check`` runs after every kill. This repeats ``kills`` times.
+   starts in its own process group and is killed with SIGKILL (the whole group) at a moment
+   chosen by what the bot is doing, not by the clock, so that a slow (loaded) machine meets the
+   same awkward moments as a fast one: during start-up (``early``: a random instant of the first
+   1.5 s, recovery, migration check, login); while a poll is preparing pages, before its one
+   write (``during_poll``: after 1 to 5 pages served in this run); otherwise after the bot has
+   published 0 to 2 more messages, plus up to two message delays (a kill before, during or just
+   after a creation at the stand-in, the D5 window). ``PRAGMA integrity_check`` runs after
+   every kill. This repeats ``kills`` times.
 4. A last run goes on until every item is posted, then gets SIGTERM.
 5. The stand-in's record gives duplicates and missing posts (by item number in the title).
 
@@ -32,6 +37,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -41,12 +47,13 @@ import aiohttp
 
 from storage.records import SeenKey, SeenStatus
 from storage.storage import Storage
-from tests.chaos.feeds import feed_app
+from tests.chaos.feeds import SiteStats, feed_app
 from tests.discord_stand_in.world import CHANNEL_ID, GUILD_ID
 from tests.servers import serve
 
 ROOT = Path(__file__).resolve().parents[1]
 READY_MARK = "scheduler started"
+PUBLISHED_MARK = "published target="  # bot.discord.publisher, at INFO, after each creation
 TERMINAL_STATES = ("sent", "failed_permanent", "cancelled", "skipped_flood")
 
 
@@ -55,9 +62,9 @@ class ChaosConfig:
     entries: int = 200
     kills: int = 200
     seed: int = 1
-    low: float = 1.0  # kill window after the scheduler started, seconds (the worker pool of a
-    high: float = 3.5  # fresh process needs ~1.5 s before the first article is stored)
     early: float = 0.2  # share of kills aimed at start-up (recovery, migration check, login)
+    during_poll: float = 0.2  # share of kills while a poll prepares pages (before its write)
+    patience: float = 120.0  # the longest wait for a run to reach its kill moment (a hang)
     nonce_window: float = 300.0  # the stand-in's; 0 leaves only reconciliation (D5)
     page_delay: float = 0.5  # per article page: a poll of N items lasts N * page_delay
     post_delay: float = 0.3  # per message creation at the stand-in
@@ -76,6 +83,7 @@ class ChaosResult:
     locked_lines: int = 0
     slowest_restart: float = 0.0
     wall_time: float = 0.0
+    modes: dict[str, int] = field(default_factory=dict)  # kills per moment (start-up, ...)
     states: dict[str, int] = field(default_factory=dict)
     finished: bool = False
 
@@ -90,6 +98,7 @@ class BotRun:
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     reader: asyncio.Task[None] | None = None
     ready_at: float = 0.0
+    published: int = 0  # messages the bot logged as published in this run
 
 
 class Chaos:
@@ -102,6 +111,9 @@ class Chaos:
         self.result = ChaosResult(entries=config.entries)
         self.urls: dict[str, str] = {}
         self.feed_url = ""
+        self.site = SiteStats()
+        self.progress = asyncio.Event()  # a page served or a message published
+        self.modes: Counter[str] = Counter()
 
     # ---- processes ---------------------------------------------------------------------------
     async def start_stand_in(self) -> asyncio.subprocess.Process:
@@ -152,6 +164,9 @@ class Chaos:
             if READY_MARK in line and not run.ready.is_set():
                 run.ready_at = time.monotonic()
                 run.ready.set()
+            if PUBLISHED_MARK in line:
+                run.published += 1
+                self.progress.set()
 
     async def kill(self, run: BotRun) -> None:
         with contextlib.suppress(ProcessLookupError):
@@ -197,14 +212,24 @@ class Chaos:
     async def one_kill(self) -> None:
         run = await self.spawn_bot()
         try:
-            if self.rng.random() < self.config.early:
+            draw = self.rng.random()
+            if draw < self.config.early:
+                self.modes["start-up"] += 1
                 await asyncio.sleep(self.rng.uniform(0.05, 1.5))
             else:
-                await asyncio.wait_for(run.ready.wait(), 60)
+                await asyncio.wait_for(run.ready.wait(), self.config.patience)
                 self.result.slowest_restart = max(
                     self.result.slowest_restart, run.ready_at - run.started
                 )
-                await asyncio.sleep(self.rng.uniform(self.config.low, self.config.high))
+                if draw < self.config.early + self.config.during_poll:
+                    self.modes["poll"] += 1
+                    pages = self.site.pages + self.rng.randint(1, 5)
+                    await self.until_progress(run, lambda: self.site.pages >= pages)
+                else:
+                    self.modes["delivery"] += 1
+                    wanted = self.rng.randint(0, 2)
+                    await self.until_progress(run, lambda: run.published >= wanted)
+                    await asyncio.sleep(self.rng.uniform(0, 2 * self.config.post_delay))
         finally:
             await self.kill(run)
         self.result.kills += 1
@@ -212,6 +237,22 @@ class Chaos:
         if check != "ok":
             self.result.integrity_failures += 1
             self.log.write(f"integrity_check: {check}\n")
+
+    async def until_progress(self, run: BotRun, reached: Callable[[], bool]) -> None:
+        """Wait until ``reached()`` (a page served, a message published), or until nothing is
+        left to do (every item posted: no more progress will come), or the run died."""
+        deadline = time.monotonic() + self.config.patience
+        while not reached() and run.process.returncode is None:
+            self.progress.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.progress.wait(), 1.0)
+            if reached():
+                return
+            _, articles, states = await asyncio.to_thread(self.db_state)
+            if self.is_done(articles, states):
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError("the bot made no progress: a hang")
 
     async def finish(self) -> None:
         """Run without kills until everything is posted, then stop with SIGTERM."""
@@ -265,9 +306,9 @@ class Chaos:
         started = time.monotonic()
         stand_in = await self.start_stand_in()
         try:
-            async with serve(
-                feed_app(self.config.entries, page_delay=self.config.page_delay)
-            ) as site:
+            app = feed_app(self.config.entries, page_delay=self.config.page_delay, stats=self.site)
+            self.site.served = self.progress  # one event for both kinds of progress
+            async with serve(app) as site:
                 self.feed_url = f"{site}/feed.xml"
                 await self.prepare_database()
                 for _ in range(self.config.kills):
@@ -279,6 +320,7 @@ class Chaos:
             await stand_in.wait()
             self.log.close()
         self.result.wall_time = round(time.monotonic() - started, 1)
+        self.result.modes = dict(self.modes)
         self.result.slowest_restart = round(self.result.slowest_restart, 2)
         return self.result
 
@@ -296,15 +338,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--entries", type=int, default=200)
     parser.add_argument("--kills", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--low", type=float, default=1.0)
-    parser.add_argument("--high", type=float, default=3.5)
+    parser.add_argument("--early", type=float, default=0.2, help="share of start-up kills")
+    parser.add_argument("--during-poll", type=float, default=0.2, help="share of poll kills")
     parser.add_argument("--nonce-window", type=float, default=300.0)
     parser.add_argument("--page-delay", type=float, default=0.5)
     parser.add_argument("--post-delay", type=float, default=0.3)
     parser.add_argument("--workdir", type=Path, help="keep the database and bot.log here")
     args = parser.parse_args(argv)
     config = ChaosConfig(
-        entries=args.entries, kills=args.kills, seed=args.seed, low=args.low, high=args.high,
+        entries=args.entries, kills=args.kills, seed=args.seed, early=args.early,
+        during_poll=args.during_poll,
         nonce_window=args.nonce_window, page_delay=args.page_delay, post_delay=args.post_delay,
         workdir=args.workdir,
     )  # fmt: skip

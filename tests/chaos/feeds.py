@@ -6,6 +6,7 @@ The French text was written for these tests.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from html import escape
@@ -36,10 +37,23 @@ def item_xml(base: str, number: int, published: datetime) -> str:
     )
 
 
-def feed_app(entries: int, *, page_delay: float = 0.0) -> web.Application:
+@dataclass
+class SiteStats:
+    """What the site served: article pages, with an event set at each one. While ``hold`` is
+    set to an unset event, every page request waits for it (a poll caught in the middle)."""
+
+    pages: int = 0
+    served: asyncio.Event = field(default_factory=asyncio.Event)
+    hold: asyncio.Event | None = None
+
+
+def feed_app(
+    entries: int, *, page_delay: float = 0.0, stats: SiteStats | None = None
+) -> web.Application:
     """``/feed.xml`` lists ``entries`` items (newest first); ``/article/{n}`` is each page,
     answered after ``page_delay`` seconds (so that a poll lasts long enough to be killed)."""
     start = datetime.now(UTC)
+    stats = stats if stats is not None else SiteStats()
 
     async def feed(request: web.Request) -> web.Response:
         base = f"http://{request.host}"
@@ -54,6 +68,10 @@ def feed_app(entries: int, *, page_delay: float = 0.0) -> web.Application:
 
     async def article(request: web.Request) -> web.Response:
         number = int(request.match_info["number"])
+        stats.pages += 1
+        stats.served.set()
+        if stats.hold is not None:
+            await stats.hold.wait()
         await asyncio.sleep(page_delay)
         text = "".join(f"<p>{escape(p)}</p>" for p in PARAGRAPHS)
         page = (

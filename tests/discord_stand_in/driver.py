@@ -20,6 +20,7 @@ from tests.discord_stand_in.world import (
     Interaction,
     now_iso,
 )
+from tests.patience import PATIENCE
 
 SUBCOMMAND_TYPES = (1, 2)
 
@@ -143,7 +144,7 @@ async def autocomplete(
     return list(interaction.response["data"]["choices"])
 
 
-async def wait_for(interaction: Interaction, done: Any, within: float = 5.0) -> Interaction:
+async def wait_for(interaction: Interaction, done: Any, within: float = PATIENCE) -> Interaction:
     async def _wait() -> None:
         while not done(interaction):
             interaction.changed.clear()
@@ -153,7 +154,7 @@ async def wait_for(interaction: Interaction, done: Any, within: float = 5.0) -> 
     return interaction
 
 
-async def answered(interaction: Interaction, within: float = 5.0) -> Interaction:
+async def answered(interaction: Interaction, within: float = PATIENCE) -> Interaction:
     """Wait until the interaction has a visible answer: a message response, or a follow-up or
     an edit after a deferral."""
 

@@ -16,6 +16,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from tests.discord_stand_in.server import StandIn
+from tests.patience import PATIENCE
 
 TOKEN = "stand-in-token"
 
@@ -35,7 +36,7 @@ async def stand_in(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[StandIn]:
 
 @contextlib.asynccontextmanager
 async def running(
-    bot: discord.Client, *, token: str = TOKEN, within: float = 10.0
+    bot: discord.Client, *, token: str = TOKEN, within: float = PATIENCE
 ) -> AsyncIterator[None]:
     """Log the real bot in to the stand-in, connect it and wait until it is ready; close after."""
     await bot.login(token)

@@ -20,6 +20,7 @@ from aiohttp import web
 from tests.discord_stand_in import rules
 from tests.discord_stand_in.gateway import Gateway
 from tests.discord_stand_in.world import World
+from tests.patience import PATIENCE
 
 API_PREFIX = "/api/v10"
 JSON_HEADERS = {"Content-Type": "application/json"}
@@ -169,7 +170,7 @@ class StandIn:
         return [r for r in self.requests if r.method == method and pattern.fullmatch(r.path)]
 
     async def wait_for_request(
-        self, method: str, path: str, *, count: int = 1, within: float = 5.0
+        self, method: str, path: str, *, count: int = 1, within: float = PATIENCE
     ) -> list[RecordedRequest]:
         async def _wait() -> list[RecordedRequest]:
             while len(found := self.sent(method, path)) < count:

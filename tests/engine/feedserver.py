@@ -51,6 +51,7 @@ class FeedState:
     base: str = ""
     body: bytes | None = None  # served instead of ``rss()`` (malformed or garbage documents)
     arrivals: list[tuple[str, float]] = field(default_factory=list)  # (path and query, loop time)
+    hang_release: asyncio.Event = field(default_factory=asyncio.Event)  # ends /hang.xml with a 500
 
     def rss(self) -> bytes:
         parts = [
@@ -119,8 +120,8 @@ def feed_app(state: FeedState) -> web.Application:
     async def hang(request: web.Request) -> web.Response:
         state.requests.append(dict(request.headers))
         state.arrivals.append((request.path_qs, asyncio.get_running_loop().time()))
-        await asyncio.Event().wait()  # accepts, never answers (cancelled at server exit)
-        raise AssertionError("unreachable")
+        await state.hang_release.wait()  # accepts, never answers unless a test lets it
+        return web.Response(status=500, text="libéré par le test")
 
     app = web.Application()
     app.router.add_get("/feed.xml", feed)

@@ -18,6 +18,7 @@ from bot.net.client import FetchLimits, GuardedClient
 from bot.news.engine import Engine, backoff_delay, next_poll_after_failure
 from storage.records import FeedState
 from tests.engine.conftest import START, World
+from tests.patience import PATIENCE
 from tests.servers import FakeResolver
 
 
@@ -244,12 +245,12 @@ async def test_f8_a_persisting_404_follows_the_f7_rule(world: World) -> None:
 
 async def test_f9_one_hanging_feed_among_twenty_delays_none_of_the_others(world: World) -> None:
     """F9: 19 healthy feeds and one that accepts and never answers, in one cycle: the 19 are
-    fetched while the hanging one is still waiting and each posts its new entry; the hanging
-    one fails with ``timeout`` at the deadline, and the cycle ends soon after it."""
-    total = 3.0
+    fetched, prepared and stored while the hanging one is still waiting (the cycle is still
+    running), whatever the machine's speed; then the hang is let go and the cycle ends with it
+    as the one failure. The deadline itself (the hang fails as ``timeout``) is F6's test."""
     world.state.page_status = 404  # the feed's own text: no article pages
     world.state.add("old", published=START - timedelta(hours=1))
-    async with short_deadline_engine(world, total=total) as engine:
+    async with short_deadline_engine(world, total=10 * PATIENCE) as engine:
         for n in range(19):
             feed = await world.storage.add_feed(f"{world.feed_url}?n={n}", now=START)
             await world.storage.add_subscription(
@@ -263,19 +264,19 @@ async def test_f9_one_hanging_feed_among_twenty_delays_none_of_the_others(world:
         world.state.add("fresh", published=START + timedelta(minutes=30))
         world.state.etag = '"v2"'
         world.clock.advance(timedelta(hours=1))
-        world.state.arrivals.clear()
-        loop = asyncio.get_running_loop()
-        started = loop.time()
-        reports = await engine.poll_due_feeds()
-        elapsed = loop.time() - started
+        cycle = asyncio.create_task(engine.poll_due_feeds())
+        async with asyncio.timeout(PATIENCE):
+            while len(await world.storage.list_posts()) < 19:
+                assert not cycle.done()
+                await asyncio.sleep(0.02)
+        assert not cycle.done()  # the 19 are stored; the hang still holds its lane
+        assert [p for p, _ in world.state.arrivals if p.startswith("/hang.xml")] == ["/hang.xml"]
+        world.state.hang_release.set()
+        reports = await asyncio.wait_for(cycle, PATIENCE)
     by_feed = {r.feed_id: r for r in reports}
     stuck = by_feed.pop(hanging.id)
-    assert stuck.outcome == "failed" and (stuck.error or "").startswith("timeout")
+    assert stuck.outcome == "failed" and stuck.reason == "http_error"
     assert [(r.outcome, r.posts) for r in by_feed.values()] == [("processed", 1)] * 19
-    [hang_at] = [at for path, at in world.state.arrivals if path.startswith("/hang.xml")]
-    healthy = [at for path, at in world.state.arrivals if path.startswith("/feed.xml")]
-    assert len(healthy) == 19 and max(healthy) < hang_at + total  # none waited for the hang
-    assert total - 0.5 <= elapsed <= total * 1.25 + 1.0  # 20 s deadline -> cycle <= 25 s
 
 
 async def test_f21_a_malformed_document_is_a_loose_success(world: World) -> None:
