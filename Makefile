@@ -4,6 +4,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
+# Test processes (pytest-xdist): two for the two cores of the project's machines.
+TEST_PROCESSES ?= 2
+
 .PHONY: run test nightly fuzz lint typecheck bench clean
 
 $(STAMP): pyproject.toml
@@ -16,7 +19,7 @@ run: $(STAMP)
 	$(VENV)/bin/depeche run
 
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_PROCESSES)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
