@@ -22,9 +22,14 @@ _CONNECTIVES = (
     r"mais|pourtant|cependant|toutefois|néanmoins|or|donc|ainsi|alors|aussi|enfin|ensuite|puis"
     r"|et|également|par ailleurs|en outre|de plus|en effet|d['’]ailleurs|en revanche"
     r"|au contraire|pour autant|malgré cela|malgré tout|du coup|dès lors|de son côté"
-    r"|de leur côté|pour sa part|pour leur part|quant à (?:lui|elle|eux|elles)"
+    r"|de leur côté|pour sa part|pour leur part|quant (?:à|aux?)"
     r"|selon (?:lui|elle|eux|elles)|d['’]après (?:lui|elle|eux|elles)"
     r"|pour (?:lui|elle|eux|elles)"
+    # cause, consequence, concession, restatement: each answers the sentence before it
+    r"|car|par conséquent|en conséquence|de ce fait|de même|à ce titre|à cet égard|à ce propos"
+    r"|à l['’]inverse|à l['’]opposé|autrement dit|en somme|bref|certes|sinon|d['’]autant"
+    r"|finalement|au final|en définitive|en tout cas|toujours est-il|reste que|là encore"
+    r"|pour cela|pour ce faire|une fois de plus|de fait"
 )
 _DEMONSTRATIVES = r"ce|cet|cette|ces|c['’]est|c['’]était|ce dernier|cette dernière"
 # What may follow a demonstrative without making it anaphoric: the calendar.

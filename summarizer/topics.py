@@ -76,7 +76,8 @@ def _clean_category(value: str) -> str:
 
 
 def _words(text: str) -> list[str]:
-    """Words of ``text`` with elisions removed ("l'Élysée" -> "Élysée")."""
+    """Words of ``text`` with elisions removed ("l'Élysée" -> "Élysée"); ``_content_words``
+    counts the same words by their distinct spellings."""
     words = (_ELISION_RE.sub("", word) for word in _WORD_RE.findall(text.translate(_APOSTROPHES)))
     return [word for word in words if word]
 
@@ -112,12 +113,17 @@ def _names(title: str, text: str) -> list[str]:
 
 def _content_words(title: str, text: str) -> list[str]:
     """Title words that are not stop words, most frequent in title and text first."""
-    counts = Counter(normalize_term(word) for word in _words(f"{title} {text}"))
     candidates: dict[str, str] = {}
     for word in _words(title):
         key = normalize_term(word)
         if len(key) >= 4 and key not in _stop_words() and key not in candidates:
             candidates[key] = word
+    counts: Counter[str] = Counter()
+    # Each distinct spelling is read once: a text repeats its words.
+    spellings = Counter(_WORD_RE.findall(f"{title} {text}".translate(_APOSTROPHES)))
+    for spelling, seen in spellings.items():
+        if (key := normalize_term(_ELISION_RE.sub("", spelling))) in candidates:
+            counts[key] += seen
     order = sorted(candidates, key=lambda key: -counts[key])  # stable: title order on ties
     return [candidates[key] for key in order]
 

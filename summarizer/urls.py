@@ -198,6 +198,8 @@ _NON_WORD_RE = re.compile(r"[\W_]+")
 
 def fold_accents(text: str) -> str:
     """Casefold and strip diacritics: "L'Élysée" -> "l'elysee"."""
+    if text.isascii():
+        return text.casefold()  # most words: nothing to decompose
     decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return unicodedata.normalize("NFC", stripped).casefold()

@@ -13,10 +13,8 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
-
+from bot.delivery.dates import article_date
 from bot.net.policy import GuardRefusal, check_url
 from storage.records import StoredArticle
 
@@ -119,8 +117,7 @@ def _is_internal_host(url: str) -> bool:
 def _date_text(article: StoredArticle, tz: str) -> str | None:
     if article.published_at is None:
         return None
-    local = article.published_at.astimezone(ZoneInfo(tz))
-    return str(format_datetime(local, "d MMMM y 'à' HH:mm", locale="fr_FR"))
+    return article_date(article.published_at, tz)
 
 
 def _fields(article: StoredArticle, tz: str) -> list[dict[str, Any]]:

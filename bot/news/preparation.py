@@ -94,15 +94,16 @@ def _merge(page: Article, entry: Entry) -> Article:
 
 
 async def summarize_article(
-    article: Article, *, workers: WorkerPool, settings: Settings, source_name: str | None
-) -> PreparedArticle:
+    article: Article, *, workers: WorkerPool, settings: Settings, source_name: str | None,
+    urgent: bool = False,
+) -> PreparedArticle:  # fmt: skip
     budget = (
         settings.summary_max_sentences,
         settings.summary_max_chars,
         settings.summary_algorithm,
     )
     summary, topics = await workers.run(
-        summarize_task, article.text, article.title, article.categories, budget
+        summarize_task, article.text, article.title, article.categories, budget, urgent=urgent
     )
     return PreparedArticle(article, summary, topics, source_name)
 
@@ -137,7 +138,10 @@ async def prepare_entry(
 async def prepare_url(
     url: str, *, fetcher: Fetcher, workers: WorkerPool, settings: Settings
 ) -> PreparedArticle:
-    """``/summary <url>`` and the CLI: raises ``FetchError`` or ``SummarizerError``."""
+    """``/summary <url>`` and the CLI: raises ``FetchError`` or ``SummarizerError``. Someone
+    waits for the answer: its work goes before the poll cycle's (``urgent``)."""
     result = await fetcher.fetch(url, kind="page")
-    article: Article = await workers.run(extract_task, result.body, result.final_url)
-    return await summarize_article(article, workers=workers, settings=settings, source_name=None)
+    article: Article = await workers.run(extract_task, result.body, result.final_url, urgent=True)
+    return await summarize_article(
+        article, workers=workers, settings=settings, source_name=None, urgent=True
+    )

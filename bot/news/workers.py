@@ -1,17 +1,22 @@
 """CPU work off the event loop: a small process pool with a hard timeout per task.
 
-``await workers.run(fn, *args, timeout=10)`` runs a picklable module-level function in a worker
-process. On timeout the pool is recycled (its processes are killed) so a runaway parse cannot
-hold a worker forever. ``WorkerPool(mode="thread")`` runs tasks in threads instead, for tests
-where processes are awkward (a timed-out thread is abandoned, not killed).
+``await workers.run(fn, *args)`` runs a picklable module-level function in a worker process,
+with the pool's hard timeout (10 s unless told) or the one ``run`` names. On timeout the pool is
+recycled (its processes are killed) so a runaway parse cannot hold a worker forever. Tasks wait
+for a free worker by priority: an ``urgent`` one (``/summary``, the CLI: someone waits) goes
+before the poll cycle's queued pages. ``WorkerPool(mode="thread")`` runs tasks in threads
+instead, for tests where processes are awkward (a timed-out thread is abandoned, not killed).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import heapq
+import itertools
 import logging
 import multiprocessing
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Literal, TypeVar
@@ -34,15 +39,60 @@ class WorkerTimeout(BotError):
         super().__init__(f"worker task timed out task={name} timeout={timeout:g}")
 
 
+class _Slots:
+    """A semaphore whose waiters are served by priority, then in arrival order: a person's
+    ``/summary`` waits for the next free worker, not behind a poll cycle's hundred pages."""
+
+    def __init__(self, size: int) -> None:
+        self._free = size
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._arrival = itertools.count()
+
+    async def acquire(self, priority: int) -> None:
+        if self._free > 0 and not self._waiters:
+            self._free -= 1
+            return
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (priority, next(self._arrival), turn))
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self.release()  # handed a slot, cancelled before using it: pass it on
+            raise  # a cancelled waiter stays in the heap as done; ``release`` skips it
+
+    def release(self) -> None:
+        while self._waiters:
+            _, _, turn = heapq.heappop(self._waiters)
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self._free += 1
+
+    @contextlib.asynccontextmanager
+    async def held(self, priority: int) -> AsyncIterator[None]:
+        await self.acquire(priority)
+        try:
+            yield
+        finally:
+            self.release()
+
+
+URGENT, BACKGROUND = 0, 1  # priorities: someone is waiting for the answer, or nobody is
+
+
 class WorkerPool:
     """CPU work off the event loop. At most ``size`` tasks are handed to the executor at a time,
     so a task's hard timeout counts its own run, not the time it waited for a free worker (S13)."""
 
-    def __init__(self, *, size: int = 2, mode: Mode = "process") -> None:
+    def __init__(
+        self, *, size: int = 2, mode: Mode = "process", timeout: float = DEFAULT_TIMEOUT
+    ) -> None:
         self._size = size
         self._mode = mode
+        self._timeout = timeout  # each task's hard limit unless ``run`` names another
         self._executor: Executor | None = None
-        self._slots = asyncio.Semaphore(size)
+        self._slots = _Slots(size)
         self._generation = 0  # bumped at every recycle
 
     def _pool(self) -> Executor:
@@ -58,14 +108,17 @@ class WorkerPool:
         self,
         fn: Callable[..., T],
         *args: Any,
-        timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109 - it also kills the worker
+        timeout: float | None = None,  # noqa: ASYNC109 - it also kills the worker
+        urgent: bool = False,
     ) -> T:
-        """Run ``fn(*args)`` in the pool; raise ``WorkerTimeout`` after ``timeout`` seconds of
-        running. A task killed because another one timed out (the pool is recycled under it)
-        runs once more on the new pool."""
+        """Run ``fn(*args)`` in the pool; raise ``WorkerTimeout`` after ``timeout`` seconds (the
+        pool's, by default) of running. An ``urgent`` task (someone waits for it) takes the next
+        free worker before every background task queued. A task killed because another one timed
+        out (the pool is recycled under it) runs once more on the new pool."""
         name = getattr(fn, "__name__", repr(fn))
+        timeout = self._timeout if timeout is None else timeout
         for attempt in (1, 2):
-            async with self._slots:
+            async with self._slots.held(URGENT if urgent else BACKGROUND):
                 generation = self._generation
                 try:
                     future = asyncio.get_running_loop().run_in_executor(self._pool(), fn, *args)

@@ -7,10 +7,8 @@ import sys
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
-
+from bot.delivery.dates import article_date
 from bot.delivery.outbox import DeliveryNotice
 from bot.errors import BotError
 from bot.news.engine import FeedNotice
@@ -26,8 +24,7 @@ class UserFacingError(BotError):
 def format_date(moment: datetime | None, timezone: str) -> str:
     if moment is None:
         return "date inconnue"
-    local = moment.astimezone(ZoneInfo(timezone))
-    return str(format_datetime(local, "d MMMM y 'à' HH:mm", locale="fr_FR"))
+    return article_date(moment, timezone)
 
 
 def format_prepared(prepared: PreparedArticle, timezone: str) -> str:

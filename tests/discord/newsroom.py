@@ -29,6 +29,7 @@ from tests.discord_stand_in.fixtures import running
 from tests.discord_stand_in.server import StandIn
 from tests.discord_stand_in.world import CHANNEL_ID
 from tests.engine.feedserver import FeedState, feed_app
+from tests.patience import PATIENCE
 from tests.servers import serve
 
 EPHEMERAL = 64
@@ -99,7 +100,7 @@ async def open_newsroom(
     settings = replace(settings, allowed_private_networks=LOCAL, poll_interval_minutes=10)
     state = FeedState(etag=None)  # no 304s: every poll reads the body
     clock = FrozenClock(datetime.now(UTC).replace(microsecond=0))
-    workers = WorkerPool(size=2, mode="thread")
+    workers = WorkerPool(size=2, mode="thread", timeout=PATIENCE)
     storage = await Storage.open(settings.database_path)
     limits = FetchLimits(total=5, connect=2, sock_read=5)
     fetcher = GuardedClient.from_settings(settings, limits=limits)

@@ -78,7 +78,9 @@ def assert_work_done(cycle: Cycle, observed: Observed) -> None:
     assert len(cycle.stand_in.world.messages.get(CHANNEL_ID, [])) == FEEDS * FRESH
     for call in observed.summaries:
         assert call.response is not None and call.response["type"] == 5
-        assert "Grand dossier" in call.followups[0]["embeds"][0]["title"]
+        answer = call.followups[0]
+        assert "embeds" in answer, f"/summary answered without its summary: {answer}"
+        assert "Grand dossier" in answer["embeds"][0]["title"]
 
 
 async def check_worst_cycle(

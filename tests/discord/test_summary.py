@@ -19,6 +19,7 @@ from tests.discord.conftest import BotFactory
 from tests.discord_stand_in.driver import answered, slash
 from tests.discord_stand_in.fixtures import running
 from tests.discord_stand_in.server import StandIn
+from tests.patience import PATIENCE
 from tests.servers import serve
 
 PARAGRAPHS = [
@@ -71,7 +72,7 @@ def page_url(held_page: HeldPage) -> str:
 @pytest.fixture
 async def summary_bot(stand_in: StandIn, make_bot: BotFactory) -> AsyncIterator[DepecheBot]:
     local = [ipaddress.ip_network("127.0.0.1/32")]
-    workers = WorkerPool(size=1, mode="thread")
+    workers = WorkerPool(size=1, mode="thread", timeout=PATIENCE)
     async with GuardedClient(user_agent="Depeche-test", allowed_networks=local) as fetcher:
         services = Services(fetcher=fetcher, workers=workers)
         bot = make_bot(services, cogs=("bot.discord.cogs.general", "bot.discord.cogs.summary"))

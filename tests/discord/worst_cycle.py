@@ -50,6 +50,7 @@ from tests.discord_stand_in.fixtures import running
 from tests.discord_stand_in.gateway import HEARTBEAT_ACK, HELLO
 from tests.discord_stand_in.server import StandIn
 from tests.discord_stand_in.world import CHANNEL_ID, GUILD_ID
+from tests.patience import PATIENCE
 from tests.servers import serve
 
 HEARTBEAT_MS = 500  # instead of Discord's 41-45 s: the keep-alive thread beats during the cycle
@@ -140,7 +141,7 @@ async def open_cycle(
 ) -> AsyncIterator[Cycle]:
     settings = replace(settings, poll_interval_minutes=10)
     storage = await Storage.open(settings.database_path)
-    workers = WorkerPool(size=2)  # process mode, as bot.run.runtime wires it
+    workers = WorkerPool(size=2, timeout=PATIENCE)  # process mode, as bot.run.runtime wires it
     clock = FrozenClock(START)
     site = HeavySite(large_page=documents.large_page, short_page=documents.short_page)
     try:

@@ -20,6 +20,7 @@ from bot.settings import Settings
 from storage.records import FeedRecord, Subscription
 from storage.storage import Storage
 from tests.engine.feedserver import FeedState, feed_app
+from tests.patience import PATIENCE
 from tests.servers import serve
 
 START = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
@@ -53,7 +54,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     state = FeedState()
     settings = Settings(database_path=tmp_path / "depeche.db", max_posts_per_cycle=5)
     clock = FrozenClock(START)
-    workers = WorkerPool(mode="thread")
+    workers = WorkerPool(mode="thread", timeout=PATIENCE)
     storage = await Storage.open(settings.database_path)
     client = GuardedClient(
         user_agent="Depeche-test/0.1",

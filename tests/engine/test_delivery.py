@@ -24,6 +24,7 @@ from bot.delivery.publishers import (
 from storage.records import PlannedPost, PostState, SubscriptionState
 from storage.storage import Storage
 from tests.engine.conftest import START
+from tests.patience import PATIENCE
 from tests.storage.helpers import article, seen
 
 
@@ -193,7 +194,7 @@ async def test_a_slow_channel_does_not_hold_the_others_back(storage: Storage) ->
     await enqueue(storage, "abc", channels=(100, 200))
     publisher = GatedPublisher()
     delivery = Delivery(storage, publisher, FrozenClock(START))
-    report = await asyncio.wait_for(delivery.deliver_pending(), timeout=10)
+    report = await asyncio.wait_for(delivery.deliver_pending(), timeout=PATIENCE)
     assert report.sent == 6
     for channel in (100, 200):
         ids = [c.post.id for c in publisher.calls if c.target_id == channel]
@@ -251,7 +252,7 @@ async def test_a_storage_fault_in_one_lane_ends_the_round_without_orphans(
     publisher = RecordingPublisher()
     with pytest.raises(StorageError, match="disk is full"):  # loud, at the job boundary
         await asyncio.wait_for(
-            Delivery(storage, publisher, FrozenClock(START)).deliver_pending(), timeout=10
+            Delivery(storage, publisher, FrozenClock(START)).deliver_pending(), timeout=PATIENCE
         )
     states = [p.state for p in await storage.list_posts()]
     assert states.count(PostState.SENDING) >= 1  # the one whose confirmation failed

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from bot.delivery.embeds import FOOTER, embed_length, http_url, render_post
 from storage.records import StoredArticle
+from summarizer.dates import parse_date
 
 CREATED = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 
@@ -42,6 +43,28 @@ def test_french_date_source_and_footer() -> None:
     assert payload.embed["footer"]["text"] == FOOTER
     assert payload.embed["url"] == "https://exemple.fr/a"
     assert payload.content == "" and payload.allowed_user_ids == ()
+
+
+@pytest.mark.parametrize(
+    ("written", "tz", "shown"),
+    [
+        ("2015-05-04", "Europe/Paris", "4 mai 2015"),  # a page's or a feed's date alone
+        ("2015-05-04", "America/Montreal", "4 mai 2015"),  # not « 3 mai 2015 à 18:00 »
+        ("Mon, 04 May 2015 00:00:00 GMT", "Europe/Paris", "4 mai 2015"),  # midnight UTC
+        ("4 mai 2015", "Europe/Paris", "4 mai 2015"),
+        ("2015-05-04T10:30:00+02:00", "Europe/Paris", "4 mai 2015 à 10:30"),
+        ("2015-05-04T00:00:30+02:00", "Europe/Paris", "4 mai 2015 à 00:00"),  # a real time
+        ("2015-05-04T10:30:00+02:00", "America/Montreal", "4 mai 2015 à 04:30"),
+    ],
+)
+def test_a_date_without_a_time_of_day_shows_the_day_alone(
+    written: str, tz: str, shown: str
+) -> None:
+    published = parse_date(written)
+    assert published is not None
+    payload = render_post(stored(published_at=published), tz=tz)
+    fields = {f["name"]: f["value"] for f in payload.embed["fields"]}
+    assert fields["Publié le"] == shown
 
 
 def test_mentions_markdown_and_hostile_urls_are_neutralised() -> None:

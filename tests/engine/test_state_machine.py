@@ -58,6 +58,7 @@ from tests.engine.versioned_feed import (
     VersionedFeed,
     versioned_app,
 )
+from tests.patience import PATIENCE
 
 T = TypeVar("T")
 START = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
@@ -79,7 +80,7 @@ class FeedVersions(RuleBasedStateMachine):
         self.removed: list[int] = []
         self.publisher = RecordingPublisher()
         self.settings = Settings(database_path=self.tmp / "depeche.db", max_posts_per_cycle=MAX_NEW)
-        self.workers = WorkerPool(mode="thread")
+        self.workers = WorkerPool(mode="thread", timeout=PATIENCE)
         self.crashes = 0  # sends interrupted by a crash (D5 then reconciles them)
         # The model, built from what the server answered.
         self.read = 0  # entries of feed.log already folded into the model

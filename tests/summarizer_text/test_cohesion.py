@@ -58,6 +58,77 @@ def test_self_contained_openings_are_not_dependent(sentence: str) -> None:
     assert not depends_on_previous(sentence)
 
 
+# Each connective answers the sentence before it (cause, consequence, concession, restatement,
+# contrast, a second subject): one opening per connective of the rule.
+_CONNECTIVE_OPENINGS = [
+    "Car oui, l'intestin est un deuxième cerveau.",
+    "En effet, les prix ont baissé.",
+    "De plus, la ligne sera prolongée.",
+    "Par ailleurs, la ville recrute.",
+    "En outre, le budget augmente.",
+    "Pour autant, rien n'est joué.",
+    "Quant à la mairie, elle n'a pas répondu.",
+    "Quant au préfet, il temporise.",
+    "Quant aux syndicats, ils appellent à la grève.",
+    "À ce titre, il sera entendu.",
+    "À cet égard, le rapport est sévère.",
+    "À ce propos, la ministre a été interrogée.",
+    "Par conséquent, la séance est levée.",
+    "En conséquence, le club fait appel.",
+    "De ce fait, le chantier prend du retard.",
+    "De même, les loyers augmentent.",
+    "À l'inverse, les ventes reculent.",
+    "À l’opposé, la droite applaudit.",
+    "Autrement dit, rien ne change.",
+    "En somme, le compte n'y est pas.",
+    "Bref, la saison est lancée.",
+    "Certes, le déficit se réduit.",
+    "Sinon, le projet sera abandonné.",
+    "D'autant que la demande reste forte.",
+    "Finalement, le match a eu lieu.",
+    "Au final, trois candidats restent en lice.",
+    "En définitive, le texte est adopté.",
+    "En tout cas, la question reste ouverte.",
+    "Toujours est-il que le budget manque.",
+    "Reste que la facture s'alourdit.",
+    "Là encore, les chiffres divergent.",
+    "Pour cela, il faudra voter une loi.",
+    "Pour ce faire, la région emprunte.",
+    "Une fois de plus, la séance a été suspendue.",
+    "De fait, la grève se poursuit.",
+    "Cependant, la date n'est pas fixée.",
+    "Néanmoins, le chantier continue.",
+    "Dès lors, tout s'accélère.",
+    "Pour sa part, le maire se tait.",
+]
+
+
+@pytest.mark.parametrize("sentence", _CONNECTIVE_OPENINGS)
+def test_each_french_connective_makes_an_opening_dependent(sentence: str) -> None:
+    assert depends_on_previous(sentence)
+
+
+# Words that begin like a connective but are names, nouns or time: the rule looks at whole words.
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Carole Delga a présenté son budget.",
+        "Carrefour ferme deux magasins.",
+        "Certains élus réclament un vote.",
+        "Brefs échanges entre les deux dirigeants.",
+        "Sinonyme est une start-up rennaise.",
+        "Finalistes de la coupe, les Bleus rentrent.",
+        "Reste du monde : les marchés reculent.",
+        "Depuis ce lundi, la ligne est fermée.",
+        "En ce moment, les prix baissent.",
+        "De faits divers en faits divers, la ville s'inquiète.",
+        "Quantité de voyageurs ont été bloqués.",
+    ],
+)
+def test_words_that_only_begin_like_a_connective_are_not_dependent(sentence: str) -> None:
+    assert not depends_on_previous(sentence)
+
+
 def test_the_first_sentence_of_an_article_is_never_flagged() -> None:
     infos = analyse(["Il pleut sur Brest depuis dix jours.", "Il neige à Lyon."], [0, 0], None)
     assert [i.dependent for i in infos] == [False, True]

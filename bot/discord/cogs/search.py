@@ -9,13 +9,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import discord
-from babel.dates import format_datetime
 from discord import app_commands
 from discord.ext import commands
 
+from bot.delivery.dates import article_date
 from bot.delivery.embeds import http_url, safe
 from bot.discord.cogs.checks import services_of, storage_of
 from storage.records import StoredArticle
@@ -54,8 +53,7 @@ def article_embed(article: StoredArticle, *, tz: str) -> discord.Embed:
         embed.url = url
     meta = []
     if article.published_at is not None:
-        local = article.published_at.astimezone(ZoneInfo(tz))
-        meta.append(str(format_datetime(local, "d MMMM y 'à' HH:mm", locale="fr_FR")))
+        meta.append(article_date(article.published_at, tz))
     source = article.source or article.site_name
     if source:
         meta.append(safe(source, 80))
