@@ -2,8 +2,11 @@
 
     .venv/bin/python -m benchmarks.chaos --entries 200 --kills 200 --seed 1
 
-1. The Discord stand-in runs as its own process (``python -m tests.discord_stand_in``) and a
-   news site (``tests.chaos.feeds``) serves one feed of N items on 127.0.0.1.
+1. The Discord stand-in runs as its own process (``python -m tests.discord_stand_in``); like
+   Discord, its history keeps no nonce and ``enforce_nonce`` only holds inside the window
+   (``--nonce-window 0``: never). A news site (``tests.chaos.feeds``) serves one feed of N items
+   on 127.0.0.1: a link no embed may show (S17), or, for every fourth item, no link at all. So
+   after a kill the bot can only recognise its message by the post reference in the footer.
 2. The database is prepared as a bot that already knows the feed (subscription to the stand-in's
    channel, first poll done), so all N items are new.
 3. The real ``depeche run`` (``tests.chaos.fast_bot``: production code, shorter job intervals)
@@ -18,8 +21,9 @@
 4. A last run goes on until every item is posted, then gets SIGTERM.
 5. The stand-in's record gives duplicates and missing posts (by item number in the title).
 
-Figures printed: kills, entries, messages, duplicates, missing, integrity failures, "database is
-locked" log lines, slowest restart, wall time.
+Figures printed: kills, entries, messages, duplicates, missing, embed links (messages whose embed
+has a URL: 0 here), reconciled posts (found on Discord after a kill, from the bot's log),
+integrity failures, "database is locked" log lines, slowest restart, wall time.
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ from tests.servers import serve
 ROOT = Path(__file__).resolve().parents[1]
 READY_MARK = "scheduler started"
 PUBLISHED_MARK = "published target="  # bot.discord.publisher, at INFO, after each creation
+RECONCILED_MARK = "reconciled post already on discord"  # bot.delivery.reconcile, at WARNING
 TERMINAL_STATES = ("sent", "failed_permanent", "cancelled", "skipped_flood")
 
 
@@ -79,6 +84,8 @@ class ChaosResult:
     messages: int = 0
     duplicates: int = 0
     missing: int = 0
+    embed_links: int = 0  # messages whose embed has a URL (none: it cannot identify a post)
+    reconciled: int = 0  # posts found on Discord after a kill instead of being sent again
     integrity_failures: int = 0
     locked_lines: int = 0
     slowest_restart: float = 0.0
@@ -164,6 +171,8 @@ class Chaos:
             if READY_MARK in line and not run.ready.is_set():
                 run.ready_at = time.monotonic()
                 run.ready.set()
+            if RECONCILED_MARK in line:
+                self.result.reconciled += 1
             if PUBLISHED_MARK in line:
                 run.published += 1
                 self.progress.set()
@@ -290,8 +299,11 @@ class Chaos:
 
     async def count_messages(self) -> None:
         """Count by item number, read from the embed title (a loopback link is never shown as
-        the embed URL, S17, so the URL cannot be used here)."""
+        the embed URL, S17, and some items have none, so the URL cannot be used here)."""
         messages = await self.channel_messages()
+        self.result.embed_links = sum(
+            1 for m in messages if any(e.get("url") for e in m.get("embeds") or [])
+        )
         numbers = [
             int(found.group(1))
             for m in messages

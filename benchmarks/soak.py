@@ -36,6 +36,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.delivery.references import references_in
 from storage.storage import Storage
 from tests.chaos.feeds import PARAGRAPHS, item_xml
 from tests.discord_stand_in.__main__ import StandaloneStandIn
@@ -301,12 +302,13 @@ def invalid_figures(requests: list[Any]) -> tuple[int, int, int]:
 
 
 def duplicates(messages: dict[int, list[dict[str, Any]]]) -> int:
-    """Messages whose nonce or article URL already appeared in the same channel."""
+    """Messages whose post reference or article URL already appeared in the same channel (the
+    stand-in, like Discord, keeps no nonce in its messages)."""
     count = 0
     for items in messages.values():
         seen: set[str] = set()
         for message in items:
-            keys = {f"n:{message['nonce']}"} if message.get("nonce") else set()
+            keys = {f"r:{ref}" for ref in references_in(message)}
             keys |= {f"u:{e['url']}" for e in message.get("embeds") or [] if e.get("url")}
             count += bool(keys & seen)
             seen |= keys
@@ -358,7 +360,7 @@ def report(soak: Soak) -> tuple[str, bool]:
         ("duration (min, after ready)", f"{minutes:.1f}"),
         ("subscriptions (hostile)", f"{len(plans)} ({sum(p.kind != 'healthy' for p in plans)})"),
         ("posts delivered", str(posts)),
-        ("duplicates (nonce or URL, per channel)", str(duplicates(messages))),
+        ("duplicates (post reference or URL, per channel)", str(duplicates(messages))),
         ("bot RSS start / max (MB), last-half growth", f"{start:.0f} / {peak:.0f}, {growth:+.1f} % (from {mid:.0f})"),  # noqa: E501
         ("workers RSS max (MB)", f"{max((w for _, _, w in f.samples), default=0):.0f}"),
         ("loop lag max / worst minute p99 (ms)", f"{lag:.1f} / {max((h[0] for h in f.health), default=0):.1f}"),  # noqa: E501

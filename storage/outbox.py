@@ -40,9 +40,9 @@ class OutboxStore(Connection):
             claimed: list[ClaimedPost] = []
             for post_id in ids:
                 await db.execute(
-                    "UPDATE posts SET state = 'sending', attempts = attempts + 1, claimed_at = ?"
-                    " WHERE id = ?",
-                    (to_db(now), post_id),
+                    "UPDATE posts SET state = 'sending', attempts = attempts + 1, claimed_at = ?,"
+                    " first_attempt_at = coalesce(first_attempt_at, ?) WHERE id = ?",
+                    (to_db(now), to_db(now), post_id),
                 )
                 async with db.execute("SELECT * FROM posts WHERE id = ?", (post_id,)) as cur:
                     post_row = await cur.fetchone()
@@ -101,13 +101,15 @@ class OutboxStore(Connection):
 
         ``attempted=False`` when Discord surely did not create the message (never handed to
         the publisher, or refused with a 403 or 429): the claim is not counted as an attempt,
-        so no reconciliation read (D5) is spent on it later."""
+        so no reconciliation read (D5) is spent on it later, and a post never attempted has no
+        ``first_attempt_at`` (its next claim sets it)."""
         async with self._tx() as db:
             await db.execute(
                 "UPDATE posts SET state = 'pending', last_error = coalesce(?, last_error),"
-                " attempts = attempts - CASE WHEN ? THEN 0 ELSE 1 END"
+                " attempts = attempts - CASE WHEN ? THEN 0 ELSE 1 END,"
+                " first_attempt_at = CASE WHEN ? OR attempts > 1 THEN first_attempt_at END"
                 " WHERE id = ? AND state = 'sending'",
-                (error, attempted, post_id),
+                (error, attempted, attempted, post_id),
             )
 
     async def recover_sending(self) -> int:

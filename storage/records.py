@@ -198,6 +198,9 @@ class PostRecord:
     created_at: datetime
     sent_at: datetime | None
     last_error: str | None
+    # The claim of the first attempt that may have reached Discord (None: never attempted, or
+    # attempted before migration 0004); reconciliation looks at the messages created after it.
+    first_attempt_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

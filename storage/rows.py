@@ -55,6 +55,7 @@ def post_from_row(row: sqlite3.Row) -> PostRecord:
         created_at=from_db(row["created_at"]),
         sent_at=from_db_opt(row["sent_at"]),
         last_error=row["last_error"],
+        first_attempt_at=from_db_opt(row["first_attempt_at"]),
     )
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.delivery.dates import article_date
+from bot.delivery.references import footer_with
 from bot.net.policy import GuardRefusal, check_url
 from storage.records import StoredArticle
 
@@ -136,8 +137,17 @@ def _fields(article: StoredArticle, tz: str) -> list[dict[str, Any]]:
     return fields
 
 
-def render_post(article: StoredArticle, *, tz: str, mention_ids: Sequence[int] = ()) -> PostPayload:
-    """The Discord payload for ``article``: content, one embed, and the users it may ping."""
+def render_post(
+    article: StoredArticle,
+    *,
+    tz: str,
+    mention_ids: Sequence[int] = (),
+    reference: str | None = None,
+) -> PostPayload:
+    """The Discord payload for ``article``: content, one embed, and the users it may ping.
+
+    ``reference`` (``bot.delivery.references``) ends the footer of a post from the outbox, so
+    that reconciliation can recognise the message; previews and ``/summary`` have none."""
     embed: dict[str, Any] = {
         "title": safe(article.title, TITLE_MAX) or "Sans titre",
         "type": "rich",
@@ -151,8 +161,9 @@ def render_post(article: StoredArticle, *, tz: str, mention_ids: Sequence[int] =
     image = http_url(article.image)
     if image:
         embed["thumbnail"] = {"url": image}
-    embed["footer"] = {"text": FOOTER}
-    used = len(embed["title"]) + sum(len(f["name"]) + len(f["value"]) for f in fields) + len(FOOTER)
+    footer = footer_with(FOOTER, reference) if reference else FOOTER
+    embed["footer"] = {"text": footer}
+    used = len(embed["title"]) + sum(len(f["name"]) + len(f["value"]) for f in fields) + len(footer)
     description = safe(article.summary, min(DESCRIPTION_MAX, TOTAL_MAX - used), keep_newlines=True)
     embed["description"] = description or SUMMARY_UNAVAILABLE
     ids = tuple(dict.fromkeys(int(i) for i in mention_ids))

@@ -1,8 +1,10 @@
 """Delivery: the outbox drained into a ``Publisher``, never twice and never lost.
 
 A post is ``sending`` before the publisher is called and ``sent`` after it returns; a crash in
-between leaves it ``sending``, ``recover()`` puts it back to ``pending`` at start-up, and the
-stored deterministic nonce lets Discord drop the duplicate. A channel post mentions the members
+between leaves it ``sending`` and ``recover()`` puts it back to ``pending`` at start-up. Before a
+retried post is sent again, reconciliation looks for its message by the post reference every
+message carries (``bot.delivery.references``); the stored deterministic nonce also lets Discord
+drop a duplicate inside its few minutes. A channel post mentions the members
 whose mention follows of that channel match the article (looked up at delivery time).
 """
 
@@ -27,6 +29,7 @@ from bot.delivery.publishers import (
     TargetGone,
     Unavailable,
 )
+from bot.delivery.references import post_reference
 from storage.errors import StorageError
 from storage.records import ClaimedPost, StoredArticle, SubscriptionState, TargetKind
 from storage.storage import Storage
@@ -142,7 +145,10 @@ class Delivery:
             report.sent += 1  # D5: it reached Discord before a crash or outage; not sent again
             return
         mentions = await self._mention_ids(post.target_kind, post.target_id, item.article)
-        outgoing = OutgoingPost(post, render_post(item.article, tz=self.tz, mention_ids=mentions))
+        payload = render_post(
+            item.article, tz=self.tz, mention_ids=mentions, reference=post_reference(post.id)
+        )
+        outgoing = OutgoingPost(post, payload)
         if report.stopped:  # another lane tripped the breaker while this one was preparing
             await self.storage.release(post.id, attempted=False)
             report.released += 1

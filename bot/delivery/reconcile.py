@@ -2,34 +2,56 @@
 
 A post claimed more than once (``attempts > 1``) was interrupted after the claim: a crash between
 the send and the ``sent`` update, a timeout or a 5xx whose message may have been created anyway.
-Discord's nonce de-duplication only covers a few minutes, so after a long outage the bot reads the
-target channel's last messages and looks for its own message carrying the post's nonce or the
-article's URL in the embed. When found, the post is recorded as ``sent`` and nothing is posted.
+Discord's nonce de-duplication only covers a few minutes and its history never shows a nonce, so
+the bot recognises its message by what Discord keeps: the post reference every message carries
+(``bot.delivery.references``, ``réf. 002a`` in the embed footer or a subtext line).
+
+Where it looks: the target's messages created after the post's first attempt (``after=`` the
+snowflake of that time, minus ``SEARCH_MARGIN`` for the clocks of this host and Discord), read
+forward page by page (100 messages, Discord's maximum) until the present, so a busy channel
+after a long outage still shows the post; at most ``MAX_PAGES`` pages. Only the bot's own
+messages count. When found, the post is recorded as ``sent`` and nothing is posted.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
 from bot.delivery.embeds import http_url
-from storage.records import ClaimedPost, TargetKind
+from bot.delivery.references import post_reference, references_in
+from storage.records import ClaimedPost, PostRecord, TargetKind
 from storage.storage import Storage
 
 log = logging.getLogger(__name__)
 
-HISTORY_LIMIT = 100  # the last 100 messages of the target: one request (Discord's maximum)
+PAGE_LIMIT = 100  # messages per history request: Discord's maximum
+MAX_PAGES = 50  # 5,000 messages after the first attempt; beyond, the post is sent again
+SEARCH_MARGIN = timedelta(minutes=2)  # this host's clock may run ahead of Discord's
+DISCORD_EPOCH_MS = 1_420_070_400_000  # 2015-01-01 UTC, the origin of snowflakes
 
 
 @runtime_checkable
 class MessageHistory(Protocol):
-    """Reads the recent messages of a target as raw Discord message objects (dicts)."""
+    """Reads a target's history as raw Discord message objects (dicts)."""
 
-    async def recent_messages(
-        self, target_kind: TargetKind, target_id: int, limit: int
-    ) -> Sequence[Mapping[str, Any]]: ...
+    async def messages_after(
+        self, target_kind: TargetKind, target_id: int, *, after: int, limit: int
+    ) -> Sequence[Mapping[str, Any]]:
+        """``GET /channels/{id}/messages?after=&limit=``: up to ``limit`` (1-100) of the
+        messages created after the snowflake ``after``, the oldest of them, newest first, every
+        author."""
+        ...
+
+    def is_own(self, message: Mapping[str, Any]) -> bool:
+        """True when the bot itself posted ``message``."""
+        ...
+
+
+class HistoryTooLong(Exception):
+    """More than ``MAX_PAGES`` pages of messages since the first attempt."""
 
 
 def history_for(publisher: object) -> MessageHistory | None:
@@ -38,26 +60,65 @@ def history_for(publisher: object) -> MessageHistory | None:
     return publisher if isinstance(publisher, MessageHistory) else None
 
 
+def snowflake_before(moment: datetime) -> int:
+    """A snowflake lower than the id of any message created at ``moment`` or later."""
+    millis = int(moment.timestamp() * 1000) - DISCORD_EPOCH_MS
+    return max((millis << 22) - 1, 0)
+
+
+def search_start(post: PostRecord) -> datetime:
+    """Where the search begins: the first attempt (else the enqueueing), minus the margin."""
+    return (post.first_attempt_at or post.created_at) - SEARCH_MARGIN
+
+
 def find_message(
-    messages: Sequence[Mapping[str, Any]], *, nonce: str, url: str | None
+    messages: Sequence[Mapping[str, Any]],
+    history: MessageHistory,
+    *,
+    reference: str,
+    url: str | None,
 ) -> Mapping[str, Any] | None:
-    """The message carrying ``nonce``, else the one whose embed links to ``url``."""
-    for message in messages:
-        if message.get("nonce") is not None and str(message["nonce"]) == nonce:
+    """The bot's own message carrying ``reference``. A message without any reference (posted by
+    a version of the bot before references) is matched by its embed's link to ``url``."""
+    own = [m for m in messages if history.is_own(m)]
+    for message in own:
+        if reference in references_in(message):
             return message
     if url is None:
         return None
-    for message in messages:
+    for message in own:
+        if references_in(message):
+            continue
         for embed in message.get("embeds") or []:
             if isinstance(embed, Mapping) and embed.get("url") == url:
                 return message
     return None
 
 
+async def find_posted(
+    history: MessageHistory, post: PostRecord, *, url: str | None
+) -> Mapping[str, Any] | None:
+    """Page forward from ``search_start(post)`` to the present; the post's message or None.
+    Raises ``HistoryTooLong`` past ``MAX_PAGES`` pages, and whatever the reads raise."""
+    cursor = snowflake_before(search_start(post))
+    reference = post_reference(post.id)
+    for _ in range(MAX_PAGES):
+        page = await history.messages_after(
+            post.target_kind, post.target_id, after=cursor, limit=PAGE_LIMIT
+        )
+        found = find_message(page, history, reference=reference, url=url)
+        if found is not None:
+            return found
+        if len(page) < PAGE_LIMIT:
+            return None  # the present is reached
+        cursor = max(int(message["id"]) for message in page)
+    raise HistoryTooLong(f"more than {MAX_PAGES * PAGE_LIMIT} messages since the first attempt")
+
+
 async def already_posted(
     storage: Storage, publisher: object, item: ClaimedPost, *, now: datetime
 ) -> bool:
-    """True when a retried post is found in the target's recent messages (then marked ``sent``).
+    """True when a retried post is found in the target's history (then marked ``sent``).
 
     Any error while reading the history is logged and answered False: the caller then sends,
     still protected by the nonce inside Discord's window."""
@@ -68,11 +129,10 @@ async def already_posted(
     if history is None:
         return False
     try:
-        messages = await history.recent_messages(post.target_kind, post.target_id, HISTORY_LIMIT)
+        found = await find_posted(history, post, url=http_url(item.article.url))
     except Exception as exc:  # a job boundary of its own: reading is best effort
         log.warning("reconcile read failed post_id=%s error=%s", post.id, exc)
         return False
-    found = find_message(messages, nonce=post.nonce, url=http_url(item.article.url))
     if found is None:
         return False
     message_id = str(found.get("id")) if found.get("id") is not None else None

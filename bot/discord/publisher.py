@@ -1,5 +1,6 @@
 """The Discord ``Publisher``: channel sends with a deterministic ``nonce`` (``enforce_nonce``),
-DMs through ``user.create_dm()``, and discord.py exceptions mapped to ``PublishError``s.
+DMs through ``user.create_dm()``, and discord.py exceptions mapped to ``PublishError``s. It also
+reads a target's history for reconciliation (``bot.delivery.reconcile.MessageHistory``).
 
 Retries are discord.py's own (bucket 429s up to ``max_ratelimit_timeout``); nothing here retries
 on top of them (X1). discord.py also retries a 500/502/504 five times over about 25 s: each send
@@ -89,21 +90,29 @@ class DiscordPublisher:
     def client(self) -> discord.Client:
         return self._client
 
-    async def recent_messages(
-        self, target_kind: TargetKind, target_id: int, limit: int
+    async def messages_after(
+        self, target_kind: TargetKind, target_id: int, *, after: int, limit: int
     ) -> Sequence[Mapping[str, Any]]:
-        """``bot.delivery.reconcile.MessageHistory``: the bot's own messages among the last
-        ``limit`` of a target, as raw Discord message objects (``GET /channels/{id}/messages``)."""
-        channel_id = target_id
-        if target_kind is TargetKind.DM:
-            user = self._client.get_user(target_id) or await self._client.fetch_user(target_id)
-            channel_id = (await user.create_dm()).id
-        messages: Sequence[Mapping[str, Any]] = cast(
-            "list[Mapping[str, Any]]", await self._client.http.logs_from(channel_id, limit)
-        )
+        """``bot.delivery.reconcile.MessageHistory``: one page of the target's history, the
+        ``limit`` messages created after the snowflake ``after`` (``GET /channels/{id}/messages``,
+        raw objects, newest first), within the send budget."""
+        try:
+            async with asyncio.timeout(self._budget):
+                channel_id = target_id
+                if target_kind is TargetKind.DM:
+                    channel_id = (await self._dm_channel(target_id)).id
+                page = await self._client.http.logs_from(channel_id, limit, after=after)
+        except TimeoutError as exc:
+            raise publishers.Unavailable(f"no history within {self._budget:g} s") from exc
+        except discord.HTTPException as exc:
+            raise map_http_error(exc) from exc
+        return cast("list[Mapping[str, Any]]", page)
+
+    def is_own(self, message: Mapping[str, Any]) -> bool:
+        """True for a message the logged-in bot posted (its author is the bot user)."""
         me = self._client.user
-        bot_id = str(me.id) if me is not None else None
-        return [m for m in messages if bot_id in (None, (m.get("author") or {}).get("id"))]
+        author = message.get("author")
+        return me is not None and isinstance(author, Mapping) and author.get("id") == str(me.id)
 
     async def publish(self, post: publishers.OutgoingPost) -> str | None:
         payload = post.payload
@@ -142,5 +151,8 @@ class DiscordPublisher:
     async def _destination(self, kind: str, target_id: int) -> discord.abc.Messageable:
         if kind != "dm":
             return self._client.get_partial_messageable(target_id)
-        user = self._client.get_user(target_id) or await self._client.fetch_user(target_id)
+        return await self._dm_channel(target_id)
+
+    async def _dm_channel(self, user_id: int) -> discord.DMChannel:
+        user = self._client.get_user(user_id) or await self._client.fetch_user(user_id)
         return await user.create_dm()

@@ -46,9 +46,12 @@ async def until(check: Callable[[], object], *, within: float = 60.0) -> None:
 @pytest.mark.timeout(1800)  # about 2 min on a quiet machine; far above a loaded one's
 async def test_d4_fifty_sigkills_lose_nothing_and_post_nothing_twice(tmp_path: Path) -> None:
     """D4 (and D5 under chaos): with the stand-in's nonce window at 0, only the outbox and the
-    reconciliation protect against duplicates; integrity_check is ok after every kill. The kill
-    moments follow the bot's progress (start-up, a poll's pages, messages published), so a
-    loaded machine meets the same moments, only later."""
+    reconciliation protect against duplicates; like Discord, the stand-in's history has no
+    nonces, and no message has an embed link (loopback links are hidden, S17, and every fourth
+    item has none), so only the post reference finds a message after a kill (issue 16).
+    integrity_check is ok after every kill. The kill moments follow the bot's progress
+    (start-up, a poll's pages, messages published), so a loaded machine meets the same moments,
+    only later."""
     config = ChaosConfig(
         entries=30, kills=50, seed=7, nonce_window=0.0, page_delay=0.05, post_delay=0.3
     )
@@ -56,7 +59,7 @@ async def test_d4_fifty_sigkills_lose_nothing_and_post_nothing_twice(tmp_path: P
     assert result.kills >= 50
     assert result.finished, result.figures()
     assert (result.duplicates, result.missing) == (0, 0), result.figures()
-    assert result.messages == 30
+    assert result.messages == 30 and result.embed_links == 0
     assert result.integrity_failures == 0
     assert result.states == {"sent": 30}
     assert result.locked_lines == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -20,29 +20,24 @@ from bot.settings import Settings
 from storage.connection import wrap_error
 from storage.errors import StorageError
 from storage.outbox import STALE_SENDING
-from storage.records import PlannedPost, PostState, TargetKind
+from storage.records import PlannedPost, PostState
 from storage.storage import Storage
+from tests.discord_stand_in.history import ChannelLog
 from tests.storage.helpers import NOW, article, feed_with_subscription, seen
 
 
-class Channel:
-    """A publisher that keeps the channel's messages and can read them back (D5 history)."""
-
-    def __init__(self) -> None:
-        self.messages: list[dict[str, Any]] = []
+class Channel(ChannelLog):
+    """A publisher that keeps the channel's messages as Discord does (no nonce) and reads them
+    back for D5, found by the post reference in the footer."""
 
     async def publish(self, post: OutgoingPost) -> str | None:
-        message = {"id": str(len(self.messages) + 1), "nonce": None, "embeds": [post.payload.embed]}
-        self.messages.append(message)  # no nonce kept: found by the article URL
-        return message["id"]
+        return str(self.record(post.target_id, post.payload)["id"])
 
-    async def recent_messages(
-        self, target_kind: TargetKind, target_id: int, limit: int
-    ) -> Sequence[Mapping[str, Any]]:
-        return list(reversed(self.messages))[:limit]
+    def all(self) -> list[dict[str, Any]]:
+        return [m for items in self.messages.values() for m in items]
 
     def urls(self) -> list[str]:
-        return [e["url"] for m in self.messages for e in m["embeds"]]
+        return [e["url"] for m in self.all() for e in m["embeds"]]
 
 
 async def enqueue(storage: Storage, keys: Sequence[str]) -> None:
@@ -60,7 +55,8 @@ async def test_d12_disk_full_during_mark_sent_fails_loudly_and_never_reposts(
     storage = await Storage.open(tmp_path / "depeche.db")
     try:
         await enqueue(storage, ["a"])
-        channel, clock = Channel(), FrozenClock(NOW)
+        clock = FrozenClock(NOW)
+        channel = Channel(clock)
         delivery = Delivery(storage, channel, clock)
         real_mark_sent = storage.mark_sent
 
@@ -76,9 +72,9 @@ async def test_d12_disk_full_during_mark_sent_fails_loudly_and_never_reposts(
         assert (await delivery.deliver_pending()).sent == 0  # still in flight: not claimed
         clock.advance(STALE_SENDING + timedelta(seconds=1))
         report = await delivery.deliver_pending()  # the same process, later: stale claim
-        assert report.sent == 1 and len(channel.messages) == 1
+        assert report.sent == 1 and len(channel.all()) == 1
         [post] = await storage.list_posts()
-        assert post.state is PostState.SENT and post.message_id == "1"
+        assert post.state is PostState.SENT and post.message_id == channel.all()[0]["id"]
     finally:
         await storage.close()
 
@@ -88,7 +84,8 @@ async def test_d10_backup_during_a_write_storm_then_restore_posts_nothing_twice(
 ) -> None:
     db, copy = tmp_path / "depeche.db", tmp_path / "sauvegardes" / "copie.db"
     storage = await Storage.open(db)
-    channel, clock = Channel(), FrozenClock(NOW)
+    clock = FrozenClock(NOW)
+    channel = Channel(clock)
     errors: list[BaseException] = []
     try:
         await enqueue(storage, [f"k{n}" for n in range(30)])

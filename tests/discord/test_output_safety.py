@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.delivery.embeds import render_post
+from bot.delivery.references import post_reference, references_in
 from bot.settings import Settings
 from storage.records import StoredArticle
 from summarizer.model import TextOrigin
@@ -193,12 +194,16 @@ def stored(title: str, summary: str, url: str, authors: list[str]) -> StoredArti
     ),
     authors=st.lists(hostile_text, max_size=5),
     pinged=st.lists(st.integers(10**17, 10**19), max_size=3),
+    post_id=st.one_of(st.none(), st.integers(1, 2**63 - 1)),
 )
 def test_property_rendered_posts_pass_the_stand_ins_rules(
-    title: str, summary: str, url: str, authors: list[str], pinged: list[int]
-) -> None:  # P2 through the stand-in's own checks
+    title: str, summary: str, url: str, authors: list[str], pinged: list[int], post_id: int | None
+) -> None:  # P2 through the stand-in's own checks, with or without a post reference (D5)
+    reference = post_reference(post_id) if post_id is not None else None
     payload = render_post(stored(title, summary, url, authors), tz="Europe/Paris",
-                          mention_ids=pinged)  # fmt: skip
+                          mention_ids=pinged, reference=reference)  # fmt: skip
+    if reference is not None:
+        assert references_in({"embeds": [payload.embed]}) == {reference}
     ids = tuple(dict.fromkeys(pinged))
     body = {
         "content": payload.content,

@@ -10,7 +10,8 @@ one guild (``GUILD_ID``) with the channels ``CHANNEL_ID`` and ``OTHER_CHANNEL_ID
 A small control API lives beside the Discord API (never under ``/api/v10``):
 
 - ``GET  /_stand_in/messages``: ``{"messages": {channel_id: [message, ...]}, "posts": n}``
-  (every created message, and the number of ``POST .../messages`` requests received);
+  (every created message as Discord keeps it, without its nonce, and the number of
+  ``POST .../messages`` requests received);
 - ``POST /_stand_in/stall`` ``{"count": 1, "seconds": 60}``: the next ``count`` messages are
   created, then their responses are held for ``seconds`` (a crash "after the post, before the
   confirmation" can then be provoked at will);

@@ -1,5 +1,6 @@
 """The stand-in's websocket gateway: HELLO, heartbeat ACK, IDENTIFY -> READY + GUILD_CREATE,
-RESUME -> RESUMED, then events pushed by the test (INTERACTION_CREATE, CHANNEL_DELETE...)."""
+RESUME -> RESUMED, then events pushed by the test (INTERACTION_CREATE, CHANNEL_DELETE...) and
+MESSAGE_CREATE for every message created, to the sessions whose intents ask for it."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ HELLO, HEARTBEAT, IDENTIFY, RESUME, RECONNECT, INVALID_SESSION, HEARTBEAT_ACK = 
     9,
     11,
 )
+GUILD_MESSAGES, DIRECT_MESSAGES = 1 << 9, 1 << 12  # the intents that receive MESSAGE_CREATE
 
 
 class Gateway:
@@ -35,6 +37,7 @@ class Gateway:
         self.identify_count = 0
         self.resume_count = 0
         self.identifies: list[dict[str, Any]] = []
+        self.intents: dict[web.WebSocketResponse, int] = {}
         self.sequence = 0
         self.ready = asyncio.Event()
         self.accepting = asyncio.Event()  # cleared by ``hold``: the gateway is unreachable
@@ -60,6 +63,7 @@ class Gateway:
         finally:
             if socket in self.sockets:
                 self.sockets.remove(socket)
+            self.intents.pop(socket, None)
         return socket
 
     async def _on_frame(self, socket: web.WebSocketResponse, frame: dict[str, Any]) -> None:
@@ -72,6 +76,7 @@ class Gateway:
         elif op == IDENTIFY:
             self.identify_count += 1
             self.identifies.append(frame["d"])
+            self.intents[socket] = int(frame["d"].get("intents") or 0)
             await self._identify(socket, frame["d"])
         elif op == RESUME:
             self.resume_count += 1
@@ -107,6 +112,15 @@ class Gateway:
         """Send one event to every connected session."""
         for socket in list(self.sockets):
             await self._event(socket, name, data)
+
+    async def message_created(self, message: dict[str, Any], guild_id: int | None) -> None:
+        """MESSAGE_CREATE (the create response's message, nonce included) to every session with
+        the GUILD_MESSAGES intent (a guild channel) or DIRECT_MESSAGES (a DM)."""
+        needed = GUILD_MESSAGES if guild_id is not None else DIRECT_MESSAGES
+        data = message if guild_id is None else {**message, "guild_id": str(guild_id)}
+        for socket in list(self.sockets):
+            if self.intents.get(socket, 0) & needed:
+                await self._event(socket, "MESSAGE_CREATE", data)
 
     async def invalidate_sessions(self) -> None:
         """Op 9 (not resumable): the client reconnects and IDENTIFYs again (READY again)."""

@@ -1,8 +1,10 @@
 """A protocol-level stand-in for Discord: REST under ``/api/v10`` and a websocket gateway.
 
 The unmodified discord.py bot logs in to it (see ``fixtures.py``). It enforces Discord's payload
-rules (``rules.py``), records every REST request and lets a test script faults per route.
-Bound to 127.0.0.1 only.
+rules (``rules.py``), records every REST request and lets a test script faults per route. Its
+history behaves like Discord's (``history.py``): snowflake ids of the creation time, paging by
+``before``/``after``/``around`` with ``limit`` 1-100, and no nonce kept in stored messages (only
+the create response and MESSAGE_CREATE carry it). Bound to 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from aiohttp import web
 
 from tests.discord_stand_in import rules
 from tests.discord_stand_in.gateway import Gateway
+from tests.discord_stand_in.history import HistoryQueryError, history_page, parse_query
 from tests.discord_stand_in.world import World
 from tests.patience import PATIENCE
 
@@ -276,11 +279,20 @@ class StandIn:
     async def _get_messages(
         self, request: web.Request, params: dict[str, str], body: Any
     ) -> web.Response:
+        """Discord's history (see ``history.py``): ``before``/``after``/``around``, ``limit``
+        1-100 (400 50035 otherwise), newest first, no nonces."""
         channel_id = int(params["channel_id"])
         if self.world.find_channel(channel_id) is None:
             return error_response(404, 10003, "Unknown Channel")
-        limit = int(request.query.get("limit", "50"))
-        return json_response(list(reversed(self.world.messages.get(channel_id, [])))[:limit])
+        try:
+            cursor, at, limit = parse_query(request.query)
+        except HistoryQueryError as exc:
+            errors = {
+                exc.field: {"_errors": [{"code": "BASE_TYPE_INVALID", "message": exc.message}]}
+            }
+            return error_response(400, 50035, "Invalid Form Body", errors)
+        page = history_page(self.world.messages.get(channel_id, []), cursor, at, limit)
+        return json_response(page)
 
     async def _post_message(
         self, request: web.Request, params: dict[str, str], body: Any
@@ -293,7 +305,12 @@ class StandIn:
         errors = rules.check_message(body or {})
         if errors:
             return invalid_form(errors)
-        return json_response(self.world.post_message(channel_id, body))
+        message, created = self.world.post_message(channel_id, body)
+        if created:
+            channel = self.world.find_channel(channel_id) or {}
+            guild_id = channel.get("guild_id")
+            await self.gateway.message_created(message, int(guild_id) if guild_id else None)
+        return json_response(message)
 
     async def _callback(
         self, request: web.Request, params: dict[str, str], body: Any

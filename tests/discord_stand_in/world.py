@@ -4,12 +4,13 @@ and interactions. Builds the JSON objects discord.py parses."""
 from __future__ import annotations
 
 import asyncio
-import itertools
 import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from tests.discord_stand_in.history import SnowflakeMaker, snowflake_time_ms, without_nonce
 
 BOT_ID = 900_000_000_000_000_001
 GUILD_ID = 910_000_000_000_000_001
@@ -29,15 +30,20 @@ MEMBER_PERMISSIONS = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | READ_HISTORY |
 ADMIN_PERMISSIONS = MEMBER_PERMISSIONS | MANAGE_GUILD
 BOT_PERMISSIONS = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | READ_HISTORY
 
-_snowflakes = itertools.count(990_000_000_000_000_001)
+_snowflakes = SnowflakeMaker()  # of the wall clock, like Discord's: ``after=`` a time works
 
 
 def snowflake() -> int:
-    return next(_snowflakes)
+    return _snowflakes()
 
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat()
+
+
+def snowflake_iso(snowflake_id: int) -> str:
+    """The ISO time a snowflake was made at (a message's ``timestamp``)."""
+    return datetime.fromtimestamp(snowflake_time_ms(snowflake_id) / 1000, UTC).isoformat()
 
 
 def user_object(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any]:
@@ -240,12 +246,13 @@ class World:
 
     # ---- messages ----------------------------------------------------------------------------
     def make_message(self, channel_id: int, body: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        message_id = snowflake()
         message = {
-            "id": str(snowflake()),
+            "id": str(message_id),
             "channel_id": str(channel_id),
             "author": self.bot_user,
             "content": body.get("content") or "",
-            "timestamp": now_iso(),
+            "timestamp": snowflake_iso(message_id),
             "edited_timestamp": None,
             "tts": False,
             "mention_everyone": False,
@@ -262,19 +269,33 @@ class World:
         }
         return message
 
-    def post_message(self, channel_id: int, body: dict[str, Any]) -> dict[str, Any]:
-        """Create a message, or return the earlier one when an enforced nonce repeats."""
+    def post_message(self, channel_id: int, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """Create a message; ``(the create response, created)``. With ``enforce_nonce``, a nonce
+        repeated in the same channel within ``nonce_window`` seconds returns the earlier message
+        (``created`` False) instead; after the window it creates a new one, as Discord does.
+
+        ``messages`` keeps what Discord keeps: the message without its nonce. The response (and
+        the gateway's MESSAGE_CREATE) carry it."""
         nonce = body.get("nonce")
         key = (channel_id, str(nonce))
         if nonce is not None and body.get("enforce_nonce"):
             seen = self.nonces.get(key)
             if seen is not None and time.monotonic() - seen[0] < self.nonce_window:
-                return seen[1]
+                return seen[1], False
         message = self.make_message(channel_id, body)
-        self.messages.setdefault(channel_id, []).append(message)
+        self.messages.setdefault(channel_id, []).append(without_nonce(message))
         if nonce is not None:
             self.nonces[key] = (time.monotonic(), message)
-        return message
+        return message, True
+
+    def add_message(
+        self, channel_id: int, author: dict[str, Any], content: str, **extra: Any
+    ) -> dict[str, Any]:
+        """A message someone else posted in the channel (a member's chatter), as stored."""
+        message = self.make_message(channel_id, {"content": content}, author=author, **extra)
+        stored = without_nonce(message)
+        self.messages.setdefault(channel_id, []).append(stored)
+        return stored
 
     # ---- commands ----------------------------------------------------------------------------
     def store_commands(

@@ -266,9 +266,14 @@ class HistoryPublisher(RecordingPublisher):
         super().__init__()
         self.history_reads = 0
 
-    async def recent_messages(self, target_kind: object, target_id: int, limit: int) -> list:  # type: ignore[type-arg]
+    async def messages_after(
+        self, target_kind: object, target_id: int, *, after: int, limit: int
+    ) -> list:  # type: ignore[type-arg]
         self.history_reads += 1
         return []
+
+    def is_own(self, message: object) -> bool:
+        return True
 
 
 @pytest.mark.parametrize(("error", "reads"), [(RateLimited(30.0), 0), (Unavailable("502"), 1)])

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.delivery.embeds import FOOTER, embed_length, http_url, render_post
+from bot.delivery.references import references_in
 from storage.records import StoredArticle
 from summarizer.dates import parse_date
 
@@ -26,6 +27,16 @@ def stored(**overrides: object) -> StoredArticle:
     }  # fmt: skip
     values.update(overrides)
     return StoredArticle(**values)  # type: ignore[arg-type]
+
+
+def test_an_outbox_post_ends_its_footer_with_its_reference() -> None:
+    """The reference reconciliation finds the message by (D5): discreet, after the credit, and
+    counted in the embed's 6,000 characters; previews and /summary carry none."""
+    payload = render_post(stored(summary="x" * 9000), tz="Europe/Paris", reference="002a")
+    assert payload.embed["footer"]["text"] == f"{FOOTER} · réf. 002a"
+    assert references_in({"embeds": [payload.embed]}) == {"002a"}
+    assert embed_length(payload.embed) <= 6000
+    assert render_post(stored(), tz="Europe/Paris").embed["footer"]["text"] == FOOTER
 
 
 def all_text(payload_embed: dict[str, object]) -> str:

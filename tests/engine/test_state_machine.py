@@ -78,7 +78,7 @@ class FeedVersions(RuleBasedStateMachine):
         self.feed = VersionedFeed(self.clock, articles=[2, 1])
         self.next_article = 3
         self.removed: list[int] = []
-        self.publisher = RecordingPublisher()
+        self.publisher = RecordingPublisher(self.clock)
         self.settings = Settings(database_path=self.tmp / "depeche.db", max_posts_per_cycle=MAX_NEW)
         self.workers = WorkerPool(mode="thread", timeout=PATIENCE)
         self.crashes = 0  # sends interrupted by a crash (D5 then reconciles them)

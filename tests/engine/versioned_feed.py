@@ -6,17 +6,15 @@ for D5 reconciliation). French texts written for these tests.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
-from typing import Any
 
 from aiohttp import web
 
 from bot.clock import FrozenClock
 from bot.delivery.publishers import OutgoingPost
-from storage.records import TargetKind
+from tests.discord_stand_in.history import ChannelLog
 
 SCHEMES = ("plain", "utm", "link")  # guid "a-7", guid "a-7?utm=x", no guid (the link is the key)
 TITLE_RE = re.compile(r"Article (\d+) ")
@@ -103,27 +101,21 @@ class Crash(BaseException):
     """Stands for the process dying: not an ``Exception``, so no job boundary catches it."""
 
 
-@dataclass
-class RecordingPublisher:
-    """Records each message per channel; can die right after a send (before ``sent`` is
-    stored). Also answers D5's history reads from what it recorded."""
+class RecordingPublisher(ChannelLog):
+    """Records each message per channel as Discord keeps it (no nonce; the post reference in
+    the footer); can die right after a send (before ``sent`` is stored). Also answers D5's
+    history reads from what it recorded, paged like Discord."""
 
-    messages: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
-    crash_after_send: bool = False
+    def __init__(self, clock: FrozenClock | None = None) -> None:
+        super().__init__(clock)
+        self.crash_after_send = False
 
     async def publish(self, post: OutgoingPost) -> str | None:
-        message_id = str(sum(len(v) for v in self.messages.values()) + 1)
-        message = {"id": message_id, "nonce": post.nonce, "embeds": [post.payload.embed]}
-        self.messages.setdefault(post.target_id, []).append(message)
+        message = self.record(post.target_id, post.payload)
         if self.crash_after_send:
             self.crash_after_send = False
             raise Crash
-        return message_id
-
-    async def recent_messages(
-        self, target_kind: TargetKind, target_id: int, limit: int
-    ) -> Sequence[Mapping[str, Any]]:
-        return list(reversed(self.messages.get(target_id, [])))[:limit]
+        return str(message["id"])
 
     def articles_in(self, channel: int) -> list[int]:
         found = []

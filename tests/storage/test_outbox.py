@@ -78,6 +78,35 @@ async def test_release_and_recover_keep_the_nonce(storage: Storage) -> None:
     assert third.post.attempts == 3
 
 
+async def test_first_attempt_is_kept_across_claims_and_cleared_when_none_was_made(
+    storage: Storage,
+) -> None:
+    """D5 needs the time of the first send that may have reached Discord: later claims keep it;
+    a claim released as "not attempted" (breaker, 429, 403) does not count as one."""
+    feed_id, sub_id = await feed_with_subscription(storage)
+    sub = await storage.get_subscription(sub_id)
+    await storage.save_article(article(feed_id, "a"), now=NOW, posts=[PlannedPost(sub)])
+    [post] = await storage.list_posts()
+    assert post.first_attempt_at is None
+    [claimed] = await storage.claim_due_posts(now=NOW + timedelta(minutes=1))
+    assert claimed.post.first_attempt_at == NOW + timedelta(minutes=1)
+    await storage.release(claimed.post.id, attempted=False)  # never handed to Discord
+    [post] = await storage.list_posts()
+    assert (post.attempts, post.first_attempt_at) == (0, None)
+    [claimed] = await storage.claim_due_posts(now=NOW + timedelta(minutes=2))
+    await storage.release(claimed.post.id)  # a 5xx: it may have been created
+    [claimed] = await storage.claim_due_posts(now=NOW + timedelta(minutes=3))
+    assert claimed.post.attempts == 2
+    assert claimed.post.first_attempt_at == NOW + timedelta(minutes=2)
+    await storage.release(claimed.post.id, attempted=False)  # held back this time
+    [post] = await storage.list_posts()
+    assert (post.attempts, post.first_attempt_at) == (1, NOW + timedelta(minutes=2))
+    await storage.claim_due_posts(now=NOW + timedelta(minutes=4))
+    assert await storage.recover_sending() == 1  # a crash: the first attempt stays known
+    [post] = await storage.list_posts()
+    assert post.first_attempt_at == NOW + timedelta(minutes=2)
+
+
 async def test_bad_format_three_times_disables_subscription(storage: Storage) -> None:
     feed_id, sub_id = await feed_with_subscription(storage)
     sub = await storage.get_subscription(sub_id)
