@@ -109,12 +109,13 @@ async def summarize_article(
 
 async def prepare_entry(
     entry: Entry, *, feed_title: str | None, fetcher: Fetcher, workers: WorkerPool,
-    settings: Settings,
+    settings: Settings, fetch_page: bool = True,
 ) -> PreparedArticle:  # fmt: skip
-    """Page first (through the guarded client), else the feed's own content. A worker that
-    times out or dies costs this entry its summary (S14), never its post or the feed's later
-    entries: it still goes out with its title and link."""
-    page = await _page_article(entry.link, fetcher, workers) if entry.link else None
+    """Page first (through the guarded client), else the feed's own content (only that with
+    ``fetch_page=False``). A worker that times out or dies costs this entry its summary (S14),
+    never its post or the feed's later entries: it still goes out with its title and link."""
+    wanted = entry.link if fetch_page else None
+    page = await _page_article(wanted, fetcher, workers) if wanted else None
     try:
         if page is not None:
             article = _merge(page, entry)
