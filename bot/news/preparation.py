@@ -70,10 +70,14 @@ class PreparedArticle:
         )
 
 
-async def _page_article(url: str, fetcher: Fetcher, workers: WorkerPool) -> Article | None:
+async def _page_article(
+    url: str, fetcher: Fetcher, workers: WorkerPool, *, date_known: bool
+) -> Article | None:
+    """``date_known``: the feed dated the entry, so the page's date is not searched for."""
     try:
         result = await fetcher.fetch(url, kind="page")
-        article: Article = await workers.run(extract_task, result.body, result.final_url)
+        body, final_url = result.body, result.final_url
+        article: Article = await workers.run(extract_task, body, final_url, date_known)
     except (FetchError, SummarizerError, WorkerTimeout) as exc:
         log.info("page unavailable url=%s reason=%s", url, getattr(exc, "reason", exc))
         return None
@@ -115,7 +119,8 @@ async def prepare_entry(
     ``fetch_page=False``). A worker that times out or dies costs this entry its summary (S14),
     never its post or the feed's later entries: it still goes out with its title and link."""
     wanted = entry.link if fetch_page else None
-    page = await _page_article(wanted, fetcher, workers) if wanted else None
+    known = entry.published is not None
+    page = await _page_article(wanted, fetcher, workers, date_known=known) if wanted else None
     try:
         if page is not None:
             article = _merge(page, entry)
