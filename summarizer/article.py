@@ -11,7 +11,7 @@ import re
 import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
-from trafilatura.settings import Document
+from trafilatura.settings import Document, set_date_params
 
 from summarizer.cleaning import CleanText, clean_text, match_rule
 from summarizer.errors import ExtractionError
@@ -44,8 +44,14 @@ _NOISE_TAGS = ("script", "style", "svg", "noscript", "iframe", "nav", "aside", "
 _DROP_TAGS = ("script", "style", "noscript", "iframe", "object", "embed", "template", "svg")
 
 
-def extract_article(html: bytes | str, *, url: str | None = None) -> Article:
+def extract_article(
+    html: bytes | str, *, url: str | None = None, date_known: bool = False
+) -> Article:
     """Extract and clean the article of an HTML page.
+
+    htmldate's extensive date search (free text through dateparser, whose locales take seconds
+    to load on first use in a process) runs only when the date is unknown: ``date_known`` (the
+    caller has it, from the feed) and a date in the page's metadata both skip it (issue 15).
 
     Raises ``ExtractionError`` with reason ``not_html`` (binary input), ``empty`` (no text) or
     ``too_short`` (fewer than ``MIN_BODY_WORDS`` words of body: a teaser or a paywall).
@@ -56,9 +62,11 @@ def extract_article(html: bytes | str, *, url: str | None = None) -> Article:
         meta = read_page_metadata(root)
         leads = _leads(root)  # read before trafilatura prunes the tree in place
         _bound_tree(root, url)
+        search = not date_known and meta.published is None
         extracted = trafilatura.bare_extraction(
-            root, url=url, with_metadata=True, include_comments=False, include_tables=False
-        )
+            root, url=url, with_metadata=True, include_comments=False, include_tables=False,
+            date_extraction_params=set_date_params(extensive=search),
+        )  # fmt: skip
     except (etree.LxmlError, RecursionError, ValueError) as exc:
         raise ExtractionError("empty", url=url, detail=type(exc).__name__) from exc
     if not isinstance(extracted, Document) or not (extracted.text or "").strip():

@@ -1,9 +1,9 @@
 """Feed discovery: which feed does an HTML page advertise? And does a body look like a feed?
 
-``discover_feeds`` reads the page's ``<link rel="alternate">`` declarations (RSS, then Atom, then
-other XML types; comment feeds last), resolves them against the page URL (and ``<base href>``),
-canonicalises and deduplicates them; links in the body whose address looks like a feed
-(".rss", "/feed", "/rss", ...) come after, as a weaker fallback.
+``discover_feeds`` reads the page's ``<link rel="alternate">`` declarations (RSS, then Atom,
+then JSON Feed and other XML types; comment feeds last), resolves them against the page URL
+(and ``<base href>``), canonicalises and deduplicates them; links in the body whose address
+looks like a feed (".rss", "/feed", "/rss", ...) come after, as a weaker fallback.
 """
 
 from __future__ import annotations
@@ -14,19 +14,23 @@ import lxml.html
 from lxml import etree
 
 from summarizer.errors import UrlError
+from summarizer.feed_input import decode_feed
+from summarizer.json_feed import looks_like_json_feed
 from summarizer.urls import canonicalize_url
 
 MAX_RESULTS = 20
 MAX_HTML = 5 * 1024 * 1024
 SNIFF_BYTES = 2048
 
-# Declared feed types, best first (JSON Feed is not listed: the parser does not read it).
+# Declared feed types, best first.
 FEED_TYPES = {
     "application/rss+xml": 0,
     "application/atom+xml": 1,
     "application/rdf+xml": 2,
-    "application/xml": 3,
-    "text/xml": 3,
+    "application/feed+json": 3,
+    "application/xml": 4,
+    "text/xml": 4,
+    "application/json": 5,
 }
 _HINT_RE = re.compile(
     r"(?:\.rss|\.atom|\.rdf|/feeds?/?|/rss/?|/atom/?|/rss\.xml|/feed\.xml|/atom\.xml"
@@ -103,7 +107,10 @@ def discover_feeds(html: bytes, base_url: str) -> list[str]:
 
 
 def looks_like_feed(data: bytes) -> bool:
-    """Quick sniff: does the start of ``data`` open an RSS, RDF or Atom document?"""
+    """Quick sniff: does the start of ``data`` open an RSS, RDF or Atom document, or a JSON
+    Feed?"""
+    if looks_like_json_feed(decode_feed(data[:SNIFF_BYTES])):
+        return True
     head = data[:SNIFF_BYTES]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         head = head.decode("utf-16", "ignore").encode("utf-8")

@@ -1,21 +1,26 @@
-"""Feed bytes -> ``ParsedFeed``: RSS 0.9x/1.0/2.0 and Atom through feedparser, on bytes only.
+"""Feed bytes -> ``ParsedFeed``: RSS 0.9x/1.0/2.0 and Atom through feedparser, on bytes only,
+and JSON Feed 1 and 1.1 (``summarizer.json_feed``) through the same entry rules.
 
 Policies (reliability checklist):
 
 * S8: feedparser only ever sees an in-memory stream. Raw ``bytes`` are not safe either:
   ``feedparser.parse(b"/etc/hostname")`` opens that path, so the bytes go in ``io.BytesIO``.
-* Billion laughs / XXE: a DOCTYPE with an internal subset is removed before parsing, so no entity
-  declared by the document is ever expanded (references stay inert text).
+* Billion laughs / XXE: a DOCTYPE with an internal subset is removed before parsing
+  (``feed_input.defuse_doctype``), so no entity declared by the document is ever expanded
+  (references stay inert text).
 * F21, malformed XML: when feedparser can still read the document in its lenient mode, the
   entries it finds are accepted and ``ParsedFeed.is_loose`` is True (feedparser "bozo"); it is
   logged at debug level. The engine treats such a poll as a success.
-* F22, mislabelled encodings: a body that is not valid UTF-8 while UTF-8 is declared (or implied)
-  is read as windows-1252 (a superset of Latin-1); a valid non-ASCII UTF-8 body labelled Latin-1
-  is read as UTF-8.
-* Errors: ``FeedError("not_a_feed")`` for HTML, JSON, empty or binary input and anything
-  feedparser cannot recognise; ``FeedError("empty")`` for a feed without any usable entry.
-  Nothing else is ever raised.
-* At most ``MAX_ENTRIES`` entries are kept (document order); long fields are truncated.
+* F22, encodings: the bytes are decoded here first (``summarizer.feed_encoding``: BOM, then the
+  declared charset and prolog encoding when the body decodes with them, then UTF-8, then
+  windows-1252) and feedparser reads UTF-8 only: EUC-JP, KOI8-R, GB2312, UTF-32... all work,
+  a Latin-1 body declared UTF-8 reads as Latin-1 and a UTF-8 body labelled Latin-1 as UTF-8.
+* Errors: ``FeedError("not_a_feed")`` for HTML, JSON that is not a JSON Feed, empty or binary
+  input and anything feedparser cannot recognise; ``FeedError("empty")`` for a feed without any
+  usable entry. Nothing else is ever raised.
+* At most ``MAX_ENTRIES`` entries are kept (document order); long fields are truncated. A title
+  is one line: the first paragraph of its text that is not script source (an escaped HTML page
+  as a title leaves code behind feedparser's sanitizer).
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ from lxml import etree
 
 from summarizer.dates import parse_date
 from summarizer.errors import FeedError, UrlError
+from summarizer.feed_input import decode_feed, defuse_doctype
+from summarizer.json_feed import looks_like_json_feed, parse_json_feed
 from summarizer.model import Entry, ParsedFeed
 from summarizer.topics import normalize_term
 from summarizer.urls import absolute_http_url, canonicalize_url
@@ -50,70 +57,14 @@ MAX_CONTENT = 200_000
 MAX_NAMES = 20  # authors, categories
 MAX_NAME = 200
 MAX_KEY = 512
-_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00")
-_HTML_START_RE = re.compile(rb"^\s*<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE)
-_CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
-_PROLOG_ENCODING_RE = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([\w.:-]+)", re.IGNORECASE)
-_LATIN = {"iso-8859-1", "latin-1", "latin1", "iso8859-1", "windows-1252", "cp1252", "us-ascii"}
-_UTF8 = {"utf-8", "utf8"}
-_PROLOG_SCAN_LIMIT = 1 << 20
+_HTML_START_RE = re.compile(r"^\s*<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE)
+_PROLOG_ENCODING_RE = re.compile(r"^(\s*<\?xml[^>]*?encoding\s*=\s*[\"'])[\w.:-]+", re.IGNORECASE)
+_XML_HEADERS = {"content-type": "application/xml; charset=utf-8"}
 
 
-def _is_markup(data: bytes) -> bool:
-    """Cheap first check: after a BOM and whitespace the document must start with '<'."""
-    if data.startswith(_BOMS[1:]) or data[:2] in (b"<\x00", b"\x00<"):
-        return True  # UTF-16/32: let feedparser decode it
-    return data.removeprefix(_BOMS[0]).lstrip()[:1] == b"<"
-
-
-def _skip_quoted(data: bytes, index: int) -> int:
-    end = data.find(data[index : index + 1], index + 1)
-    return len(data) if end < 0 else end + 1
-
-
-def _defuse_doctype(data: bytes) -> bytes:
-    """Remove a DOCTYPE that has an internal subset (entity declarations) from the prolog."""
-    head = data[:_PROLOG_SCAN_LIMIT]
-    match = re.search(rb"<!doctype", head, re.IGNORECASE)
-    if match is None or re.search(rb"<[A-Za-z_]", head[: match.start()]):
-        return data  # no DOCTYPE, or it comes after the root element started
-    index, depth = match.end(), 0
-    while index < len(head):
-        char = head[index : index + 1]
-        if char in (b'"', b"'"):
-            index = _skip_quoted(head, index)
-            continue
-        if char == b"[":
-            depth += 1
-        elif char == b"]":
-            depth -= 1
-        elif char == b">" and depth <= 0:
-            if b"[" not in head[match.end() : index]:
-                return data  # external DOCTYPE only (e.g. RSS 0.91 Netscape): harmless
-            return data[: match.start()] + data[index + 1 :]
-        index += 1
-    raise FeedError("not_a_feed", detail="unterminated DOCTYPE")
-
-
-def _charset_header(data: bytes, content_type: str | None) -> dict[str, str]:
-    """Response headers for feedparser, with the charset fixed when the label is wrong (F22)."""
-    headers = {"content-type": content_type} if content_type else {}
-    if data.startswith(_BOMS[1:]) or b"\x00" in data[:4]:
-        return headers
-    declared_match = _CHARSET_RE.search(content_type or "")
-    prolog_match = _PROLOG_ENCODING_RE.match(data[:512])
-    declared = (declared_match.group(1) if declared_match else "").lower()
-    prolog = (prolog_match.group(1).decode("ascii", "replace") if prolog_match else "").lower()
-    effective = declared or prolog or "utf-8"
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        if effective in _UTF8:
-            headers["content-type"] = "application/xml; charset=windows-1252"
-        return headers
-    if not data.isascii() and effective in _LATIN:
-        headers["content-type"] = "application/xml; charset=utf-8"
-    return headers
+def _as_utf8_xml(text: str) -> bytes:
+    """Decoded XML back to bytes for feedparser: UTF-8, and a prolog that says so."""
+    return _PROLOG_ENCODING_RE.sub(r"\1utf-8", text, count=1).encode("utf-8", "replace")
 
 
 # --- text -------------------------------------------------------------------------------------
@@ -268,9 +219,20 @@ def _entry_key(raw: Any, link: str | None, title: str, summary: str) -> str:
     return "sha256:" + digest
 
 
+_CODE_RE = re.compile(r"[{}]|/\*|\*/|\bfunction\s*[\w$]*\s*\(|=>|\b(?:var|let|const)\s+[\w$]+\s*=")
+
+
+def _title(value: object) -> str:
+    """An entry title on one line: its first paragraph that is not script source."""
+    for paragraph in _plain(value, MAX_TITLE).split("\n\n"):
+        if paragraph and not _CODE_RE.search(paragraph):
+            return paragraph
+    return ""
+
+
 def build_entry(raw: Any, base_url: str | None) -> Entry | None:
     """One feedparser entry as an ``Entry``; None when it carries nothing usable."""
-    title = _plain(raw.get("title"), MAX_TITLE)
+    title = _title(raw.get("title"))
     content = _content_html(raw)
     summary_html = str(raw.get("summary") or "")
     summary = _plain(summary_html or content, MAX_SUMMARY)
@@ -377,22 +339,36 @@ def parse_feed(
     """
     if not isinstance(data, bytes | bytearray) or not data.strip():
         raise FeedError("not_a_feed", url=base_url, detail="empty document")
-    data = bytes(data)
-    if not _is_markup(data) or _HTML_START_RE.match(data.removeprefix(_BOMS[0])):
+    text = decode_feed(bytes(data), content_type).lstrip("\ufeff \t\r\n")
+    if looks_like_json_feed(text):
+        try:
+            title, link, raw_entries = parse_json_feed(text)
+        except FeedError as exc:
+            raise FeedError(exc.reason, url=base_url, detail=exc.detail) from exc
+        return _parsed(title, {"link": link}, raw_entries, base_url=base_url, loose=False)
+    if not text.startswith("<") or _HTML_START_RE.match(text):
         raise FeedError("not_a_feed", url=base_url, detail="not XML")
-    data = _defuse_doctype(data)
-    headers = _charset_header(data, content_type)
+    xml = defuse_doctype(_as_utf8_xml(text))
+    headers = dict(_XML_HEADERS)
     if base_url:
         headers["content-location"] = base_url
-    result = _run_feedparser(data, headers)
+    result = _run_feedparser(xml, headers)
     if not result.get("version"):
         raise FeedError("not_a_feed", url=base_url, detail="no RSS or Atom root")
-    entries = _entries(list(result.get("entries") or []), base_url)
-    if not entries:
-        raise FeedError("empty", url=base_url, detail="no entries")
     loose = _is_loose(result)
     if loose:
         log.debug("feed.bozo url=%s error=%r", base_url, result.get("bozo_exception"))
     feed = result.get("feed") or {}
-    title = clean_text(html_to_text(str(feed.get("title") or "")), MAX_FEED_TITLE)
-    return ParsedFeed(title=title, link=_feed_link(feed, base_url), entries=entries, is_loose=loose)
+    raw_entries = list(result.get("entries") or [])
+    return _parsed(feed.get("title"), feed, raw_entries, base_url=base_url, loose=loose)
+
+
+def _parsed(
+    title: object, feed: Any, raw_entries: list[Any], *, base_url: str | None, loose: bool
+) -> ParsedFeed:
+    entries = _entries(raw_entries, base_url)
+    if not entries:
+        raise FeedError("empty", url=base_url, detail="no entries")
+    feed_title = clean_text(html_to_text(str(title or "")), MAX_FEED_TITLE)
+    link = _feed_link(feed, base_url)
+    return ParsedFeed(title=feed_title, link=link, entries=entries, is_loose=loose)

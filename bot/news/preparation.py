@@ -70,10 +70,14 @@ class PreparedArticle:
         )
 
 
-async def _page_article(url: str, fetcher: Fetcher, workers: WorkerPool) -> Article | None:
+async def _page_article(
+    url: str, fetcher: Fetcher, workers: WorkerPool, *, date_known: bool
+) -> Article | None:
+    """``date_known``: the feed dated the entry, so the page's date is not searched for."""
     try:
         result = await fetcher.fetch(url, kind="page")
-        article: Article = await workers.run(extract_task, result.body, result.final_url)
+        body, final_url = result.body, result.final_url
+        article: Article = await workers.run(extract_task, body, final_url, date_known)
     except (FetchError, SummarizerError, WorkerTimeout) as exc:
         log.info("page unavailable url=%s reason=%s", url, getattr(exc, "reason", exc))
         return None
@@ -110,12 +114,14 @@ async def summarize_article(
 
 async def prepare_entry(
     entry: Entry, *, feed_title: str | None, fetcher: Fetcher, workers: WorkerPool,
-    settings: Settings,
+    settings: Settings, fetch_page: bool = True,
 ) -> PreparedArticle:  # fmt: skip
-    """Page first (through the guarded client), else the feed's own content. A worker that
-    times out or dies costs this entry its summary (S14), never its post or the feed's later
-    entries: it still goes out with its title and link."""
-    page = await _page_article(entry.link, fetcher, workers) if entry.link else None
+    """Page first (through the guarded client), else the feed's own content (only that with
+    ``fetch_page=False``). A worker that times out or dies costs this entry its summary (S14),
+    never its post or the feed's later entries: it still goes out with its title and link."""
+    wanted = entry.link if fetch_page else None
+    known = entry.published is not None
+    page = await _page_article(wanted, fetcher, workers, date_known=known) if wanted else None
     try:
         if page is not None:
             article = _merge(page, entry)

@@ -163,10 +163,10 @@ def parse_task(data: bytes, base_url: str | None, content_type: str | None) -> A
     return parse_feed(data, base_url=base_url, content_type=content_type)
 
 
-def extract_task(html: bytes, url: str | None) -> Any:
+def extract_task(html: bytes, url: str | None, date_known: bool = False) -> Any:
     from summarizer.article import extract_article
 
-    return extract_article(html, url=url)
+    return extract_article(html, url=url, date_known=date_known)
 
 
 def entry_article_task(entry: Any) -> Any:

@@ -11,23 +11,28 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from bot.run import console, logs, oneshot
+from bot.run.arguments import FrenchParser, one_of, whole_number
 from bot.run.console_mode import run_console
 from bot.settings import Settings, SettingsError, load_settings
+from summarizer.summary import ALGORITHMS
 
 log = logging.getLogger(__name__)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = FrenchParser(
         prog="depeche",
         description="Dépêche : l'actualité française résumée dans Discord.",
     )
-    parser.add_argument("--env-file", default=".env", help="fichier de réglages (défaut : .env)")
+    parser.add_argument(
+        "--env-file", default=".env", metavar="FICHIER", help="fichier de réglages (défaut : .env)"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMANDE")
 
     run = commands.add_parser("run", help="lancer le bot (mode console sans DISCORD_TOKEN)")
@@ -35,21 +40,60 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_run)
 
     summarize = commands.add_parser("summarize", help="résumer une page (URL ou fichier)")
-    summarize.add_argument("source", help="URL http(s), fichier HTML ou fichier texte")
+    summarize.add_argument(
+        "source",
+        metavar="SOURCE",
+        help="URL http(s), fichier HTML ou texte (un fichier .gz est décompressé)",
+    )
     summarize.add_argument("--json", action="store_true", help="sortie JSON")
-    summarize.add_argument("--algorithm", help="méthode de résumé (défaut : réglage)")
-    summarize.add_argument("--max-sentences", type=int, help="nombre maximal de phrases")
-    summarize.add_argument("--max-chars", type=int, help="longueur maximale en caractères")
+    summarize.add_argument(
+        "--algorithm",
+        type=one_of(ALGORITHMS),
+        metavar="MÉTHODE",
+        help=f"méthode de résumé : {', '.join(ALGORITHMS)} (défaut : SUMMARY_ALGORITHM)",
+    )
+    summarize.add_argument(
+        "--max-sentences", type=whole_number(1), metavar="N", help="nombre maximal de phrases"
+    )
+    summarize.add_argument(
+        "--max-chars", type=whole_number(1), metavar="N", help="longueur maximale en caractères"
+    )
     summarize.set_defaults(handler=_summarize)
 
-    preview = commands.add_parser("preview", help="aperçu des derniers articles d'un flux")
-    preview.add_argument("feed", help="URL du flux, nom du catalogue ou fichier local")
-    preview.add_argument("--limit", type=int, default=3, help="nombre d'articles (défaut : 3)")
+    preview = commands.add_parser(
+        "preview",
+        help="aperçu des derniers articles d'un flux",
+        description=(
+            "Aperçu des derniers articles d'un flux, tels que Dépêche les publierait. "
+            "Même pour un fichier local, la page de chaque article est téléchargée "
+            "(son lien) pour le résumer ; --no-fetch s'en tient au contenu du flux."
+        ),
+    )
+    preview.add_argument(
+        "feed",
+        metavar="FLUX",
+        help="URL du flux, nom du catalogue ou fichier local (la page de chaque article est "
+        "quand même téléchargée, sauf avec --no-fetch)",
+    )
+    preview.add_argument(
+        "--limit",
+        type=whole_number(1, oneshot.MAX_PREVIEW),
+        default=3,
+        metavar="N",
+        help=f"nombre d'articles, de 1 à {oneshot.MAX_PREVIEW} (défaut : 3)",
+    )
+    preview.add_argument(
+        "--no-fetch",
+        action="store_true",
+        help="ne télécharger aucune page d'article : résumer le contenu du flux seul",
+    )
     preview.add_argument("--json", action="store_true", help="sortie JSON")
     preview.set_defaults(handler=_preview)
 
     backup = commands.add_parser("backup", help="sauvegarde à chaud de la base")
-    backup.add_argument("destination", type=Path, help="fichier de sauvegarde à créer")
+    backup.add_argument(
+        "destination", type=Path, metavar="FICHIER", help="fichier de sauvegarde à créer"
+    )
     backup.set_defaults(handler=_backup)
 
     sources = commands.add_parser("sources", help="lister le catalogue de sources")
@@ -71,8 +115,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nInterrompu.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the output went to a pipe closed early (`| head`): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except console.UserFacingError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug: one French line for the person, the details in the log
+        log.debug("cli.unexpected_error", exc_info=True)
+        log.error("cli.unexpected_error type=%s", type(exc).__name__)
+        print(
+            "Erreur inattendue : relancez avec LOG_LEVEL=DEBUG pour les détails techniques.",
+            file=sys.stderr,
+        )
         return 1
 
 
@@ -116,13 +171,16 @@ def _summarize(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _preview(args: argparse.Namespace, settings: Settings) -> int:
-    path = Path(args.feed)
-    local = path.read_bytes() if path.is_file() else None
-    limit = max(1, min(args.limit, 20))
-    items = asyncio.run(oneshot.preview(settings, args.feed, limit=limit, local=local))
+    local = oneshot.local_feed(args.feed)
+    fetch_pages = not args.no_fetch
+    items = asyncio.run(
+        oneshot.preview(settings, args.feed, limit=args.limit, local=local, fetch_pages=fetch_pages)
+    )
     if args.json:
         payload = [console.prepared_to_json(item) for item in items]
         print(json.dumps(payload, ensure_ascii=False, indent=2))
+    elif not items:
+        print(console.EMPTY_FEED)
     else:
         print("\n\n".join(console.format_prepared(item, settings.timezone) for item in items))
     return 0

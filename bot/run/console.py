@@ -13,12 +13,29 @@ from bot.delivery.outbox import DeliveryNotice
 from bot.errors import BotError
 from bot.news.engine import FeedNotice
 from bot.news.preparation import PreparedArticle
+from bot.run.console_events import FAILURE_REASONS
 
 T = TypeVar("T")
+
+# Why a document could not be read (``SummarizerError.reason``), in words; the code stays in
+# the log. Fetch reasons are console mode's ``FAILURE_REASONS``.
+DOCUMENT_REASONS = {
+    "empty": "aucun texte d'article n'a été trouvé",
+    "too_short": "texte trop court pour un article (page d'accroche ou réservée aux abonnés ?)",
+    "not_html": "ce n'est pas une page web (contenu binaire)",
+    "not_a_feed": "ce n'est pas un flux RSS, Atom ou JSON Feed",
+}
+EMPTY_FEED = "Ce flux est valide mais ne contient aucun article pour le moment."
 
 
 class UserFacingError(BotError):
     """An error whose message (French) is meant for the person at the terminal."""
+
+
+def reason_words(reason: str | None) -> str:
+    """A failure's reason code in French words, for the person at the terminal."""
+    words = DOCUMENT_REASONS.get(reason or "") or FAILURE_REASONS.get(reason or "")
+    return words or "raison inconnue (détails dans le journal technique)"
 
 
 def format_date(moment: datetime | None, timezone: str) -> str:
@@ -92,7 +109,11 @@ CONSOLE_STARTED = (
 
 
 def progress(items: list[T], label: str) -> Iterator[T]:
-    """A progress bar on the terminal (stderr) while pages are fetched."""
+    """A progress bar on stderr while pages are fetched, only when stderr is a terminal (a file
+    or a pipe would get carriage-return junk)."""
+    if not sys.stderr.isatty():
+        yield from items
+        return
     from tqdm import tqdm
 
     yield from tqdm(items, desc=label, unit="article", file=sys.stderr, leave=False)

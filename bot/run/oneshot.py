@@ -5,21 +5,27 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
+import zlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 from bot.net.client import GuardedClient
 from bot.net.errors import FetchError
+from bot.net.policy import redact_url
 from bot.news.preparation import PreparedArticle, prepare_entry, prepare_url
-from bot.news.workers import WorkerPool, parse_task
+from bot.news.workers import WorkerPool, WorkerTimeout, parse_task
 from bot.run import console
 from bot.run.console import UserFacingError
 from bot.settings import Settings
 from storage import Storage
 from storage.errors import StorageError
 from summarizer.catalogue import find_source
-from summarizer.errors import SummarizerError
+from summarizer.errors import FeedError, SummarizerError
+from summarizer.metadata import MAX_HTML_BYTES, decode_html, is_binary
+
+log = logging.getLogger(__name__)
 
 _HTML_SNIFF = re.compile(rb"<(!doctype html|html|head|body|article|p[\s>]|div)", re.IGNORECASE)
 
@@ -34,21 +40,47 @@ async def _tools(settings: Settings) -> AsyncIterator[tuple[GuardedClient, Worke
         workers.close()
 
 
+MAX_PREVIEW = 20
+_URL_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+
+
+def _fetch_failure(exc: FetchError, what: str) -> UserFacingError:
+    """``what``: "cette page" or "ce flux"; the reason in words, its code in the log only."""
+    log.info("cli.fetch_failed reason=%s url=%s", exc.reason, redact_url(exc.url))
+    if exc.reason in ("invalid_url", "bad_scheme"):
+        return UserFacingError(exc.user_message)
+    return UserFacingError(f"impossible de récupérer {what} : {console.reason_words(exc.reason)}.")
+
+
+def _unreadable(exc: SummarizerError, what: str) -> UserFacingError:
+    log.info("cli.unreadable reason=%s detail=%s", exc.reason, exc.detail)
+    return UserFacingError(f"{what} : {console.reason_words(exc.reason)}.")
+
+
 async def summarize_url(settings: Settings, url: str) -> PreparedArticle:
     """``depeche summarize URL`` through the guarded client."""
     async with _tools(settings) as (fetcher, workers):
         try:
             return await prepare_url(url, fetcher=fetcher, workers=workers, settings=settings)
         except FetchError as exc:
-            raise UserFacingError(f"{exc.user_message} ({exc.reason})") from exc
+            raise _fetch_failure(exc, "cette page") from exc
         except SummarizerError as exc:
-            raise UserFacingError(f"aucun article lisible ({exc.reason})") from exc
+            raise _unreadable(exc, "aucun article lisible sur cette page") from exc
+        except WorkerTimeout as exc:
+            raise UserFacingError("l'analyse de cette page a pris trop de temps.") from exc
 
 
 async def preview(
-    settings: Settings, feed: str, *, limit: int, local: bytes | None = None
+    settings: Settings,
+    feed: str,
+    *,
+    limit: int,
+    local: bytes | None = None,
+    fetch_pages: bool = True,
 ) -> list[PreparedArticle]:
-    """``depeche preview``: the newest entries of a feed (``local``: a file's bytes)."""
+    """``depeche preview``: the newest entries of a feed (a catalogue name or a URL, or
+    ``local``: a file's bytes, see ``local_feed``); each entry's page is fetched unless
+    ``fetch_pages`` is False. An empty feed gives an empty list."""
     async with _tools(settings) as (fetcher, workers):
         if local is not None:
             data, base_url, content_type, title = local, None, None, Path(feed).stem
@@ -56,8 +88,12 @@ async def preview(
             data, base_url, content_type, title = await _feed_bytes(feed, fetcher)
         try:
             parsed = await workers.run(parse_task, data, base_url, content_type)
-        except SummarizerError as exc:
-            raise UserFacingError(f"ce n'est pas un flux lisible ({exc.reason})") from exc
+        except FeedError as exc:
+            if exc.reason == "empty":  # a valid feed with no items yet (a new blog)
+                return []
+            raise _unreadable(exc, "flux illisible") from exc
+        except WorkerTimeout as exc:
+            raise UserFacingError("l'analyse de ce flux a pris trop de temps.") from exc
         entries = sorted(parsed.entries, key=_published_key, reverse=True)[:limit]
         prepared = []
         for entry in console.progress(entries, "Préparation des articles"):
@@ -68,6 +104,7 @@ async def preview(
                     fetcher=fetcher,
                     workers=workers,
                     settings=settings,
+                    fetch_page=fetch_pages,
                 )
             )
         return prepared
@@ -78,6 +115,20 @@ def _published_key(entry: object) -> float:
     return published.timestamp() if published else float("-inf")
 
 
+def local_feed(feed: str) -> bytes | None:
+    """``preview``'s argument: None for a catalogue name or an http(s) URL (to fetch), else
+    the local file's bytes; a missing file is said to be missing."""
+    if find_source(feed) is not None or _URL_RE.match(feed):
+        return None
+    path = Path(feed)
+    if not path.is_file():
+        raise UserFacingError(
+            f"fichier introuvable : {feed} (ni un fichier, ni un nom du catalogue, "
+            "ni une adresse http ou https)"
+        )
+    return read_local(path)
+
+
 async def _feed_bytes(
     feed: str, fetcher: GuardedClient
 ) -> tuple[bytes, str | None, str | None, str]:
@@ -86,8 +137,28 @@ async def _feed_bytes(
     try:
         result = await fetcher.fetch(url, kind="feed")
     except FetchError as exc:
-        raise UserFacingError(f"{exc.user_message} ({exc.reason})") from exc
+        raise _fetch_failure(exc, "ce flux") from exc
     return result.body, result.final_url, result.content_type, source.name if source else ""
+
+
+def read_local(path: Path) -> bytes:
+    """A local file's bytes, a gzip file decompressed (at most ``MAX_HTML_BYTES``)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UserFacingError(f"impossible de lire {path} : {exc.strerror or exc}") from exc
+    if not data.startswith(b"\x1f\x8b"):
+        return data
+    inflater = zlib.decompressobj(wbits=31)  # gzip header
+    try:
+        inflated = inflater.decompress(data, MAX_HTML_BYTES + 1)
+    except zlib.error as exc:
+        raise UserFacingError(f"{path} : fichier gzip illisible ou tronqué.") from exc
+    if len(inflated) > MAX_HTML_BYTES:
+        raise UserFacingError(f"{path} : une fois décompressé, le fichier dépasse 5 Mo.")
+    if not inflater.eof:
+        raise UserFacingError(f"{path} : fichier gzip illisible ou tronqué.")
+    return inflated
 
 
 async def backup(settings: Settings, destination: Path) -> None:
@@ -103,8 +174,8 @@ async def backup(settings: Settings, destination: Path) -> None:
 
 
 def summarize_source(source: str, settings: Settings) -> PreparedArticle:
-    """Summarize a local file (HTML or plain text) or an http(s) URL."""
-    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", source):
+    """Summarize a local file (HTML or plain text, maybe gzipped) or an http(s) URL."""
+    if _URL_RE.match(source):
         return asyncio.run(summarize_url(settings, source))
     path = Path(source)
     if not path.is_file():
@@ -113,20 +184,26 @@ def summarize_source(source: str, settings: Settings) -> PreparedArticle:
 
 
 def prepare_file(path: Path, settings: Settings) -> PreparedArticle:
-    """A local document, summarized in this process (a CLI has no event loop to protect)."""
+    """A local document, summarized in this process (a CLI has no event loop to protect).
+    Binary input (a program, an image, an archive) is refused, never printed as text."""
     from summarizer.article import article_from_text, extract_article
-    from summarizer.errors import SummarizerError
     from summarizer.summary import summarize
     from summarizer.topics import topics_for
 
-    data = path.read_bytes()
+    data = read_local(path)
+    if is_binary(data):
+        log.info("cli.binary_input path=%s", path)
+        raise UserFacingError(
+            f"{path} n'est pas un document texte (programme, image ou archive ?) : "
+            "il faut une page HTML ou un fichier texte."
+        )
     try:
         if _HTML_SNIFF.search(data[:4096]):
             article = extract_article(data)
         else:
-            article = article_from_text(data.decode("utf-8", errors="replace"))
+            article = article_from_text(decode_html(data))
     except SummarizerError as exc:
-        raise UserFacingError(f"impossible de lire un article dans {path} ({exc.reason})") from exc
+        raise _unreadable(exc, f"impossible de lire un article dans {path}") from exc
     summary = summarize(
         article.text,
         title=article.title,

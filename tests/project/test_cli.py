@@ -91,7 +91,7 @@ def test_summarize_refuses_a_private_address_by_default(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert cli.main(["--env-file", "/nonexistent", "summarize", "http://127.0.0.1:9/x"]) == 1
-    assert "Impossible de récupérer cette page" in capsys.readouterr().err
+    assert "impossible de récupérer cette page" in capsys.readouterr().err
 
 
 def test_s24_token_shaped_secrets_are_masked_in_the_log_output(

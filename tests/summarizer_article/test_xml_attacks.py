@@ -3,7 +3,7 @@
 Billion laughs, quadratic blow-up, external entities (a file and an HTTP URL), a parameter entity
 and an external DTD. Nothing is expanded, no secret text comes out, the listener on 127.0.0.1 that
 the documents point at is never contacted, and each parse stays within 10 MB of Python memory.
-These pin today's feedparser, trafilatura and lxml behaviour (with ``feeds._defuse_doctype`` in
+These pin today's feedparser, trafilatura and lxml behaviour (with ``feed_input.defuse_doctype`` in
 front of feedparser) as regression tests. The checklist's < 1 s per parse is a figure, not an
 assertion here: timings are never test assertions on these machines.
 """

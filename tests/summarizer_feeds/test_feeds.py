@@ -48,7 +48,8 @@ def test_s8_markup_bytes_naming_a_local_file_are_parsed_not_opened(
     [
         b"",
         b"  \n ",
-        b'{"version": "https://jsonfeed.org/version/1.1", "items": []}',
+        b'{"version": "https://example.org/other-json", "items": []}',
+        b'{"version": "https://jsonfeed.org/version/1.1", "items": [',
         b"\x89PNG\r\n\x1a\n\x00\x00",
         b"<!doctype html><html><body>x</body></html>",
         b"<html><head><title>x</title></head></html>",
