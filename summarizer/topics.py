@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from functools import cache
+from functools import cache, lru_cache
 
 from summarizer.urls import normalize_title
 
@@ -32,6 +32,7 @@ _ELISION_RE = re.compile(r"^(?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu)'", re.IGNORECA
 _SPLIT_RE = re.compile(r"\s*[,;|]\s*")
 
 
+@lru_cache(maxsize=65_536)  # a worker meets the same French words article after article
 def normalize_term(term: str) -> str:
     """The comparable form of a topic or followed term: casefolded, accents folded, words only,
     single spaces ("L’Équipe-de  France" -> "l equipe de france"), as in ``normalize_title``
