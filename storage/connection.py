@@ -127,7 +127,10 @@ def parse_target(target: Path | str) -> Path | str:
     if text.startswith("sqlite:///"):
         text = text.removeprefix("sqlite:///")
         if not text:
-            raise StorageError("L'adresse sqlite:/// doit nommer un fichier : sqlite:///depeche.db")
+            raise StorageError(
+                "L'adresse de base de données sqlite:/// doit nommer un fichier : "
+                "sqlite:///depeche.db"
+            )
         return Path(text).expanduser()
     if "://" in text:
         scheme = text.split("://", 1)[0]

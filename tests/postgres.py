@@ -26,9 +26,11 @@ from pathlib import Path
 
 REQUIRE_ENV = "DEPECHE_REQUIRE_POSTGRES"
 URL_ENV = "TEST_DATABASE_URL"
+BIN_ENV = "DEPECHE_POSTGRES_BIN"  # the folder of initdb and pg_ctl, where it is not a usual one
 ENABLE_HELP = (
     "PostgreSQL tests skipped: {reason}. To run them, install the PostgreSQL server "
-    "(Debian: apt-get install postgresql, which provides /usr/lib/postgresql/15/bin) or point "
+    "(Debian: apt-get install postgresql, which provides /usr/lib/postgresql/15/bin; elsewhere "
+    f"{BIN_ENV}=the folder of initdb and pg_ctl) or point "
     f"{URL_ENV} at a database where the tests may create schemas "
     f"(postgresql://user@host/db); {REQUIRE_ENV}=1 makes this skip a failure."
 )
@@ -45,7 +47,12 @@ def required() -> bool:
 
 def find_bin_dir() -> Path | None:
     """The folder holding ``initdb`` and ``pg_ctl``: the newest Debian version, else the PATH's
-    (Debian's /usr/bin/pg_ctl is a wrapper; the real tools sit beside ``postgres``)."""
+    (Debian's /usr/bin/pg_ctl is a wrapper; the real tools sit beside ``postgres``), or only
+    ``DEPECHE_POSTGRES_BIN`` when it is set."""
+    given = os.environ.get(BIN_ENV, "").strip()
+    if given:
+        folder = Path(given)
+        return folder if (folder / "initdb").exists() and (folder / "pg_ctl").exists() else None
     debian = sorted(
         Path("/usr/lib/postgresql").glob("*/bin"),
         key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
@@ -79,7 +86,9 @@ class PostgresServer:
             return cls(given)
         bin_dir = find_bin_dir()
         if bin_dir is None:
-            raise Unavailable("no initdb/pg_ctl found (PostgreSQL server not installed)")
+            raise Unavailable(
+                f"no initdb/pg_ctl found (PostgreSQL server not installed, or {BIN_ENV} wrong)"
+            )
         as_postgres = os.geteuid() == 0
         if as_postgres and (shutil.which("runuser") is None or not _has_user("postgres")):
             raise Unavailable("running as root without runuser or a postgres user")

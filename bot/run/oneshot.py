@@ -93,7 +93,7 @@ async def _feed_bytes(
 async def backup(settings: Settings, destination: Path) -> None:
     """``depeche backup PATH``: an online copy of the database."""
     try:
-        storage = await Storage.open(settings.database_path)
+        storage = await Storage.open(settings.database)
     except StorageError as exc:
         raise UserFacingError(str(exc)) from exc
     try:
