@@ -68,6 +68,14 @@ def numbered(sql: str) -> str:
     return _TOKEN.sub(replace, sql)
 
 
+def _values(params: Params) -> list[Any]:
+    """The parameters as PostgreSQL takes them: its text cannot hold U+0000 (SQLite's can), so
+    a NUL (a hostile feed's guid) becomes U+FFFD, the same way in writes and in lookups."""
+    return [
+        p.replace("\x00", "\ufffd") if isinstance(p, str) and "\x00" in p else p for p in params
+    ]
+
+
 def _rowcount(status: str) -> int:
     last = status.rsplit(" ", 1)[-1]
     return int(last) if last.isdigit() else 0
@@ -109,13 +117,13 @@ class PostgresSession(Session):
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         try:
-            return list(await self._conn.fetch(numbered(sql), *params))
+            return list(await self._conn.fetch(numbered(sql), *_values(params)))
         except _ERRORS as exc:
             raise wrap_error(exc, self._location) from exc
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         try:
-            return _rowcount(await self._conn.execute(numbered(sql), *params))
+            return _rowcount(await self._conn.execute(numbered(sql), *_values(params)))
         except _ERRORS as exc:
             raise wrap_error(exc, self._location) from exc
 
@@ -150,7 +158,7 @@ class PostgresDatabase(Database):
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         try:
             async with self._pool.acquire() as conn:
-                return list(await conn.fetch(numbered(sql), *params))
+                return list(await conn.fetch(numbered(sql), *_values(params)))
         except _ERRORS as exc:
             raise wrap_error(exc, self.location) from exc
 
