@@ -17,6 +17,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
+from storage.connection import parse_target
+from storage.errors import StorageError
+
 
 class SettingsError(Exception):
     """A setting has an invalid value. The message is in French, for the person running the bot."""
@@ -57,6 +60,14 @@ def _timezone(raw: str) -> str:
     return raw.strip()
 
 
+def _database_url(raw: str) -> str:
+    try:
+        parse_target(raw)
+    except StorageError as exc:
+        raise ValueError(raw) from exc
+    return raw.strip()
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Every setting of the bot, with its default. Names match the environment variables."""
@@ -64,6 +75,8 @@ class Settings:
     discord_token: str = dataclasses.field(default="", repr=False)  # S24: never in a repr
     discord_guild_id: int | None = None
     database_path: Path = Path("depeche.db")
+    # Chooses the backend; when set, DATABASE_PATH is not used. It may hold a password: no repr.
+    database_url: str = dataclasses.field(default="", repr=False)
     poll_interval_minutes: int = 10
     default_feeds: tuple[str, ...] = ("franceinfo", "01net", "le-monde")
     summary_algorithm: str = "depeche"
@@ -84,6 +97,12 @@ class Settings:
     log_file: Path | None = None  # the whole technical log, whatever the terminal shows
     discord_api_base: str = ""
     discord_gateway_url: str = ""
+
+    @property
+    def database(self) -> Path | str:
+        """What ``Storage.open`` takes: ``DATABASE_URL`` (a path, ``sqlite:///PATH`` or
+        ``postgresql://...``) when set, else ``DATABASE_PATH``."""
+        return parse_target(self.database_url) if self.database_url else self.database_path
 
     @property
     def has_token(self) -> bool:
@@ -127,6 +146,7 @@ _ALLOW_EMPTY = {"default_feeds", "allowed_private_networks", "shard_ids", "log_f
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "discord_guild_id": _optional_int,
     "database_path": lambda raw: Path(raw.strip()).expanduser(),
+    "database_url": _database_url,
     "poll_interval_minutes": int,
     "default_feeds": _names,
     "summary_max_sentences": int,

@@ -1,33 +1,30 @@
-"""The one aiosqlite connection: checks at open, pragmas, migrations, transactions, errors.
+"""The database of one process, whatever the backend: the shared SQL surface, the write lock,
+transactions, the choice of backend from ``DATABASE_URL``.
 
 Every write unit of work runs in ``async with self._tx() as db:``: one ``asyncio.Lock`` (one
-writer) and one ``BEGIN IMMEDIATE ... COMMIT``. Nothing awaits the network inside it.
+writer per process) and one transaction of the backend (SQLite: ``BEGIN IMMEDIATE ... COMMIT``;
+PostgreSQL: a pooled connection's transaction). Nothing awaits the network inside it.
+
+The storage modules write their SQL once, with ``?`` placeholders, in the subset both backends
+speak (``ON CONFLICT``, ``RETURNING``, ``NULLS FIRST``); ``db.dialect`` says where they must
+differ (the search, the outbox claim's row locks). The backends live in ``storage.sqlite`` and
+``storage.postgres``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import re
-import sqlite3
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
-import aiosqlite
-
-from storage.errors import (
-    BusyError,
-    CorruptDatabaseError,
-    IntegrityError,
-    MigrationError,
-    SchemaVersionError,
-    StorageError,
-)
-
-log = logging.getLogger(__name__)
+from storage.errors import MigrationError, StorageError
 
 T = TypeVar("T")
 IN_CHUNK = 500  # values per ``IN (...)`` list, far below SQLite's variable limit
@@ -42,15 +39,123 @@ def in_chunks(values: Sequence[T]) -> Iterator[tuple[list[T], str]]:
 
 APPLICATION_ID = 0x44455045  # "DEPE"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
-_CORRUPT_MARKERS = ("not a database", "malformed", "disk image", "file is encrypted")
 
-Params = Sequence[Any] | dict[str, Any]
+Params = Sequence[Any]
 
 
-def load_migrations() -> list[tuple[int, str]]:
-    """The numbered migrations shipped in ``storage/migrations``, in order."""
+class Row(Protocol):
+    """A result row: by column name or by position (``sqlite3.Row``, ``asyncpg.Record``)."""
+
+    def __getitem__(self, key: Any, /) -> Any: ...
+
+
+class Reader(Protocol):
+    """Anything that runs a query: a ``Session`` inside a unit of work, a ``Database`` outside."""
+
+    async def fetchall(self, sql: str, params: Params = (), /) -> list[Row]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    """What the shared SQL cannot say the same way on both backends."""
+
+    name: str  # "sqlite" or "postgresql"
+    claim_lock: str  # appended to the outbox claim's SELECT: row locks, skipping taken rows
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.name == "postgresql"
+
+
+SQLITE = Dialect("sqlite", "")
+POSTGRESQL = Dialect("postgresql", " FOR UPDATE OF p SKIP LOCKED")
+
+
+class Session(ABC):
+    """One connection of a backend: reads, and inside ``_tx`` the writes of one unit of work.
+    Every driver error comes out as a ``StorageError`` subclass."""
+
+    dialect: Dialect
+
+    @abstractmethod
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]: ...
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    @abstractmethod
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement; the number of rows it changed."""
+
+    @abstractmethod
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> int:
+        """Run one statement per parameter row; the number of rows changed in all."""
+
+
+class Database(ABC):
+    """A backend: where the data is, its reads, its transactions."""
+
+    dialect: Dialect
+    location: str  # the file, or the server address without its password (for messages)
+
+    @abstractmethod
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]: ...
+
+    @abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[Session]: ...
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    async def backup(self, dest: Path) -> Path: ...
+
+
+def is_postgresql_url(target: str) -> bool:
+    return target.startswith(("postgresql://", "postgres://"))
+
+
+def parse_target(target: Path | str) -> Path | str:
+    """``DATABASE_URL`` (or a path): a ``Path`` for SQLite (a path or ``sqlite:///PATH``, the
+    path relative unless it starts with ``/``), the URL itself for PostgreSQL."""
+    if isinstance(target, Path):
+        return target
+    text = target.strip()
+    if is_postgresql_url(text):
+        return text
+    if text.startswith("sqlite:///"):
+        text = text.removeprefix("sqlite:///")
+        if not text:
+            raise StorageError(
+                "L'adresse de base de données sqlite:/// doit nommer un fichier : "
+                "sqlite:///depeche.db"
+            )
+        return Path(text).expanduser()
+    if "://" in text:
+        scheme = text.split("://", 1)[0]
+        raise StorageError(
+            f"Adresse de base de données inconnue ({scheme}://…) : utilisez un chemin de fichier, "
+            "sqlite:///chemin.db ou postgresql://utilisateur@hôte/base."
+        )
+    if not text:
+        raise StorageError("Aucune base de données indiquée (DATABASE_URL est vide).")
+    return Path(text).expanduser()
+
+
+def redact(url: str) -> str:
+    """A server address fit for a message or a log: the password replaced by ``***``."""
+    return re.sub(r"^([a-z]+://[^:/@?]*):[^@/?]*@", r"\1:***@", url)
+
+
+def load_migrations(dialect: Dialect = SQLITE) -> list[tuple[int, str]]:
+    """The numbered migrations of a backend, in order: ``storage/migrations`` for SQLite,
+    ``storage/migrations/postgresql`` (the same steps, in its SQL) for PostgreSQL."""
+    folder: Traversable = resources.files("storage.migrations")
+    if dialect.is_postgresql:
+        folder = folder.joinpath("postgresql")
     found: list[tuple[int, str]] = []
-    for item in resources.files("storage.migrations").iterdir():
+    for item in folder.iterdir():
         match = _MIGRATION_NAME.match(item.name)
         if match:
             found.append((int(match.group(1)), item.read_text(encoding="utf-8")))
@@ -60,178 +165,51 @@ def load_migrations() -> list[tuple[int, str]]:
     return found
 
 
-def wrap_error(exc: sqlite3.Error, path: Path) -> StorageError:
-    """Translate a sqlite error into our hierarchy."""
-    text = str(exc)
-    if isinstance(exc, sqlite3.IntegrityError):
-        return IntegrityError(text)
-    if any(marker in text.lower() for marker in _CORRUPT_MARKERS):
-        return CorruptDatabaseError(path, text)
-    if "locked" in text.lower() or "busy" in text.lower():
-        return BusyError(text)
-    return StorageError(f"{type(exc).__name__}: {text}")
-
-
 class Connection:
-    """Base of ``Storage``: owns the connection and the write lock."""
+    """Base of ``Storage``: owns the backend and the write lock."""
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
-        self._conn = conn
-        self._path = path
+    def __init__(self, database: Database) -> None:
+        self._db = database
         self._lock = asyncio.Lock()
 
     @property
     def path(self) -> Path:
-        return self._path
+        """The SQLite file (a PostgreSQL database has none)."""
+        if self._db.dialect.is_postgresql:
+            raise StorageError(f"La base {self._db.location} n'est pas un fichier.")
+        return Path(self._db.location)
 
-    @classmethod
-    async def _connect(cls, path: Path, migrations: list[tuple[int, str]]) -> aiosqlite.Connection:
-        path = Path(path)
-        await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
-        try:
-            conn = await aiosqlite.connect(path, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise CorruptDatabaseError(path, str(exc)) from exc
-        try:
-            conn.row_factory = sqlite3.Row
-            await _check_file(conn, path, len(migrations))
-            for pragma in (
-                "PRAGMA journal_mode = WAL",
-                "PRAGMA foreign_keys = ON",
-                "PRAGMA busy_timeout = 5000",
-                "PRAGMA synchronous = NORMAL",
-            ):
-                await conn.execute(pragma)
-            await _migrate(conn, path, migrations)
-        except BaseException:
-            await conn.close()
-            raise
-        return conn
+    @property
+    def location(self) -> str:
+        """The file, or the server address without its password."""
+        return self._db.location
+
+    @property
+    def _dialect(self) -> Dialect:
+        return self._db.dialect
 
     async def close(self) -> None:
-        try:
-            async with self._lock:
-                await self._conn.execute("PRAGMA optimize")
-                await self._conn.close()
-        except sqlite3.Error as exc:
-            raise wrap_error(exc, self._path) from exc
+        async with self._lock:
+            await self._db.close()
 
     @asynccontextmanager
-    async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One write unit of work: lock + BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error)."""
-        async with self._lock:
-            try:
-                await self._conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise wrap_error(exc, self._path) from exc
-            try:
-                yield self._conn
-                await self._conn.execute("COMMIT")
-            except BaseException as exc:
-                await self._rollback()
-                if isinstance(exc, sqlite3.Error):
-                    raise wrap_error(exc, self._path) from exc
-                raise
+    async def _tx(self) -> AsyncIterator[Session]:
+        """One write unit of work: the lock and one transaction (rolled back on error)."""
+        async with self._lock, self._db.transaction() as session:
+            yield session
 
-    async def _rollback(self) -> None:
-        try:
-            if self._conn.in_transaction:
-                await self._conn.execute("ROLLBACK")
-        except sqlite3.Error:
-            log.exception("rollback failed path=%s", self._path)
+    async def _fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        return await self._db.fetchall(sql, params)
 
-    async def _fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        try:
-            async with self._conn.execute(sql, params) as cursor:
-                return list(await cursor.fetchall())
-        except sqlite3.Error as exc:
-            raise wrap_error(exc, self._path) from exc
-
-    async def _fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+    async def _fetchone(self, sql: str, params: Params = ()) -> Row | None:
         rows = await self._fetchall(sql, params)
         return rows[0] if rows else None
 
     async def backup(self, dest_path: Path | str) -> Path:
-        """Write a consistent online copy of the database to ``dest_path`` (VACUUM INTO)."""
+        """Write a consistent online copy of the database to ``dest_path`` (SQLite: VACUUM INTO;
+        PostgreSQL: refused, ``pg_dump`` is the tool)."""
         dest = Path(dest_path)
         if await asyncio.to_thread(dest.exists):
             raise StorageError(f"Le fichier de sauvegarde {dest} existe déjà.")
-        await asyncio.to_thread(dest.parent.mkdir, parents=True, exist_ok=True)
         async with self._lock:
-            try:
-                await self._conn.execute("VACUUM INTO ?", (str(dest),))
-            except sqlite3.Error as exc:
-                raise wrap_error(exc, self._path) from exc
-        await asyncio.to_thread(_mark_open_posts_attempted, dest)
-        log.info("backup written dest=%s", dest)
-        return dest
-
-
-def _mark_open_posts_attempted(copy: Path) -> None:
-    """D10: a copy cannot know what the live bot sends after it was taken. Every post still open
-    in it counts as attempted, so that after a restore delivery looks for it in the channel's
-    recent messages (D5) before sending it."""
-    conn = sqlite3.connect(copy)
-    try:
-        with conn:
-            conn.execute(
-                "UPDATE posts SET attempts = attempts + 1 WHERE state IN ('pending', 'sending')"
-            )
-    finally:
-        conn.close()
-
-
-async def _scalar(conn: aiosqlite.Connection, sql: str) -> Any:
-    async with conn.execute(sql) as cursor:
-        row = await cursor.fetchone()
-    return None if row is None else row[0]
-
-
-async def _check_file(conn: aiosqlite.Connection, path: Path, supported: int) -> None:
-    """Refuse, without writing anything, a corrupt, foreign or newer database."""
-    try:
-        objects = int(await _scalar(conn, "SELECT count(*) FROM sqlite_master"))
-        version = int(await _scalar(conn, "PRAGMA user_version"))
-        app_id = int(await _scalar(conn, "PRAGMA application_id"))
-        check = await _scalar(conn, "PRAGMA quick_check") if objects else "ok"
-    except sqlite3.DatabaseError as exc:
-        raise CorruptDatabaseError(path, str(exc)) from exc
-    if check != "ok":
-        raise CorruptDatabaseError(path, f"quick_check: {check}")
-    if app_id not in (0, APPLICATION_ID):
-        raise SchemaVersionError(
-            path, version, supported, f"La base {path} n'appartient pas à Dépêche (application_id)."
-        )
-    if version > supported:
-        raise SchemaVersionError(path, version, supported)
-    if version == 0 and objects:
-        raise SchemaVersionError(
-            path, 0, supported, f"La base {path} n'est pas vide mais n'est pas une base Dépêche."
-        )
-
-
-async def _migrate(
-    conn: aiosqlite.Connection, path: Path, migrations: Iterable[tuple[int, str]]
-) -> None:
-    """Apply the pending migrations, each in its own transaction (atomic on failure)."""
-    current = int(await _scalar(conn, "PRAGMA user_version"))
-    for number, sql in migrations:
-        if number <= current:
-            continue
-        script = (
-            f"BEGIN IMMEDIATE;\n{sql}\n"
-            f"PRAGMA application_id = {APPLICATION_ID};\n"
-            f"PRAGMA user_version = {number};\nCOMMIT;"
-        )
-        try:
-            await conn.executescript(script)
-        except sqlite3.Error as exc:
-            if conn.in_transaction:
-                await conn.execute("ROLLBACK")
-            raise MigrationError(
-                f"La migration {number:04d} de la base {path} a échoué ({exc}) ; "
-                f"la base est restée au schéma {current}."
-            ) from exc
-        log.info("migration applied path=%s version=%d", path, number)
-        current = number
-    await conn.execute("PRAGMA foreign_keys = ON")
+            return await self._db.backup(dest)

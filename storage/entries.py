@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Literal
 
-import aiosqlite
-
-from storage.connection import Connection, in_chunks
+from storage.connection import Connection, Session, in_chunks
 from storage.records import (
     NewArticle,
     PlannedPost,
@@ -22,38 +18,22 @@ from storage.records import (
     make_nonce,
 )
 from storage.rows import article_from_row, post_from_row
+from storage.search import SearchKind, search_columns, search_sql
 from storage.social import select_dm_follows
 from storage.terms import fold_term, to_db, to_db_opt
 
-SearchKind = Literal["topic", "author", "any"]
-_FTS_WORD = re.compile(r"\w+")
-_FTS_COLUMNS: dict[str, str] = {"topic": "{topics title}", "author": "authors", "any": ""}
 
-
-def fts_query(text: str, kind: SearchKind) -> str | None:
-    """A safe FTS5 query: every word quoted (AND), optionally limited to some columns."""
-    words = _FTS_WORD.findall(text)
-    if not words:
-        return None
-    body = " ".join(f'"{word}"' for word in words[:12])
-    column = _FTS_COLUMNS[kind]
-    return f"{column} : ({body})" if column else body
-
-
-async def insert_seen(
-    db: aiosqlite.Connection, feed_id: int, keys: Iterable[SeenKey], now: datetime
-) -> int:
-    cursor = await db.executemany(
+async def insert_seen(db: Session, feed_id: int, keys: Iterable[SeenKey], now: datetime) -> int:
+    return await db.executemany(
         "INSERT INTO seen_entries (feed_id, key, link_norm, title_norm, status, first_seen_at)"
         " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         [(feed_id, k.key, k.link_norm, k.title_norm or None, k.status.value, to_db(now))
          for k in keys],
     )  # fmt: skip
-    return max(cursor.rowcount, 0)
 
 
 async def _insert_post(
-    db: aiosqlite.Connection,
+    db: Session,
     article_id: int,
     target: tuple[TargetKind, int],
     *,
@@ -73,19 +53,21 @@ async def _insert_post(
     )  # fmt: skip
 
 
-async def _upsert_terms(db: aiosqlite.Connection, article: NewArticle, now: datetime) -> None:
+async def _upsert_terms(db: Session, article: NewArticle, now: datetime) -> None:
     pairs = [("author", a) for a in article.authors] + [("topic", t) for t in article.topics]
+    # Sorted by key: two processes upserting the same terms lock them in the same order.
+    rows = sorted((kind, fold_term(term), term.strip(), to_db(now)) for kind, term in pairs
+                  if fold_term(term))  # fmt: skip
     await db.executemany(
         "INSERT INTO terms (kind, term_norm, term, last_used_at) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT (kind, term_norm) DO UPDATE SET uses = uses + 1,"
+        " ON CONFLICT (kind, term_norm) DO UPDATE SET uses = terms.uses + 1,"
         " last_used_at = excluded.last_used_at",
-        [(kind, fold_term(term), term.strip(), to_db(now)) for kind, term in pairs
-         if fold_term(term)],
-    )  # fmt: skip
+        rows,
+    )
 
 
 async def _enqueue_dm_follows(
-    db: aiosqlite.Connection,
+    db: Session,
     article_id: int,
     article: NewArticle,
     guild_ids: Sequence[int],
@@ -103,31 +85,37 @@ async def _enqueue_dm_follows(
                            follow_id=follow.id)  # fmt: skip
 
 
-async def _insert_article(db: aiosqlite.Connection, article: NewArticle, now: datetime) -> int:
+async def _insert_article(db: Session, article: NewArticle, now: datetime) -> int:
     if article.entry_key is not None and article.feed_id is not None:
-        async with db.execute(
+        row = await db.fetchone(
             "SELECT id FROM articles WHERE feed_id = ? AND entry_key = ?",
             (article.feed_id, article.entry_key),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         if row is not None:
             return int(row[0])
-    cursor = await db.execute(
-        "INSERT INTO articles (feed_id, entry_key, url, title, summary, text_origin, authors,"
-        " topics, published_at, source, site_name, image, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (article.feed_id, article.entry_key, article.url, article.title, article.summary,
-         article.text_origin, json.dumps(list(article.authors), ensure_ascii=False),
-         json.dumps(list(article.topics), ensure_ascii=False),
-         to_db_opt(article.published_at), article.source, article.site_name, article.image,
-         to_db(now)),
-    )  # fmt: skip
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    columns = ("feed_id, entry_key, url, title, summary, text_origin, authors, topics,"
+               " published_at, source, site_name, image, created_at")  # fmt: skip
+    values: list[object] = [
+        article.feed_id, article.entry_key, article.url, article.title, article.summary,
+        article.text_origin, json.dumps(list(article.authors), ensure_ascii=False),
+        json.dumps(list(article.topics), ensure_ascii=False),
+        to_db_opt(article.published_at), article.source, article.site_name, article.image,
+        to_db(now),
+    ]  # fmt: skip
+    if db.dialect.is_postgresql:  # SQLite's FTS5 triggers index the article; here, its words
+        columns += ", search_topic, search_author, search_any"
+        values.extend(search_columns(article.title, article.summary, article.authors,
+                                     article.topics))  # fmt: skip
+    marks = ", ".join("?" * len(values))
+    row = await db.fetchone(
+        f"INSERT INTO articles ({columns}) VALUES ({marks}) RETURNING id", values
+    )
+    assert row is not None
+    return int(row[0])
 
 
 async def store_article(
-    db: aiosqlite.Connection,
+    db: Session,
     article: NewArticle,
     now: datetime,
     seen: SeenKey | None,
@@ -213,12 +201,13 @@ class EntryStore(Connection):
         """
         async with self._tx() as db:
             article_id = await store_article(db, article, now, seen, posts, match_follows)
-            async with db.execute("SELECT * FROM articles WHERE id = ?", (article_id,)) as cur:
-                stored = article_from_row(await cur.fetchone())  # type: ignore[arg-type]
-            async with db.execute(
+            row = await db.fetchone("SELECT * FROM articles WHERE id = ?", (article_id,))
+            assert row is not None
+            stored = article_from_row(row)
+            rows = await db.fetchall(
                 "SELECT * FROM posts WHERE article_id = ? ORDER BY id", (article_id,)
-            ) as cur:
-                enqueued = tuple(post_from_row(row) for row in await cur.fetchall())
+            )
+            enqueued = tuple(post_from_row(r) for r in rows)
         return SaveResult(stored, enqueued)
 
     async def get_article(self, article_id: int) -> StoredArticle | None:
@@ -247,16 +236,10 @@ class EntryStore(Connection):
         ``("any", ...)``), accent- and case-insensitive, newest first (publication date, else
         the date the bot stored it). Criteria without words are ignored; none at all finds
         nothing. The whole match set is ordered, not a top-N by relevance."""
-        parts = [match for kind, text in criteria if text and (match := fts_query(text, kind))]
-        if not parts:
+        query = search_sql(self._dialect, criteria, limit)
+        if query is None:
             return []
-        rows = await self._fetchall(
-            "SELECT a.* FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
-            " WHERE articles_fts MATCH ?"
-            " ORDER BY coalesce(a.published_at, a.created_at) DESC, a.id DESC LIMIT ?",
-            (" AND ".join(f"({part})" for part in parts), limit),
-        )
-        return [article_from_row(r) for r in rows]
+        return [article_from_row(r) for r in await self._fetchall(*query)]
 
     async def known_authors(self, prefix: str, limit: int = 25) -> list[str]:
         return await self._known_terms("author", prefix, limit)
@@ -276,9 +259,8 @@ class EntryStore(Connection):
     async def prune_articles(self, *, older_than: datetime) -> int:
         """Delete old articles whose posts are all settled. Seen keys are kept forever (F20)."""
         async with self._tx() as db:
-            cursor = await db.execute(
+            return await db.execute(
                 "DELETE FROM articles WHERE created_at < ? AND NOT EXISTS (SELECT 1 FROM posts p"
                 " WHERE p.article_id = articles.id AND p.state IN ('pending', 'sending'))",
                 (to_db(older_than),),
             )
-            return max(cursor.rowcount, 0)

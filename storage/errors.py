@@ -1,4 +1,4 @@
-"""The exceptions of ``storage``. One root; every sqlite error is wrapped into a subclass.
+"""The exceptions of ``storage``. One root; every driver error is wrapped into a subclass.
 
 Messages are in French: the CLI shows them to the person running the bot.
 """
@@ -20,7 +20,7 @@ class StorageError(Exception):
 class SchemaVersionError(StorageError):
     """The database was written by a newer version of the bot, or is not a Dépêche database."""
 
-    def __init__(self, path: Path, found: int, supported: int, detail: str = "") -> None:
+    def __init__(self, path: Path | str, found: int, supported: int, detail: str = "") -> None:
         self.path = path
         self.found = found
         self.supported = supported
@@ -53,6 +53,15 @@ class IntegrityError(StorageError):
 
 class BusyError(StorageError):
     """The database stayed locked longer than the busy timeout."""
+
+
+class UnavailableError(StorageError):
+    """The database server cannot be reached (refused, down, connection lost)."""
+
+    def __init__(self, location: str, detail: str) -> None:
+        self.location = location
+        self.detail = detail
+        super().__init__(f"La base de données {location} est injoignable ({detail}).")
 
 
 class NotFoundError(StorageError):

@@ -3,14 +3,11 @@ poll and the change history the adaptive polling interval is computed from."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
-from storage.connection import Connection
+from storage.connection import Connection, Row, Session
 from storage.errors import NotFoundError
 from storage.records import FailureRecorded, FeedRecord, FeedState, FeedSuccess, Subscription
 from storage.rows import subscription_from_row
@@ -29,16 +26,14 @@ class PollHistory:
 HAS_SEEN_SQL = "EXISTS (SELECT 1 FROM seen_entries s WHERE s.feed_id = f.id) AS has_seen"
 
 
-def history_from_row(row: sqlite3.Row) -> PollHistory:
+def history_from_row(row: Row) -> PollHistory:
     """From a row selected with ``HAS_SEEN_SQL``."""
     return PollHistory(
         from_db_opt(row["last_changed_at"]), row["change_interval_s"], bool(row["has_seen"])
     )
 
 
-async def apply_success(
-    db: aiosqlite.Connection, feed_id: int, now: datetime, success: FeedSuccess
-) -> None:
+async def apply_success(db: Session, feed_id: int, now: datetime, success: FeedSuccess) -> None:
     """A 200 with a body: validators and hash, failures reset, ``is_new`` cleared; the change
     history replaced when the poll found new entries."""
     if success.changed:
@@ -62,12 +57,12 @@ def _partition_clause(partitions: int, owned: Sequence[int]) -> tuple[str, list[
     if partitions <= 1 or len(wanted) == partitions:
         return "", []
     if not wanted:
-        return " AND 0", []
+        return " AND 1 = 0", []
     marks = ",".join("?" * len(wanted))
     return f" AND (f.id % ?) IN ({marks})", [partitions, *wanted]
 
 
-def feed_from_row(row: sqlite3.Row) -> FeedRecord:
+def feed_from_row(row: Row) -> FeedRecord:
     return FeedRecord(
         id=row["id"],
         url=row["url"],
@@ -105,8 +100,9 @@ class FeedStore(Connection):
             await db.execute(
                 "INSERT INTO feeds (url, title, site_url, is_default, next_poll_at, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET"
-                " is_default = max(is_default, excluded.is_default),"
-                " title = CASE WHEN title = '' THEN excluded.title ELSE title END",
+                " is_default = CASE WHEN excluded.is_default > feeds.is_default"
+                " THEN excluded.is_default ELSE feeds.is_default END,"
+                " title = CASE WHEN feeds.title = '' THEN excluded.title ELSE feeds.title END",
                 (url, title, site_url, int(is_default), to_db(now), to_db(now)),
             )
         feed = await self.feed_by_url(url)
@@ -144,7 +140,7 @@ class FeedStore(Connection):
             f"{clause}"
             " AND (f.is_default = 1 OR EXISTS (SELECT 1 FROM subscriptions s"
             "      WHERE s.feed_id = f.id AND s.state = 'active'))"
-            " ORDER BY f.next_poll_at LIMIT ?"
+            " ORDER BY f.next_poll_at NULLS FIRST LIMIT ?"
         )
         rows = await self._fetchall(
             sql,
@@ -212,20 +208,19 @@ class FeedStore(Connection):
                 "UPDATE feeds SET failure_count = failure_count + 1,"
                 " first_failure_at = coalesce(first_failure_at, ?), last_attempt_at = ?,"
                 " last_error = ?, next_poll_at = ?, state = coalesce(?, state),"
-                " state_reason = CASE WHEN ? IS NULL THEN state_reason ELSE ? END WHERE id = ?",
+                " state_reason = coalesce(?, state_reason) WHERE id = ?",
                 (to_db(now), to_db(now), error[:500], to_db(next_poll_at),
-                 None if state is None else state.value, state_reason, state_reason, feed_id),
+                 None if state is None else state.value, state_reason, feed_id),
             )  # fmt: skip
-            async with db.execute("SELECT * FROM feeds WHERE id = ?", (feed_id,)) as cursor:
-                row = await cursor.fetchone()
+            row = await db.fetchone("SELECT * FROM feeds WHERE id = ?", (feed_id,))
             if row is None:
                 raise NotFoundError(f"feed {feed_id}")
             subscriptions: tuple[Subscription, ...] = ()
             if state is not None:
-                async with db.execute(
+                rows = await db.fetchall(
                     "SELECT * FROM subscriptions WHERE feed_id = ? ORDER BY id", (feed_id,)
-                ) as cursor:
-                    subscriptions = tuple(subscription_from_row(r) for r in await cursor.fetchall())
+                )
+                subscriptions = tuple(subscription_from_row(r) for r in rows)
         return FailureRecorded(feed_from_row(row), subscriptions)
 
     async def set_feed_state(

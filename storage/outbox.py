@@ -29,14 +29,14 @@ class OutboxStore(Connection):
         Posts of a subscription that is not active (paused, gone) wait in ``pending``. A post
         left ``sending`` for ``STALE_SENDING`` is claimed again (its attempts keep counting)."""
         async with self._tx() as db:
-            async with db.execute(
+            rows = await db.fetchall(
                 "SELECT p.id FROM posts p LEFT JOIN subscriptions s ON s.id = p.subscription_id"
                 " WHERE (p.state = 'pending' OR (p.state = 'sending' AND p.claimed_at < ?))"
                 " AND (p.subscription_id IS NULL OR s.state = 'active')"
-                " ORDER BY p.id LIMIT ?",
+                f" ORDER BY p.id LIMIT ?{db.dialect.claim_lock}",
                 (to_db(now - STALE_SENDING), limit),
-            ) as cur:
-                ids = [row[0] for row in await cur.fetchall()]
+            )
+            ids = [row[0] for row in rows]
             claimed: list[ClaimedPost] = []
             for post_id in ids:
                 await db.execute(
@@ -44,13 +44,11 @@ class OutboxStore(Connection):
                     " first_attempt_at = coalesce(first_attempt_at, ?) WHERE id = ?",
                     (to_db(now), to_db(now), post_id),
                 )
-                async with db.execute("SELECT * FROM posts WHERE id = ?", (post_id,)) as cur:
-                    post_row = await cur.fetchone()
-                async with db.execute(
+                post_row = await db.fetchone("SELECT * FROM posts WHERE id = ?", (post_id,))
+                article_row = await db.fetchone(
                     "SELECT a.* FROM articles a JOIN posts p ON p.article_id = a.id WHERE p.id = ?",
                     (post_id,),
-                ) as cur:
-                    article_row = await cur.fetchone()
+                )
                 if post_row is not None and article_row is not None:
                     claimed.append(
                         ClaimedPost(post_from_row(post_row), article_from_row(article_row))
@@ -86,13 +84,13 @@ class OutboxStore(Connection):
                 " WHERE id = (SELECT subscription_id FROM posts WHERE id = ?)",
                 (post_id,),
             )
-            cursor = await db.execute(
+            changed = await db.execute(
                 "UPDATE subscriptions SET state = ?, state_reason = ?"
                 " WHERE id = (SELECT subscription_id FROM posts WHERE id = ?)"
                 " AND state = 'active' AND bad_format_streak >= ?",
                 (SubscriptionState.BAD_FORMAT.value, error[:200], post_id, BAD_FORMAT_LIMIT),
             )
-            return cursor.rowcount > 0
+            return changed > 0
 
     async def release(
         self, post_id: int, *, error: str | None = None, attempted: bool = True
@@ -115,18 +113,16 @@ class OutboxStore(Connection):
     async def recover_sending(self) -> int:
         """At start-up: posts left ``sending`` by a crash go back to ``pending``."""
         async with self._tx() as db:
-            cursor = await db.execute("UPDATE posts SET state = 'pending' WHERE state = 'sending'")
-            return max(cursor.rowcount, 0)
+            return await db.execute("UPDATE posts SET state = 'pending' WHERE state = 'sending'")
 
     async def cancel_for_channel(self, channel_id: int) -> int:
         """Cancel every pending post to a channel (channel deleted, bot removed)."""
         async with self._tx() as db:
-            cursor = await db.execute(
+            return await db.execute(
                 "UPDATE posts SET state = 'cancelled' WHERE target_kind = 'channel'"
                 " AND target_id = ? AND state IN ('pending', 'sending')",
                 (channel_id,),
             )
-            return max(cursor.rowcount, 0)
 
     async def count_posts_since(
         self, subscription_ids: Iterable[int], since: datetime

@@ -80,11 +80,10 @@ class PollStore(FeedStore, EntryStore, SocialStore, OutboxStore):
             await apply_success(db, feed_id, now, success)
             pending = 0
             for chunk, marks in in_chunks(ids):
-                async with db.execute(
+                row = await db.fetchone(
                     f"SELECT count(*) FROM posts WHERE article_id IN ({marks})"
                     " AND state = 'pending'",
                     chunk,
-                ) as cursor:
-                    row = await cursor.fetchone()
+                )
                 pending += int(row[0]) if row else 0
         return PollRecorded(tuple(ids), pending)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
+from storage.connection import Row
 from storage.records import (
     Filters,
     Follow,
@@ -20,7 +20,7 @@ from storage.records import (
 from storage.terms import from_db, from_db_opt
 
 
-def article_from_row(row: sqlite3.Row) -> StoredArticle:
+def article_from_row(row: Row) -> StoredArticle:
     return StoredArticle(
         id=row["id"],
         feed_id=row["feed_id"],
@@ -39,7 +39,7 @@ def article_from_row(row: sqlite3.Row) -> StoredArticle:
     )
 
 
-def post_from_row(row: sqlite3.Row) -> PostRecord:
+def post_from_row(row: Row) -> PostRecord:
     return PostRecord(
         id=row["id"],
         article_id=row["article_id"],
@@ -59,7 +59,7 @@ def post_from_row(row: sqlite3.Row) -> PostRecord:
     )
 
 
-def subscription_from_row(row: sqlite3.Row) -> Subscription:
+def subscription_from_row(row: Row) -> Subscription:
     return Subscription(
         id=row["id"],
         guild_id=row["guild_id"],
@@ -74,7 +74,7 @@ def subscription_from_row(row: sqlite3.Row) -> Subscription:
     )
 
 
-def follow_from_row(row: sqlite3.Row) -> Follow:
+def follow_from_row(row: Row) -> Follow:
     return Follow(
         id=row["id"],
         guild_id=row["guild_id"],

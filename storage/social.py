@@ -9,13 +9,10 @@ subscriptions). Every lookup goes through an index (``follows_match`` on kind an
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
-import aiosqlite
-
-from storage.connection import Connection, in_chunks, wrap_error
+from storage.connection import Connection, Reader, Session, in_chunks
 from storage.errors import IntegrityError, NotFoundError
 from storage.records import (
     Filters,
@@ -38,7 +35,7 @@ CHANNEL_FILTERS_SQL = (
 
 
 async def select_matching_follows(
-    db: aiosqlite.Connection,
+    db: Reader,
     *,
     title: str,
     topics: Iterable[str],
@@ -53,17 +50,17 @@ async def select_matching_follows(
     found: list[Follow] = []
     for kind, terms in ((FollowKind.TOPIC, topic_terms), (FollowKind.AUTHOR, author_terms)):
         for chunk, marks in in_chunks(sorted(terms)):
-            async with db.execute(
+            rows = await db.fetchall(
                 f"SELECT * FROM follows WHERE kind = ? AND term_norm IN ({marks}){scope}"
                 " ORDER BY id",
                 (kind.value, *chunk, *params),
-            ) as cursor:
-                found.extend(follow_from_row(row) for row in await cursor.fetchall())
+            )
+            found.extend(follow_from_row(row) for row in rows)
     return found
 
 
 async def select_dm_follows(
-    db: aiosqlite.Connection,
+    db: Session,
     guild_ids: Collection[int],
     *,
     title: str,
@@ -93,15 +90,14 @@ class SocialStore(Connection):
     ) -> Subscription:
         """Subscribe a channel to a feed; raises ``IntegrityError`` if it already is."""
         async with self._tx() as db:
-            cursor = await db.execute(
+            row = await db.fetchone(
                 "INSERT INTO subscriptions (guild_id, channel_id, feed_id, filters, created_by,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                " created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                 (guild_id, channel_id, feed_id, (filters or Filters()).to_json(), created_by,
                  to_db(now)),
             )  # fmt: skip
-            new_id = cursor.lastrowid
-        assert new_id is not None
-        return await self.get_subscription(new_id)
+        assert row is not None
+        return await self.get_subscription(int(row[0]))
 
     async def get_subscription(self, subscription_id: int) -> Subscription:
         row = await self._fetchone("SELECT * FROM subscriptions WHERE id = ?", (subscription_id,))
@@ -117,8 +113,9 @@ class SocialStore(Connection):
                 " AND state IN ('pending', 'sending')",
                 (subscription_id,),
             )
-            cursor = await db.execute("DELETE FROM subscriptions WHERE id = ?", (subscription_id,))
-            return cursor.rowcount > 0
+            return (
+                await db.execute("DELETE FROM subscriptions WHERE id = ?", (subscription_id,)) > 0
+            )
 
     async def list_for_guild(self, guild_id: int) -> list[Subscription]:
         rows = await self._fetchall(
@@ -223,12 +220,12 @@ class SocialStore(Connection):
         """Delete a follow (only the user's own when ``user_id`` is given)."""
         async with self._tx() as db:
             if user_id is None:
-                cursor = await db.execute("DELETE FROM follows WHERE id = ?", (follow_id,))
+                removed = await db.execute("DELETE FROM follows WHERE id = ?", (follow_id,))
             else:
-                cursor = await db.execute(
+                removed = await db.execute(
                     "DELETE FROM follows WHERE id = ? AND user_id = ?", (follow_id, user_id)
                 )
-            return cursor.rowcount > 0
+            return removed > 0
 
     async def list_follows_for_user(self, user_id: int) -> list[Follow]:
         rows = await self._fetchall(
@@ -269,29 +266,24 @@ class SocialStore(Connection):
     async def remove_channel_follow(self, follow_id: int, *, guild_id: int) -> bool:
         """Delete a channel-level follow of ``guild_id``; False if there is no such follow."""
         async with self._tx() as db:
-            cursor = await db.execute(
+            removed = await db.execute(
                 "DELETE FROM follows WHERE id = ? AND user_id IS NULL AND delivery = 'channel'"
                 " AND guild_id = ?",
                 (follow_id, guild_id),
             )
-            return cursor.rowcount > 0
+            return removed > 0
 
     async def mention_follows(
         self, channel_id: int, *, title: str, topics: Iterable[str], authors: Iterable[str]
     ) -> list[Follow]:
         """The members' mention follows of ``channel_id`` that match the article."""
-        try:
-            return await select_matching_follows(
-                self._conn, title=title, topics=topics, authors=authors, scope=MENTION_SCOPE,
-                params=(channel_id,),
-            )  # fmt: skip
-        except sqlite3.Error as exc:
-            raise wrap_error(exc, self._path) from exc
+        return await select_matching_follows(
+            self._db, title=title, topics=topics, authors=authors, scope=MENTION_SCOPE,
+            params=(channel_id,),
+        )  # fmt: skip
 
     async def matching_follows(
         self, *, title: str, topics: Iterable[str], authors: Iterable[str]
     ) -> list[Follow]:
         """Every follow matching the article, whatever its guild or delivery."""
-        return await select_matching_follows(
-            self._conn, title=title, topics=topics, authors=authors
-        )
+        return await select_matching_follows(self._db, title=title, topics=topics, authors=authors)

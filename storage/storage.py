@@ -1,7 +1,9 @@
 """``Storage``: the one narrow async interface to the database.
 
-Open it with ``await Storage.open(path)``; close it with ``await storage.close()``. Each method is
-one unit of work (one transaction for writes) and returns dataclasses from ``storage.records``:
+Open it with ``await Storage.open(target)`` (``DATABASE_URL``: a path or ``sqlite:///PATH``, the
+default backend, or ``postgresql://...``, see ``storage.connection.parse_target``); close it with
+``await storage.close()``. Each method is one unit of work (one transaction for writes) and
+returns dataclasses from ``storage.records``:
 
 - a poll (``storage.polls``): ``poll_context`` (one read), then one write per outcome:
   ``record_poll`` (a 200: seen keys, articles and posts, the feed row), ``record_not_modified``,
@@ -22,26 +24,40 @@ one unit of work (one transaction for writes) and returns dataclasses from ``sto
 - outbox: ``claim_due_posts``, ``mark_sent``, ``mark_failed``, ``release``, ``recover_sending``,
   ``cancel_for_channel``, ``count_posts_since``, ``count_sent_today``, ``posts_for_article``,
   ``list_posts``;
-- ``backup(dest_path)`` (online, ``VACUUM INTO``).
+- ``backup(dest_path)`` (SQLite: online, ``VACUUM INTO``; PostgreSQL: ``pg_dump``'s job).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from storage.connection import load_migrations
+from storage.connection import POSTGRESQL, SQLITE, Database, load_migrations, parse_target
+from storage.errors import StorageError
 from storage.polls import PollStore
+from storage.sqlite import SqliteDatabase
 
 
 class Storage(PollStore):
-    """The database of one bot process (one connection, one writer lock)."""
+    """The database of one bot process (one writer lock; SQLite: one connection, PostgreSQL: a
+    small pool)."""
 
     @classmethod
-    async def open(cls, path: Path | str) -> Storage:
-        """Open (creating if absent) and migrate; refuse corrupt, foreign or newer files."""
-        migrations = load_migrations()
-        conn = await cls._connect(Path(path), migrations)
-        return cls(conn, Path(path))
+    async def open(cls, target: Path | str) -> Storage:
+        """Open (creating if absent) and migrate; refuse corrupt, foreign or newer databases."""
+        where = parse_target(target)
+        database: Database
+        if isinstance(where, Path):
+            database = await SqliteDatabase.open(where, load_migrations(SQLITE))
+        else:
+            try:
+                from storage.postgres import PostgresDatabase  # asyncpg: only for PostgreSQL
+            except ImportError as exc:
+                raise StorageError(
+                    "PostgreSQL demande le pilote asyncpg : installez Dépêche avec "
+                    "« pip install 'depeche[postgresql]' »."
+                ) from exc
+            database = await PostgresDatabase.open(where, load_migrations(POSTGRESQL))
+        return cls(database)
 
     @staticmethod
     def schema_version() -> int:

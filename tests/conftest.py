@@ -14,10 +14,11 @@ there is then pinned as an ``@example`` on its test.
 
 from __future__ import annotations
 
+import importlib.util
 import ipaddress
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,8 @@ from hypothesis.database import (
     MultiplexedDatabase,
     ReadOnlyDatabase,
 )
+
+from tests.postgres import ENABLE_HELP, PostgresServer, Unavailable, new_schema_name, required
 
 ROOT = Path(__file__).resolve().parents[1]
 PROPERTY_EXAMPLES, NIGHTLY_EXAMPLES = 500, 10_000
@@ -106,3 +109,50 @@ def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
     monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
     yield violations
     assert violations == [], f"a test tried to leave the machine: {violations}"
+
+
+# ---- PostgreSQL (tests/postgres.py) -----------------------------------------------------------
+
+
+def _no_postgres(reason: str) -> None:
+    message = ENABLE_HELP.format(reason=reason)
+    if required():
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL per test process (``TEST_DATABASE_URL``'s, else a throwaway cluster),
+    started at its first use and stopped at the end of the session; skipped (or, with
+    ``DEPECHE_REQUIRE_POSTGRES=1``, failed) where there is none."""
+    if importlib.util.find_spec("asyncpg") is None:
+        _no_postgres("the asyncpg driver is not installed (pip install -e '.[dev]')")
+    try:
+        server = PostgresServer.start()
+    except Unavailable as exc:
+        _no_postgres(str(exc))
+        raise  # not reached: _no_postgres skips or fails
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def postgres_url(postgres_server: PostgresServer) -> AsyncIterator[str]:
+    """A ``DATABASE_URL`` on a fresh, empty schema of the test server, dropped afterwards."""
+    import asyncpg
+
+    name = new_schema_name()
+    admin = await asyncpg.connect(postgres_server.url)
+    try:
+        await admin.execute(f'CREATE SCHEMA "{name}"')
+    finally:
+        await admin.close()
+    yield postgres_server.schema_url(name)
+    admin = await asyncpg.connect(postgres_server.url)
+    try:
+        await admin.execute(f'DROP SCHEMA "{name}" CASCADE')
+    finally:
+        await admin.close()

@@ -64,8 +64,10 @@ ServicesFactory = Callable[["DepecheBot"], Awaitable[Services]]
 
 
 def command_sync_path(settings: Settings) -> Path:
-    """The small file next to the database holding the hash of the last synced commands."""
-    db = Path(settings.database_path)
+    """The small file next to the database holding the hash of the last synced commands (next
+    to ``DATABASE_PATH`` when the database is on a PostgreSQL server)."""
+    target = settings.database
+    db = target if isinstance(target, Path) else Path(settings.database_path)
     return db.with_name(db.name + ".commands.sha256")
 
 

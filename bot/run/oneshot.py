@@ -164,7 +164,7 @@ def read_local(path: Path) -> bytes:
 async def backup(settings: Settings, destination: Path) -> None:
     """``depeche backup PATH``: an online copy of the database."""
     try:
-        storage = await Storage.open(settings.database_path)
+        storage = await Storage.open(settings.database)
     except StorageError as exc:
         raise UserFacingError(str(exc)) from exc
     try:

@@ -50,7 +50,7 @@ async def open_runtime(
 ) -> AsyncIterator[Runtime]:
     """Everything the bot runs on; closed in reverse order on exit."""
     try:
-        storage = await Storage.open(settings.database_path)
+        storage = await Storage.open(settings.database)
     except StorageError as exc:
         raise UserFacingError(str(exc)) from exc
     workers = WorkerPool(size=2)

@@ -17,10 +17,10 @@ from bot.delivery.outbox import Delivery
 from bot.delivery.publishers import OutgoingPost
 from bot.run import oneshot
 from bot.settings import Settings
-from storage.connection import wrap_error
 from storage.errors import StorageError
 from storage.outbox import STALE_SENDING
 from storage.records import PlannedPost, PostState
+from storage.sqlite import wrap_error
 from storage.storage import Storage
 from tests.discord_stand_in.history import ChannelLog
 from tests.storage.helpers import NOW, article, feed_with_subscription, seen

@@ -243,7 +243,8 @@ async def test_d13_lost_seen_table_behaves_as_a_first_run(world: World) -> None:
     for n in range(10):
         world.state.add(str(n))
     await world.poll()
-    await world.storage._conn.execute("DELETE FROM seen_entries")
+    async with world.storage._tx() as db:
+        await db.execute("DELETE FROM seen_entries")
     world.state.etag = '"v2"'
     world.state.add("10")  # the feed changed too: no body-hash short-cut hides a flood
     report = await world.poll()

@@ -108,3 +108,15 @@ def test_s24_the_token_never_appears_in_the_settings_repr() -> None:
     assert settings.has_token
     assert token not in repr(settings) and token not in str(settings)
     assert "discord_guild_id" in repr(settings)  # the rest is still shown
+
+
+def test_database_url_chooses_the_backend_and_wins_over_database_path() -> None:
+    assert Settings.from_mapping({}).database == Path("depeche.db")
+    assert Settings.from_mapping({"DATABASE_PATH": "a.db"}).database == Path("a.db")
+    both = {"DATABASE_PATH": "a.db", "DATABASE_URL": "sqlite:///data/b.db"}
+    assert Settings.from_mapping(both).database == Path("data/b.db")
+    url = "postgresql://depeche:secret@db.example/depeche"
+    assert Settings.from_mapping({"DATABASE_URL": url}).database == url
+    assert Settings.from_mapping({"DATABASE_URL": " "}).database == Path("depeche.db")
+    with pytest.raises(SettingsError, match="DATABASE_URL"):
+        Settings.from_mapping({"DATABASE_URL": "mysql://h/d"})

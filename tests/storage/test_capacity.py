@@ -59,8 +59,8 @@ async def _feeds(storage: Storage, count: int) -> list[int]:
     return ids
 
 
-async def test_due_feeds_of_partitions_split_the_feeds_exactly(tmp_path: Path) -> None:
-    storage = await Storage.open(tmp_path / "d.db")
+async def test_due_feeds_of_partitions_split_the_feeds_exactly(database: Path | str) -> None:
+    storage = await Storage.open(database)
     try:
         ids = await _feeds(storage, 10)
         parts = [
@@ -79,8 +79,8 @@ async def test_due_feeds_of_partitions_split_the_feeds_exactly(tmp_path: Path) -
         await storage.close()
 
 
-async def test_change_history_is_recorded_only_when_given(tmp_path: Path) -> None:
-    storage = await Storage.open(tmp_path / "h.db")
+async def test_change_history_is_recorded_only_when_given(database: Path | str) -> None:
+    storage = await Storage.open(database)
     try:
         (feed_id,) = await _feeds(storage, 1)
         later = NOW + timedelta(hours=1)

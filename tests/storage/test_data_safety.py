@@ -47,8 +47,8 @@ async def test_d1_pragmas_are_set_on_every_connection(tmp_path: Path) -> None:
         await second.close()
 
 
-async def test_d2_a_rolled_back_unit_of_work_leaves_the_others(tmp_path: Path) -> None:
-    storage = await Storage.open(tmp_path / "depeche.db")
+async def test_d2_a_rolled_back_unit_of_work_leaves_the_others(database: Path | str) -> None:
+    storage = await Storage.open(database)
     try:
 
         async def failing() -> None:
@@ -69,9 +69,9 @@ async def test_d2_a_rolled_back_unit_of_work_leaves_the_others(tmp_path: Path) -
 
 
 async def test_d2_one_hundred_concurrent_units_give_exactly_the_expected_rows(
-    tmp_path: Path,
+    database: Path | str,
 ) -> None:
-    storage = await Storage.open(tmp_path / "depeche.db")
+    storage = await Storage.open(database)
     try:
         feed_id, sub_id = await feed_with_subscription(storage)
         sub = await storage.get_subscription(sub_id)
@@ -156,8 +156,8 @@ def test_d2_the_transaction_check_catches_a_network_await() -> None:
 # ---- D3 and D14: two connections on one file ----------------------------------------------------
 
 
-async def test_d3_two_connections_claim_each_post_exactly_once(tmp_path: Path) -> None:
-    db = tmp_path / "depeche.db"
+async def test_d3_two_connections_claim_each_post_exactly_once(database: Path | str) -> None:
+    db = database
     first, second = await Storage.open(db), await Storage.open(db)
     try:
         feed_id, sub_id = await feed_with_subscription(first)
@@ -178,9 +178,9 @@ async def test_d3_two_connections_claim_each_post_exactly_once(tmp_path: Path) -
 
 
 async def test_d14_retention_during_a_write_storm_locks_nobody_and_reposts_nothing(
-    tmp_path: Path,
+    database: Path | str,
 ) -> None:
-    db = tmp_path / "depeche.db"
+    db = database
     poller, retention = await Storage.open(db), await Storage.open(db)
     try:
         feed_id, sub_id = await feed_with_subscription(poller)
@@ -215,10 +215,12 @@ async def test_d14_retention_during_a_write_storm_locks_nobody_and_reposts_nothi
         await retention.close()
 
 
-async def test_d14_retention_keeps_the_articles_whose_posts_are_still_open(tmp_path: Path) -> None:
+async def test_d14_retention_keeps_the_articles_whose_posts_are_still_open(
+    database: Path | str,
+) -> None:
     """D14: an old article whose post still waits (a long Discord outage) or is being sent is
     not pruned with its outbox row; the settled ones go, their keys stay (F20)."""
-    storage = await Storage.open(tmp_path / "depeche.db")
+    storage = await Storage.open(database)
     try:
         feed_id, sub_id = await feed_with_subscription(storage)
         sub = await storage.get_subscription(sub_id)

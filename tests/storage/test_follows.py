@@ -3,9 +3,6 @@ that never fan out, the mention and channel-filter lookups (indexed), removal by
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from storage.records import (
@@ -19,19 +16,13 @@ from storage.records import (
 )
 from storage.social import CHANNEL_FILTERS_SQL, DM_SCOPE, MENTION_SCOPE
 from storage.storage import Storage
+from tests.storage.conftest import sqlite_only
 from tests.storage.helpers import NOW, article, seen
 
 GUILD_A, GUILD_B = 1, 2
 CHANNEL_A, CHANNEL_B, CHANNEL_A2 = 100, 200, 101
 ALICE, BOB = 7, 8
 TITLE = "Le conseil municipal vote le budget"
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    opened = await Storage.open(tmp_path / "depeche.db")
-    yield opened
-    await opened.close()
 
 
 async def subscribe(storage: Storage, guild_id: int, channel_id: int) -> Subscription:
@@ -186,6 +177,7 @@ async def test_channel_filters_by_channel_and_guild(storage: Storage) -> None:
         ),
     ],
 )
+@sqlite_only  # EXPLAIN QUERY PLAN
 async def test_follow_lookups_use_an_index(
     storage: Storage, sql: str, params: tuple[object, ...]
 ) -> None:

@@ -38,8 +38,8 @@ async def test_fresh_database_is_migrated_with_pragmas(tmp_path: Path) -> None:
     raw.close()
 
 
-async def test_reopen_is_idempotent_and_keeps_data(tmp_path: Path) -> None:
-    db_path = tmp_path / "depeche.db"
+async def test_reopen_is_idempotent_and_keeps_data(database: Path | str) -> None:
+    db_path = database
     storage = await Storage.open(db_path)
     await storage.add_feed("https://exemple.fr/rss", now=NOW)
     await storage.close()
@@ -106,7 +106,7 @@ async def test_d8_failing_migration_leaves_schema_unchanged(
     await storage.close()
     real = connection.load_migrations()
     broken = [*real, (len(real) + 1, "CREATE TABLE half_done (x INT);\nSELECT no_such_fn();")]
-    monkeypatch.setattr("storage.storage.load_migrations", lambda: broken)
+    monkeypatch.setattr("storage.storage.load_migrations", lambda *dialect: broken)
     with pytest.raises(MigrationError) as caught:
         await Storage.open(db_path)
     assert str(db_path) in str(caught.value) and f"{len(real) + 1:04d}" in str(caught.value)

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
-
-import pytest
 
 from storage.records import (
     PlannedPost,
@@ -16,13 +13,6 @@ from storage.records import (
 )
 from storage.storage import Storage
 from tests.storage.helpers import NOW, article, feed_with_subscription, seen
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> Storage:
-    opened = await Storage.open(tmp_path / "depeche.db")
-    yield opened  # type: ignore[misc]
-    await opened.close()
 
 
 async def test_save_article_records_key_and_one_post_per_subscription(storage: Storage) -> None:

@@ -11,8 +11,8 @@ from storage.storage import Storage
 from tests.storage.helpers import NOW, article, feed_with_subscription, seen
 
 
-async def test_search_folds_accents_and_case(tmp_path: Path) -> None:
-    storage = await Storage.open(tmp_path / "depeche.db")
+async def test_search_folds_accents_and_case(database: Path | str) -> None:
+    storage = await Storage.open(database)
     try:
         await storage.save_article(
             article(None, None, title="Une élève primée", summary="Concours national."), now=NOW
@@ -38,8 +38,8 @@ async def test_search_folds_accents_and_case(tmp_path: Path) -> None:
         await storage.close()
 
 
-async def test_follows_match_topics_authors_and_title_words(tmp_path: Path) -> None:
-    storage = await Storage.open(tmp_path / "depeche.db")
+async def test_follows_match_topics_authors_and_title_words(database: Path | str) -> None:
+    storage = await Storage.open(database)
     try:
         feed_id, sub_id = await feed_with_subscription(storage, guild_id=1)
         sub = await storage.get_subscription(sub_id)
@@ -108,11 +108,11 @@ async def test_backup_then_restore_enqueues_nothing_again(tmp_path: Path) -> Non
 
 
 async def test_search_returns_the_newest_of_all_matches_for_topic_and_author(
-    tmp_path: Path,
+    database: Path | str,
 ) -> None:
     """/summaries: the newest matching articles, however many match and however well they
     rank (a strong match on an old article does not push out a newer, weaker one)."""
-    storage = await Storage.open(tmp_path / "depeche.db")
+    storage = await Storage.open(database)
     try:
         for n in range(120):
             strong = "climat " * 5 if n < 60 else "climat"  # the oldest match best

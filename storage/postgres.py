@@ -1,0 +1,280 @@
+"""The PostgreSQL backend (``DATABASE_URL=postgresql://...``): an asyncpg pool on one database.
+
+The storage modules' SQL runs here unchanged but for its placeholders (``?`` becomes ``$1``,
+``$2``...). The schema lives in the URL's first schema (``search_path``, ``public`` by default)
+with its version in ``depeche_schema``; the numbered migrations of
+``storage/migrations/postgresql`` (the same steps as SQLite's, in PostgreSQL's SQL) are applied
+at open, each in its own transaction under an advisory lock (two processes starting at once
+migrate once). Refused without a write, as a SQLite file is: a schema with tables that is not
+Dépêche's, another application's marker, a newer version.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from storage.connection import (
+    APPLICATION_ID,
+    POSTGRESQL,
+    Database,
+    Params,
+    Row,
+    Session,
+    redact,
+)
+from storage.errors import (
+    BusyError,
+    IntegrityError,
+    MigrationError,
+    SchemaVersionError,
+    StorageError,
+    UnavailableError,
+)
+
+log = logging.getLogger(__name__)
+
+POOL_SIZE = 4  # connections per process: the writer (one at a time) and concurrent reads
+_TOKEN = re.compile(r"'(?:[^']|'')*'|\?")
+_RELATIONS = (
+    "SELECT count(*) FROM pg_class WHERE relnamespace = current_schema()::regnamespace"
+    " AND relkind IN ('r', 'p', 'v', 'm', 'S', 'f')"
+)
+_HAS_MARKER = (
+    "SELECT EXISTS (SELECT 1 FROM pg_class WHERE relnamespace = current_schema()::regnamespace"
+    " AND relname = 'depeche_schema' AND relkind = 'r')"
+)
+
+
+@lru_cache(maxsize=1024)
+def numbered(sql: str) -> str:
+    """``?`` placeholders as PostgreSQL's ``$1``, ``$2``... (quoted literals left alone)."""
+    count = 0
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal count
+        if match.group() != "?":
+            return match.group()
+        count += 1
+        return f"${count}"
+
+    return _TOKEN.sub(replace, sql)
+
+
+def _values(params: Params) -> list[Any]:
+    """The parameters as PostgreSQL takes them: its text cannot hold U+0000 (SQLite's can), so
+    a NUL (a hostile feed's guid) becomes U+FFFD, the same way in writes and in lookups."""
+    return [
+        p.replace("\x00", "\ufffd") if isinstance(p, str) and "\x00" in p else p for p in params
+    ]
+
+
+def _rowcount(status: str) -> int:
+    last = status.rsplit(" ", 1)[-1]
+    return int(last) if last.isdigit() else 0
+
+
+def wrap_error(exc: BaseException, location: str) -> StorageError:
+    """Translate an asyncpg error (or a lost connection) into our hierarchy."""
+    if isinstance(exc, asyncpg.exceptions.IntegrityConstraintViolationError):
+        return IntegrityError(str(exc))
+    if isinstance(
+        exc,
+        asyncpg.exceptions.DeadlockDetectedError
+        | asyncpg.exceptions.SerializationError
+        | asyncpg.exceptions.LockNotAvailableError,
+    ):
+        return BusyError(str(exc))
+    if isinstance(
+        exc,
+        OSError
+        | TimeoutError
+        | asyncpg.exceptions.PostgresConnectionError
+        | asyncpg.exceptions.InterfaceError
+        | asyncpg.exceptions.CannotConnectNowError
+        | asyncpg.exceptions.AdminShutdownError,
+    ):
+        return UnavailableError(location, f"{type(exc).__name__}: {exc}")
+    return StorageError(f"{type(exc).__name__}: {exc}")
+
+
+_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
+
+
+class PostgresSession(Session):
+    dialect = POSTGRESQL
+
+    def __init__(self, conn: Any, location: str) -> None:
+        self._conn = conn
+        self._location = location
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        try:
+            return list(await self._conn.fetch(numbered(sql), *_values(params)))
+        except _ERRORS as exc:
+            raise wrap_error(exc, self._location) from exc
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        try:
+            return _rowcount(await self._conn.execute(numbered(sql), *_values(params)))
+        except _ERRORS as exc:
+            raise wrap_error(exc, self._location) from exc
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> int:
+        # asyncpg's executemany reports no row count; one prepared statement per row does.
+        return sum([await self.execute(sql, row) for row in rows])
+
+
+class PostgresDatabase(Database):
+    dialect = POSTGRESQL
+
+    def __init__(self, pool: Any, location: str) -> None:
+        self._pool = pool
+        self.location = location
+
+    @classmethod
+    async def open(cls, url: str, migrations: Sequence[tuple[int, str]]) -> PostgresDatabase:
+        location = redact(url)
+        try:
+            pool = await asyncpg.create_pool(url, min_size=1, max_size=POOL_SIZE)
+        except (*_ERRORS, ValueError) as exc:
+            raise wrap_error(exc, location) from exc
+        try:
+            async with pool.acquire() as conn:
+                await _check_schema(conn, location, len(migrations))
+                await _migrate(conn, location, migrations)
+        except BaseException:
+            await pool.close()
+            raise
+        return cls(pool, location)
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        try:
+            async with self._pool.acquire() as conn:
+                return list(await conn.fetch(numbered(sql), *_values(params)))
+        except _ERRORS as exc:
+            raise wrap_error(exc, self.location) from exc
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Session]:
+        try:
+            conn = await self._pool.acquire()
+        except _ERRORS as exc:
+            raise wrap_error(exc, self.location) from exc
+        try:
+            tx = conn.transaction()
+            try:
+                await tx.start()
+            except _ERRORS as exc:
+                raise wrap_error(exc, self.location) from exc
+            try:
+                yield PostgresSession(conn, self.location)
+            except BaseException:
+                try:
+                    await tx.rollback()
+                except _ERRORS:
+                    log.exception("rollback failed database=%s", self.location)
+                raise
+            try:
+                await tx.commit()
+            except _ERRORS as exc:
+                raise wrap_error(exc, self.location) from exc
+        finally:
+            await self._pool.release(conn)
+
+    async def close(self) -> None:
+        try:
+            await self._pool.close()
+        except _ERRORS as exc:
+            raise wrap_error(exc, self.location) from exc
+
+    async def backup(self, dest: Path) -> Path:
+        raise StorageError(
+            f"La base {self.location} est sur un serveur PostgreSQL : sauvegardez-la avec "
+            f"pg_dump (par exemple « pg_dump --format=custom --file={dest} ADRESSE »)."
+        )
+
+
+async def _version(conn: Any) -> tuple[int, int] | None:
+    """(application id, schema version) from ``depeche_schema``, or None when it is absent."""
+    if not await conn.fetchval(_HAS_MARKER):
+        return None
+    row = await conn.fetchrow("SELECT application, version FROM depeche_schema")
+    return (0, 0) if row is None else (int(row["application"]), int(row["version"]))
+
+
+async def _check_schema(conn: Any, location: str, supported: int) -> None:
+    """Refuse, without writing anything, a schema that is foreign or newer."""
+    try:
+        schema = await conn.fetchval("SELECT current_schema()")
+        if schema is None:
+            raise StorageError(
+                f"La base {location} n'a aucun schéma utilisable (search_path) : créez-le ou "
+                "corrigez l'adresse."
+            )
+        marker = await _version(conn)
+        relations = int(await conn.fetchval(_RELATIONS))
+    except _ERRORS as exc:
+        raise wrap_error(exc, location) from exc
+    where = f"{location} (schéma {schema})"
+    if marker is None:
+        if relations:
+            raise SchemaVersionError(
+                where,
+                0,
+                supported,
+                f"La base {where} n'est pas vide mais n'est pas une base Dépêche.",
+            )
+        return
+    application, version = marker
+    if application != APPLICATION_ID:
+        raise SchemaVersionError(
+            where,
+            version,
+            supported,
+            f"La base {where} n'appartient pas à Dépêche (depeche_schema).",
+        )
+    if version > supported:
+        raise SchemaVersionError(where, version, supported)
+
+
+async def _migrate(conn: Any, location: str, migrations: Iterable[tuple[int, str]]) -> None:
+    """Apply the pending migrations, each in its own transaction (atomic on failure), under an
+    advisory lock: a second process starting at the same time waits, then finds them done."""
+    marker = await _version(conn)
+    current = 0 if marker is None else marker[1]
+    for number, sql in migrations:
+        if number <= current:
+            continue
+        try:
+            async with conn.transaction():
+                await conn.execute("SELECT pg_advisory_xact_lock($1)", APPLICATION_ID)
+                marker = await _version(conn)
+                current = 0 if marker is None else marker[1]
+                if current >= number:
+                    continue
+                if marker is None:
+                    await conn.execute(
+                        "CREATE TABLE depeche_schema (application BIGINT NOT NULL,"
+                        " version INTEGER NOT NULL)"
+                    )
+                    await conn.execute(
+                        "INSERT INTO depeche_schema (application, version) VALUES ($1, 0)",
+                        APPLICATION_ID,
+                    )
+                await conn.execute(sql)
+                await conn.execute("UPDATE depeche_schema SET version = $1", number)
+        except _ERRORS as exc:
+            raise MigrationError(
+                f"La migration {number:04d} de la base {location} a échoué ({exc}) ; "
+                f"la base est restée au schéma {current}."
+            ) from exc
+        log.info("migration applied database=%s version=%d", location, number)
+        current = number
