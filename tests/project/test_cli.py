@@ -7,7 +7,6 @@ import io
 import ipaddress
 import json
 import logging
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,14 +26,7 @@ SEED = ROOT.parent / "shared" / "seeds" / "000_fa728835559cb3b8.txt"
 LOOPBACK = (ipaddress.ip_network("127.0.0.1/32"),)
 
 
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    """``cli.main`` configures the root logger; keep that from leaking into other tests."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
+pytestmark = pytest.mark.usefixtures("restore_logging")
 
 
 def _settings(tmp_path: Path, **changes: object) -> Settings:

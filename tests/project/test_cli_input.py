@@ -4,13 +4,11 @@ real ``main()`` (or the real program in a subprocess) on files written in ``tmp_
 from __future__ import annotations
 
 import gzip
-import logging
 import os
 import struct
 import subprocess
 import sys
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,13 +26,7 @@ EMPTY_RSS = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
+pytestmark = pytest.mark.usefixtures("restore_logging")
 
 
 def _png() -> bytes:
