@@ -8,8 +8,9 @@ to its ``url``, ``with`` snippets (main text a good extraction keeps) and ``with
 own steps (``extract_article`` with the page's URL, ``summarize`` with the default settings,
 ``topics_for``) and is checked for:
 
-- ``without`` snippets in the title, the summary, the topics or the authors (a snippet that is
-  part of the page's own ``<h1>`` headline is the article's title, not boilerplate in it);
+- ``without`` snippets in the title, the summary, the topics, the authors or the article text (a
+  snippet that is part of the page's own ``<h1>`` headline is the article's title, not
+  boilerplate in it);
 - ``with`` snippets in the article text, counted among those trafilatura itself keeps (the
   sub-headings the project drops from the text on purpose count as kept);
 - the classes of boilerplate of the issue, on any page (``lint``): the site's name or a date as a
@@ -192,6 +193,7 @@ def check_page(name: str, html: bytes, spec: dict[str, object]) -> PageResult:
         "summary": summary.text,
         "topics": " · ".join(topics),
         "authors": " · ".join(article.authors),
+        "text": article.text,
     }
     for where, text in places.items():
         found = [s for s in without if s in text and not (where == "title" and s in headline)]

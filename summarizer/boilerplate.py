@@ -82,10 +82,10 @@ def _is_boilerplate_box(element: lxml_html.HtmlElement) -> bool:
 
 def prune_boilerplate(root: lxml_html.HtmlElement) -> int:
     """Remove consent banners, newsletter and share boxes and dialogs, in place; their tail
-    text is kept. An element holding the page's headline or half its text is never removed
+    text is kept. An element holding the page's headline or half its prose is never removed
     (a ``<body class="has-cookie-banner">``). Returns the number of elements removed."""
     body = root.find("body")
-    total = len((body if body is not None else root).text_content()) or 1
+    total = _prose(body if body is not None else root)
     removed = 0
     for element in list(root.iter()):
         tag = element.tag if isinstance(element.tag, str) else ""
@@ -95,11 +95,21 @@ def prune_boilerplate(root: lxml_html.HtmlElement) -> int:
             continue
         if element.find(".//h1") is not None or tag == "h1":
             continue
-        if len(element.text_content()) > total * _MAX_PRUNED_SHARE:
+        if total and _prose(element) > total * _MAX_PRUNED_SHARE:
             continue
         element.drop_tree()
         removed += 1
     return removed
+
+
+def _prose(element: lxml_html.HtmlElement) -> int:
+    """Characters of readable text: a form's long ``<select>`` of local groups is none."""
+    skipped = {"select", "option", "script", "style", "noscript", "template"}
+    return sum(
+        len((node.text or "").strip()) + len((node.tail or "").strip())
+        for node in element.iter()
+        if isinstance(node.tag, str) and node.tag not in skipped
+    )
 
 
 def _attached(element: lxml_html.HtmlElement, root: lxml_html.HtmlElement) -> bool:

@@ -86,6 +86,7 @@ LINE_RULES: tuple[LineRule, ...] = (
     _rule(LineKind.PROMO, r"en\s+poursuivant\s+votre\s+navigation", 60),
     _rule(LineKind.PROMO, r"tous\s+droits\s+r[ée]serv[ée]s", 15),
     _rule(LineKind.CREDIT, r"©|\(c\)\s", 15),
+    LineRule(LineKind.CREDIT, re.compile(r"^(?:\(\d{1,2}\)|\[\d{1,2}\])\s"), 80),  # a note
     _rule(LineKind.CREDIT, r"cr[ée]dits?\s*(?:photos?|images?)?\s*:", 15),
     _rule(LineKind.CREDIT, r"(?:photos?|illustration|image)\s*:", 12),
     _rule(LineKind.SOURCE, r"sources?\s*:\s*(?P<value>.+?)\W*$", 15),
