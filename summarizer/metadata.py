@@ -118,7 +118,8 @@ def split_authors(value: str | Iterable[str] | None) -> tuple[str, ...]:
             continue
         without_emails = clean_author(" ".join(word for word in raw.split() if "@" not in word))
         for part in _AUTHOR_SPLIT_RE.split(without_emails):
-            name = clean_author(_AUTHOR_PREFIX_RE.sub("", " ".join(part.split()))).strip(" -–—:()")
+            name = _AUTHOR_PREFIX_RE.sub("", " ".join(part.split())).strip(" -–—:()")
+            name = clean_author(name)  # the strip may leave "Jean Dupont (AFP" unclosed
             if len(name) < 2 or _NOT_AUTHOR_RE.search(name) or name.casefold() in seen:
                 continue
             seen.add(name.casefold())
