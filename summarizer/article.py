@@ -13,6 +13,14 @@ from lxml import etree
 from lxml import html as lxml_html
 from trafilatura.settings import Document, set_date_params
 
+from summarizer.boilerplate import (
+    clean_title,
+    fold,
+    is_lead,
+    keyword_in_text,
+    prune_boilerplate,
+    site_names,
+)
 from summarizer.cleaning import CleanText, clean_text, match_rule
 from summarizer.errors import ExtractionError
 from summarizer.metadata import (
@@ -25,13 +33,15 @@ from summarizer.metadata import (
     split_authors,
 )
 from summarizer.model import Article, Entry, TextOrigin
+from summarizer.topics import normalize_term
 
 log = logging.getLogger(__name__)
 
 MIN_BODY_WORDS = 40  # below this a page is a teaser (paywall, video page): use the feed instead
 _LEAD_XPATH = (
     "//*[self::p or self::div][contains(@class, 'chapo') or contains(@class, 'chapeau')"
-    " or contains(@class, 'standfirst') or contains(@class, 'lead') or contains(@class, 'intro')]"
+    " or contains(@class, 'standfirst') or contains(@class, 'lead') or contains(@class, 'intro')"
+    " or contains(@class, 'incipit')]"
 )
 _BLOCK_TAGS = frozenset(
     {"p", "div", "li", "blockquote", "figcaption", "section", "article", "header", "footer"}
@@ -58,8 +68,12 @@ def extract_article(
     """
     document = _as_text(html, url)
     try:
-        root = lxml_html.document_fromstring(document)
+        # Comments never reach the text: a template's "<!--smart_paging_autop_filter-->" would.
+        parser = lxml_html.HTMLParser(remove_comments=True, remove_pis=True)
+        root = lxml_html.document_fromstring(document, parser=parser)
         meta = read_page_metadata(root)
+        headlines = [" ".join(h.text_content().split()) for h in root.iter("h1")][:5]
+        prune_boilerplate(root)
         leads = _leads(root)  # read before trafilatura prunes the tree in place
         _bound_tree(root, url)
         search = not date_known and meta.published is None
@@ -71,10 +85,11 @@ def extract_article(
         raise ExtractionError("empty", url=url, detail=type(exc).__name__) from exc
     if not isinstance(extracted, Document) or not (extracted.text or "").strip():
         raise ExtractionError("empty", url=url)
-    title = meta.title or extracted.title or ""
+    names = site_names(meta.site_name, url or extracted.url)
+    title = clean_title(meta.title or extracted.title or "", names=names, headlines=headlines)
     text = _with_lead(leads, extracted.text or "")
     known = _headings(extracted.body)
-    cleaned = clean_text(text, title=title, headings=known)
+    cleaned = clean_text(text, title=title, headings=known, site_names=names)
     words = len(cleaned.text.split())
     if words == 0:
         raise ExtractionError("empty", url=url)
@@ -84,11 +99,17 @@ def extract_article(
         title=" ".join(title.split()) or _first_sentence(cleaned.text),
         text=cleaned.text,
         url=url or _http_only(extracted.url),
-        authors=meta.authors or split_authors(extracted.author) or cleaned.authors,
+        authors=(
+            _not_site(meta.authors, names)
+            or _not_site(split_authors(extracted.author), names)
+            or _not_site(cleaned.authors, names)
+        ),
         published=meta.published or parse_iso_datetime(extracted.date),
         source=cleaned.source,
         site_name=meta.site_name or extracted.sitename or None,
-        categories=_categories(meta, extracted.categories, extracted.tags),
+        categories=_categories(
+            meta, extracted.categories, extracted.tags, spoken=f"{title}\n{cleaned.text}"
+        ),
         image=meta.image or _http_only(extracted.image),
         origin=TextOrigin.PAGE,
     )
@@ -213,7 +234,8 @@ def _cut_after(root: lxml_html.HtmlElement, limit: int) -> None:
 
 
 def _leads(root: lxml_html.HtmlElement) -> list[str]:
-    texts = (" ".join(e.text_content().split()) for e in root.xpath(_LEAD_XPATH)[:3])
+    elements = [e for e in root.xpath(_LEAD_XPATH) if is_lead(e)][:3]
+    texts = (" ".join(e.text_content().split()) for e in elements)
     return [text for text in texts if len(text.split()) >= 8]
 
 
@@ -232,15 +254,36 @@ def _headings(body: object) -> tuple[str, ...]:
     return tuple(" ".join("".join(h.itertext()).split()) for h in body.iter("head"))
 
 
-def _categories(meta: PageMetadata, *extra: list[str] | None) -> tuple[str, ...]:
-    seen = {c.casefold() for c in meta.categories}
-    result = list(meta.categories)
-    for values in extra:
-        for value in (v.strip() for vs in values or [] for v in vs.split(",")):
-            if value and value.casefold() not in seen:
-                seen.add(value.casefold())
-                result.append(value)
-    return tuple(result)
+def _categories(meta: PageMetadata, *extra: list[str] | None, spoken: str) -> tuple[str, ...]:
+    """The page's sections, tags and keywords (``<meta name="keywords">``, JSON-LD, and what
+    trafilatura adds). Keywords the article mostly does not speak of are the site's navigation
+    ("mode, beaute, joaillerie, deco..." on a nutrition article): then only those it speaks of
+    stay (``keyword_in_text``); a short list of the article's own keeps its "climat"."""
+    words = frozenset(normalize_term(spoken).split())
+    extras = [v.strip() for values in extra for vs in values or [] for v in vs.split(",")]
+    own = {c.casefold() for c in meta.categories} - {k.casefold() for k in meta.keywords}
+    keywords = {k.casefold(): k for k in (*meta.keywords, *extras) if k and k.casefold() not in own}
+    spoken_of = {key for key, keyword in keywords.items() if keyword_in_text(keyword, words)}
+    navigation = len(keywords) - len(spoken_of) > len(keywords) / 2
+    result: list[str] = []
+    for value in (*meta.categories, *extras):
+        # "Santé, alimentation, mode" in one article:tag is the keywords list again.
+        parts = [p.strip() for p in value.split(",")] if "," in value else [value]
+        if not all(p.casefold() in keywords for p in parts if p):
+            parts = [value]
+        for part in parts:
+            key = part.casefold()
+            if part and (key not in keywords or not navigation or key in spoken_of):
+                result.append(part)
+    seen: dict[str, str] = {}
+    for value in result:
+        seen.setdefault(value.casefold(), value)
+    return tuple(seen.values())
+
+
+def _not_site(authors: tuple[str, ...], names: frozenset[str]) -> tuple[str, ...]:
+    """Authors that are not the site itself ("L'Opinion" on lopinion.fr is no byline)."""
+    return tuple(author for author in authors if fold(author) not in names)
 
 
 def _http_only(url: str | None) -> str | None:

@@ -13,10 +13,12 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
+from summarizer.boilerplate import is_title_line, strip_template_tokens, strip_title_prefix
 from summarizer.metadata import split_authors
 
 _PREFIX = r"^[\W_]*"  # emoji, arrows, bullets, guillemets, spaces
 _TERMINAL = tuple('.!?…:;»"”)]')
+_FINAL = tuple(".!?…")
 _BULLETS = ("- ", "• ", "* ", "– ", "— ")
 _PARTICLES = frozenset(
     {"de", "du", "des", "d'", "d’", "le", "la", "les", "van", "von", "der", "den", "di", "da"}
@@ -84,10 +86,29 @@ LINE_RULES: tuple[LineRule, ...] = (
     _rule(LineKind.PROMO, r"en\s+poursuivant\s+votre\s+navigation", 60),
     _rule(LineKind.PROMO, r"tous\s+droits\s+r[ée]serv[ée]s", 15),
     _rule(LineKind.CREDIT, r"©|\(c\)\s", 15),
+    LineRule(LineKind.CREDIT, re.compile(r"^(?:\(\d{1,2}\)|\[\d{1,2}\])\s"), 80),  # a note
     _rule(LineKind.CREDIT, r"cr[ée]dits?\s*(?:photos?|images?)?\s*:", 15),
     _rule(LineKind.CREDIT, r"(?:photos?|illustration|image)\s*:", 12),
     _rule(LineKind.SOURCE, r"sources?\s*:\s*(?P<value>.+?)\W*$", 15),
     _rule(LineKind.SOURCE, r"avec\s+(?P<value>(?:l['’])?(?:afp|reuters|ap|belga)\b.*?)\W*$", 6),
+)
+
+
+# Boilerplate found anywhere in a short paragraph (``is_boilerplate_unit``), with word limits.
+_UNIT_RULES: tuple[tuple[re.Pattern[str], int], ...] = (
+    (
+        re.compile(
+            r"^(?=.*\b(?:cookies?|traceurs)\b)(?=.*\b(?:vous|votre|vos|consentement|accepte[rz]?"
+            r"|refuse[rz]?|param[ée]tr\w+|d[ée]pos[ée]s|finalit[ée]s|navigation)\b)",
+            re.I,
+        ),
+        80,
+    ),
+    (re.compile(r"\ben\s+(?:remplissant|validant|soumettant)\s+ce\s+formulaire\b", re.I), 60),
+    (re.compile(r"\bliste\s+de\s+diffusion\b|\bce\s+formulaire\b", re.I), 30),
+    (re.compile(r"\b(?:cliquez|cliquer|cliquant)\s+(?:ici|sur|le\s+lien)\b", re.I), 30),
+    (re.compile(r"\btout\s+(?:refuser|accepter)\b", re.I), 40),
+    (re.compile(r"\b(?:votre|vos)\s+(?:adresse\s+e-?mail|donn[ée]es\s+personnelles)\b", re.I), 40),
 )
 
 
@@ -118,8 +139,16 @@ def match_rule(line: str) -> tuple[LineRule, re.Match[str]] | None:
     return None
 
 
-def clean_text(text: str, *, title: str | None = None, headings: Collection[str] = ()) -> CleanText:
-    """Drop skip links, promotions, credits, the byline and sub-headings; extract the source.
+def clean_text(
+    text: str,
+    *,
+    title: str | None = None,
+    headings: Collection[str] = (),
+    site_names: Collection[str] = (),
+) -> CleanText:
+    """Drop skip links, promotions, consent and form text, credits, the byline, sub-headings
+    and the title repeated (also with the site's name, ``site_names`` as ``boilerplate.
+    site_names`` gives them, or opening a paragraph); cut template tokens; extract the source.
 
     ``headings`` are sub-headings already known (from the HTML); others are guessed: short
     lines without final punctuation followed by more text.
@@ -128,15 +157,22 @@ def clean_text(text: str, *, title: str | None = None, headings: Collection[str]
     units: list[str] = []
     source: str | None = None
     removed: list[str] = []
-    for line in _units(text):
+    for raw in _units(text):
+        line = strip_template_tokens(raw)
+        if title:
+            line = strip_title_prefix(line, title)
+        if not line:
+            continue
         found = match_rule(line)
         if found is not None:
             rule, match = found
             if rule.kind is LineKind.SOURCE and source is None:
                 source = match.group("value").strip()
-        elif _key(line) in known:
+        elif _key(line) in known and not _is_lead_paragraph(line):
             if not title or _key(line) != _key(title):
                 removed.append(line)
+        elif (title and is_title_line(line, title, site_names)) or is_boilerplate_unit(line):
+            continue
         else:
             units.append(line)
     byline = _pop_byline(units)
@@ -147,6 +183,22 @@ def clean_text(text: str, *, title: str | None = None, headings: Collection[str]
         else:
             body.append(unit)
     return CleanText("\n\n".join(body), source or None, byline, tuple(removed))
+
+
+def is_boilerplate_unit(line: str) -> bool:
+    """A paragraph that speaks to the reader about the site rather than the news: a consent
+    notice (cookies or tracers with "vous", "votre", "consentement", "accepter", "refuser"), a
+    form or subscription box ("En remplissant ce formulaire", "liste de diffusion"), a click
+    instruction ("cliquez sur l'icône ci-dessous"). Each within a word limit, so an article
+    about cookies or newsletters keeps its paragraphs."""
+    words = len(line.split())
+    return any(words <= limit and pattern.search(line) for pattern, limit in _UNIT_RULES)
+
+
+def _is_lead_paragraph(line: str) -> bool:
+    """A known heading that reads as a paragraph: long, ending a sentence (a chapô set in an
+    ``<h2>``, "Chargé de porter la réforme, X a su gagner la confiance de Y. ..."), kept."""
+    return len(line.split()) > HEADING_MAX_WORDS and line.rstrip(' »”"’)').endswith(_FINAL)
 
 
 def is_heading(line: str) -> bool:

@@ -17,6 +17,7 @@ from datetime import datetime
 
 from lxml import html as lxml_html
 
+from summarizer.boilerplate import clean_author
 from summarizer.dates import parse_date
 
 MAX_HTML_BYTES = 5 * 1024 * 1024
@@ -48,6 +49,7 @@ class PageMetadata:
     categories: tuple[str, ...] = ()
     image: str | None = None
     site_name: str | None = None
+    keywords: tuple[str, ...] = ()  # the keywords among the categories (meta, JSON-LD)
 
 
 def is_binary(data: bytes) -> bool:
@@ -104,7 +106,8 @@ def _decode(data: bytes, encoding: str) -> str | None:
 
 
 def split_authors(value: str | Iterable[str] | None) -> tuple[str, ...]:
-    """Split bylines into names: "Par A et B", "A, B", "A; B"; drop e-mails and "Rédaction"."""
+    """Split bylines into names: "Par A et B", "A, B", "A; B"; drop e-mails and "Rédaction",
+    labels ("Auteur A", "Un documentaire de A") and web addresses (``boilerplate.clean_author``)."""
     if value is None:
         return ()
     values = [value] if isinstance(value, str) else list(value)
@@ -113,9 +116,10 @@ def split_authors(value: str | Iterable[str] | None) -> tuple[str, ...]:
     for raw in values:
         if len(raw) > _MAX_BYLINE_CHARS:
             continue
-        without_emails = " ".join(word for word in raw.split() if "@" not in word)
+        without_emails = clean_author(" ".join(word for word in raw.split() if "@" not in word))
         for part in _AUTHOR_SPLIT_RE.split(without_emails):
             name = _AUTHOR_PREFIX_RE.sub("", " ".join(part.split())).strip(" -–—:()")
+            name = clean_author(name)  # the strip may leave "Jean Dupont (AFP" unclosed
             if len(name) < 2 or _NOT_AUTHOR_RE.search(name) or name.casefold() in seen:
                 continue
             seen.add(name.casefold())
@@ -134,12 +138,15 @@ def read_page_metadata(root: lxml_html.HtmlElement) -> PageMetadata:
     """Read ``<meta>`` (Open Graph, article:*, keywords) and JSON-LD article metadata."""
     meta = _meta_values(root)
     ld = _json_ld_article(root)
+    keywords = [
+        *_keywords(meta.get("keywords", []) + meta.get("news_keywords", [])),
+        *_keywords(_as_strings(ld.get("keywords"))),
+    ]
     categories = [
         *meta.get("article:section", []),
         *_as_strings(ld.get("articleSection")),
         *meta.get("article:tag", []),
-        *_keywords(meta.get("keywords", []) + meta.get("news_keywords", [])),
-        *_keywords(_as_strings(ld.get("keywords"))),
+        *keywords,
     ]
     images = [*meta.get("og:image", []), *_as_strings(ld.get("image"))]
     published = parse_iso_datetime(
@@ -152,6 +159,7 @@ def read_page_metadata(root: lxml_html.HtmlElement) -> PageMetadata:
         categories=_unique(categories),
         image=next((i for i in images if i.startswith(("http://", "https://"))), None),
         site_name=_first(meta.get("og:site_name", []) + _as_strings(ld.get("publisher"))),
+        keywords=_unique(keywords),
     )
 
 

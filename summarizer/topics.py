@@ -30,6 +30,9 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "‐"
 _WORD_RE = re.compile(r"[^\W\d_](?:[\w'-]*\w)?", re.UNICODE)
 _ELISION_RE = re.compile(r"^(?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu)'", re.IGNORECASE)
 _SPLIT_RE = re.compile(r"\s*[,;|]\s*")
+_SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+){2,}$")
+# Where a run of capitalised title words stops: "Guinée-Conakry | DW" is not one name.
+_TITLE_BREAK_RE = re.compile(r"\s[|–—:·•/]\s|\s-\s|[|«»\"“”()\[\]]")
 
 
 @lru_cache(maxsize=65_536)  # a worker meets the same French words article after article
@@ -70,8 +73,13 @@ def _stop_words() -> frozenset[str]:
 
 
 def _clean_category(value: str) -> str:
+    """A publisher's category as a topic, or "" for a generic one ("À la une") or a code of
+    its CMS: an identifier with "_" ("culture_culture-lifestyle") or a lower-case slug of
+    three words or more ("article-payant-classique")."""
     text = " ".join(value.translate(_APOSTROPHES).split()).strip(" .:-#/>")
     if not text or len(text) > MAX_TOPIC_LENGTH or not any(ch.isalpha() for ch in text):
+        return ""
+    if "_" in text or _SLUG_RE.match(text):
         return ""
     return "" if normalize_term(text) in GENERIC_CATEGORIES else text
 
@@ -95,7 +103,14 @@ def _names(title: str, text: str) -> list[str]:
     """Runs of capitalised words in the title; the title's first word only when it is an
     acronym, part of a run, or written capitalised in the middle of a sentence of ``text``."""
     names: list[str] = []
-    words = _words(title)
+    for chunk in _TITLE_BREAK_RE.split(title):
+        names.extend(_chunk_names(_words(chunk), text))
+    return names
+
+
+def _chunk_names(words: list[str], text: str) -> list[str]:
+    """``_names`` of one part of the title (a part opens like a sentence)."""
+    names: list[str] = []
     index = 0
     while index < len(words):
         start, run = index, []
@@ -135,7 +150,9 @@ def topics_for(title: str, categories: Sequence[str], text: str = "") -> tuple[s
     topics: dict[str, str] = {}
 
     def add(candidate: str) -> None:
-        key = normalize_term(candidate)
+        # Compared without spaces too: "Protection de l'environnement" and "Protection de
+        # lenvironnement" (an apostrophe lost) are one topic.
+        key = normalize_term(candidate).replace(" ", "")
         if key and key not in topics and len(topics) < MAX_TOPICS:
             topics[key] = candidate
 
@@ -147,8 +164,10 @@ def topics_for(title: str, categories: Sequence[str], text: str = "") -> tuple[s
         for name in _names(title, text[:20_000]):
             add(name)
     if len(topics) < FEW_TOPICS:
+        named = {word for topic in topics.values() for word in normalize_term(topic).split()}
         for word in _content_words(title, text[:20_000]):
             if len(topics) >= FEW_TOPICS:
                 break
-            add(word)
+            if not set(normalize_term(word).split()) <= named:  # "Delevoye", "Jean-Paul"
+                add(word)
     return tuple(topics.values())
