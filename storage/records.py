@@ -31,6 +31,16 @@ class SubscriptionState(StrEnum):
     BAD_FORMAT = "bad_format"
 
 
+class PostFormat(StrEnum):
+    """How a subscription's posts look (``bot.delivery.formats`` renders them)."""
+
+    COMPLET = "complet"  # the full embed: title, summary, source, author, date, topics
+    COMPACT = "compact"  # a small embed: title, source and one sentence
+    TEXTE = "texte"  # a plain message, for readers who turned embeds off
+    LIEN = "lien"  # the link alone: Discord's own preview
+    MODELE = "modele"  # the subscription's template with French placeholders
+
+
 class FollowKind(StrEnum):
     TOPIC = "topic"
     AUTHOR = "author"
@@ -121,6 +131,11 @@ class Subscription:
     created_by: int | None
     created_at: datetime
     bad_format_streak: int = 0
+    format: PostFormat = PostFormat.COMPLET
+    template: str | None = None  # the ``modele`` format's text (validated when it was set)
+    crosspost: bool = False  # an announcement channel's posts published to its followers
+    forum_tag_id: int | None = None  # a forum's required tag, when no other tag matches
+    discussion: bool = False  # a thread opened under each post of a text/announcement channel
 
 
 @dataclass(frozen=True, slots=True)

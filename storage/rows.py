@@ -10,6 +10,7 @@ from storage.records import (
     Follow,
     FollowDelivery,
     FollowKind,
+    PostFormat,
     PostRecord,
     PostState,
     StoredArticle,
@@ -71,6 +72,11 @@ def subscription_from_row(row: Row) -> Subscription:
         created_by=row["created_by"],
         created_at=from_db(row["created_at"]),
         bad_format_streak=row["bad_format_streak"],
+        format=PostFormat(row["format"]),
+        template=row["template"],
+        crosspost=bool(row["crosspost"]),
+        forum_tag_id=row["forum_tag_id"],
+        discussion=bool(row["discussion"]),
     )
 
 

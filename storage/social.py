@@ -19,6 +19,7 @@ from storage.records import (
     Follow,
     FollowDelivery,
     FollowKind,
+    PostFormat,
     Subscription,
     SubscriptionState,
 )
@@ -87,14 +88,22 @@ class SocialStore(Connection):
         now: datetime,
         created_by: int | None = None,
         filters: Filters | None = None,
+        post_format: PostFormat = PostFormat.COMPLET,
+        template: str | None = None,
+        crosspost: bool = False,
+        forum_tag_id: int | None = None,
+        discussion: bool = False,
     ) -> Subscription:
-        """Subscribe a channel to a feed; raises ``IntegrityError`` if it already is."""
+        """Subscribe a channel (a text or announcement channel, a forum, a thread) to a feed;
+        raises ``IntegrityError`` if it already is."""
         async with self._tx() as db:
             row = await db.fetchone(
                 "INSERT INTO subscriptions (guild_id, channel_id, feed_id, filters, created_by,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                " created_at, format, template, crosspost, forum_tag_id, discussion)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (guild_id, channel_id, feed_id, (filters or Filters()).to_json(), created_by,
-                 to_db(now)),
+                 to_db(now), post_format.value, template, int(crosspost), forum_tag_id,
+                 int(discussion)),
             )  # fmt: skip
         assert row is not None
         return await self.get_subscription(int(row[0]))
@@ -173,6 +182,32 @@ class SocialStore(Connection):
                 (filters.to_json(), subscription_id),
             )
         return await self.get_subscription(subscription_id)
+
+    async def set_format(
+        self, subscription_id: int, post_format: PostFormat, *, template: str | None = None
+    ) -> Subscription:
+        """How the subscription's next posts look; ``template`` is kept for ``modele`` only."""
+        kept = template if post_format is PostFormat.MODELE else None
+        async with self._tx() as db:
+            changed = await db.execute(
+                "UPDATE subscriptions SET format = ?, template = ? WHERE id = ?",
+                (post_format.value, kept, subscription_id),
+            )
+        if not changed:
+            raise NotFoundError(f"subscription {subscription_id}")
+        return await self.get_subscription(subscription_id)
+
+    async def subscriptions_by_id(self, subscription_ids: Iterable[int]) -> dict[int, Subscription]:
+        """The subscriptions among ``subscription_ids`` that still exist, by id (delivery reads
+        each post's format in one query per round)."""
+        found: dict[int, Subscription] = {}
+        for chunk, marks in in_chunks(sorted(set(subscription_ids))):
+            rows = await self._fetchall(
+                f"SELECT * FROM subscriptions WHERE id IN ({marks})", tuple(chunk)
+            )
+            for row in rows:
+                found[int(row["id"])] = subscription_from_row(row)
+        return found
 
     async def enable_subscription(self, subscription_id: int) -> Subscription:
         """Back to ``active`` (after the admin fixed permissions or the format problem)."""

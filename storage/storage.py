@@ -17,7 +17,8 @@ returns dataclasses from ``storage.records``:
   ``known_topics``, ``prune_articles``;
 - subscriptions: ``add_subscription``, ``remove_subscription``, ``list_for_guild``,
   ``count_for_guild``, ``subscriptions_for_feed``, ``subscriptions_for_channel``,
-  ``set_subscription_state``, ``set_channel_state``, ``set_filters``, ``enable_subscription``;
+  ``set_subscription_state``, ``set_channel_state``, ``set_filters``, ``set_format``,
+  ``subscriptions_by_id``, ``enable_subscription``;
 - follows: ``add_follow``, ``remove_follow``, ``remove_channel_follow``,
   ``list_follows_for_user``, ``list_follows_for_channel``, ``channel_follows_for_guild``,
   ``matching_follows``, ``mention_follows``, ``channel_filter_follows``;

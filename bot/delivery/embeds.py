@@ -46,6 +46,12 @@ class PostPayload:
     content: str
     embed: dict[str, Any]
     allowed_user_ids: tuple[int, ...] = field(default_factory=tuple)
+    # Where the message goes besides a text channel (set by the outbox from the subscription):
+    thread_name: str = ""  # a forum post's title
+    tag_terms: tuple[str, ...] = ()  # the article's topics and source, matched to forum tags
+    fallback_tag: int | None = None  # a forum's required tag when no other one matches
+    crosspost: bool = False  # publish to the servers following an announcement channel
+    discussion: bool = False  # open a thread under the message, for readers to discuss it
 
 
 def clean_text(text: str, *, keep_newlines: bool = False) -> str:

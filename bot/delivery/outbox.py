@@ -13,12 +13,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.clock import Clock
 from bot.delivery import reconcile
 from bot.delivery.cooldown import DiscordCooldown
-from bot.delivery.embeds import render_post
+from bot.delivery.formats import render
+from bot.delivery.forums import thread_name
 from bot.delivery.publishers import (
     BadPayload,
     Forbidden,
@@ -27,11 +28,19 @@ from bot.delivery.publishers import (
     PublishError,
     RateLimited,
     TargetGone,
+    ThreadClosed,
     Unavailable,
 )
 from bot.delivery.references import post_reference
 from storage.errors import StorageError
-from storage.records import ClaimedPost, StoredArticle, SubscriptionState, TargetKind
+from storage.records import (
+    ClaimedPost,
+    PostFormat,
+    StoredArticle,
+    Subscription,
+    SubscriptionState,
+    TargetKind,
+)
 from storage.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -58,6 +67,7 @@ class DeliveryReport:
     stopped: bool = False  # circuit breaker tripped (rate limit or outage)
     notices: list[DeliveryNotice] = field(default_factory=list)
     blocked: set[tuple[TargetKind, int]] = field(default_factory=set)  # no more sends this round
+    subscriptions: dict[int, Subscription] = field(default_factory=dict)  # their formats
 
 
 class Delivery:
@@ -94,6 +104,9 @@ class Delivery:
             report.stopped = True
             return report
         claimed = await self.storage.claim_due_posts(now=self.clock.now(), limit=limit)
+        wanted = {i.post.subscription_id for i in claimed if i.post.subscription_id is not None}
+        if wanted:  # each post in its subscription's format, read once per round
+            report.subscriptions = await self.storage.subscriptions_by_id(wanted)
         by_target: dict[tuple[TargetKind, int], list[ClaimedPost]] = {}
         for item in claimed:
             by_target.setdefault((item.post.target_kind, item.post.target_id), []).append(item)
@@ -145,8 +158,22 @@ class Delivery:
             report.sent += 1  # D5: it reached Discord before a crash or outage; not sent again
             return
         mentions = await self._mention_ids(post.target_kind, post.target_id, item.article)
-        payload = render_post(
-            item.article, tz=self.tz, mention_ids=mentions, reference=post_reference(post.id)
+        subscription = report.subscriptions.get(post.subscription_id or 0)
+        payload = render(
+            item.article,
+            post_format=subscription.format if subscription else PostFormat.COMPLET,
+            template=subscription.template if subscription else None,
+            tz=self.tz,
+            mention_ids=mentions,
+            reference=post_reference(post.id),
+        )
+        payload = replace(
+            payload,
+            thread_name=thread_name(item.article.title),
+            tag_terms=(*item.article.topics, item.article.source or item.article.site_name or ""),
+            fallback_tag=subscription.forum_tag_id if subscription else None,
+            crosspost=bool(subscription and subscription.crosspost),
+            discussion=bool(subscription and subscription.discussion),
         )
         outgoing = OutgoingPost(post, payload)
         if report.stopped:  # another lane tripped the breaker while this one was preparing
@@ -210,14 +237,15 @@ class Delivery:
             await self.storage.mark_failed(post.id, error=str(exc))
             report.failed += 1
             return
+        reason = _THREAD_CLOSED if isinstance(exc, ThreadClosed) else _FORBIDDEN
         await self.storage.set_channel_state(
-            post.target_id, SubscriptionState.PAUSED_PERMISSIONS, reason=_FORBIDDEN
+            post.target_id, SubscriptionState.PAUSED_PERMISSIONS, reason=reason
         )
         # refused (403): nothing was created; sent once permissions are back
         await self.storage.release(post.id, error=str(exc), attempted=False)
         report.blocked.add((post.target_kind, post.target_id))
         report.released += 1
-        report.notices.append(DeliveryNotice(post.guild_id, post.target_id, _FORBIDDEN))
+        report.notices.append(DeliveryNotice(post.guild_id, post.target_id, reason))
 
     async def _gone(self, item: ClaimedPost, exc: TargetGone, report: DeliveryReport) -> None:
         post = item.post
@@ -234,6 +262,11 @@ class Delivery:
 _FORBIDDEN = (
     "Le bot n'a plus le droit de publier dans ce salon (voir, envoyer des messages, intégrer "
     "des liens). Rétablissez ces permissions puis utilisez /flux activer."
+)
+_THREAD_CLOSED = (
+    "Le fil de discussion de cet abonnement est archivé et je ne peux pas le rouvrir (fil "
+    "verrouillé, ou permission « Gérer les fils » ou « Envoyer des messages dans les fils » "
+    "manquante). Rouvrez le fil puis utilisez /flux activer."
 )
 _GONE = "Le salon n'existe plus."
 _BAD_FORMAT = (

@@ -47,6 +47,11 @@ class Forbidden(PublishError):
     """Missing access or permissions (403 50001 / 50013)."""
 
 
+class ThreadClosed(Forbidden):
+    """The target thread is archived and the bot may not unarchive it (locked, or missing
+    Manage Threads / Send Messages in Threads)."""
+
+
 class BadPayload(PublishError):
     """Discord refused the message itself (400 Invalid Form Body 50035)."""
 
@@ -89,6 +94,8 @@ def render_text(post: OutgoingPost) -> str:
     lines = [f"── Publication ({where} {post.target_id}) ──"]
     if post.payload.content:
         lines.append(post.payload.content)
+    if not embed:  # a text format: the message is its content
+        return "\n".join(lines)
     lines.append(f"■ {embed.get('title', '')}")
     if embed.get("url"):
         lines.append(f"  {embed['url']}")

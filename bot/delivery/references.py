@@ -44,6 +44,13 @@ def content_line(reference: str) -> str:
     return f"-# {LABEL} {reference}"
 
 
+def defuse(text: str) -> str:
+    """``text`` with every line that reads as a reference turned into plain text (its ``#``
+    escaped), so that only the line the bot appends names the post (an admin's template may
+    hold anything)."""
+    return _IN_CONTENT.sub(lambda match: f"-\\# {LABEL} {match.group(1)}", text)
+
+
 def references_in(message: Mapping[str, Any]) -> set[str]:
     """Every post reference a raw Discord message carries (embed footers, subtext lines)."""
     found: set[str] = set()

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime, format_timedelta
 
 from bot.delivery.embeds import safe
+from bot.delivery.formats import LABELS
 from storage.records import FeedRecord, FeedState, Filters, Subscription, SubscriptionState
+from summarizer.model import Entry
 
 FIELD_NAME_MAX, FIELD_VALUE_MAX, CHOICE_MAX = 256, 1024, 100
 MAX_TERMS, TERM_MAX = 20, 60
@@ -62,6 +64,15 @@ def when(moment: datetime | None, *, now: datetime, tz: str) -> str:
     return "le " + str(format_datetime(local, "d MMMM y 'à' HH:mm", locale="fr_FR"))
 
 
+def latest_entry(entries: Sequence[Entry]) -> Entry:
+    """The newest dated entry, else the first one (feeds list their latest items first)."""
+    dated = [e for e in entries if e.published is not None]
+    return max(dated, key=lambda e: e.published or _EARLIEST) if dated else entries[0]
+
+
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+
 def feed_title(feed: FeedRecord) -> str:
     return feed.title or feed.url
 
@@ -73,6 +84,7 @@ def subscription_field(
     name = safe(f"{feed_title(feed)} (n° {subscription.id})", FIELD_NAME_MAX)
     state = health(subscription, feed)
     lines = [f"Salon : <#{subscription.channel_id}>", f"État : {state.label}"]
+    lines.append(f"Format : {LABELS[subscription.format]}")
     if state.reason:
         lines.append(f"Raison : {safe(state.reason, 300)}")
     lines.append(f"Dernier relevé réussi : {when(feed.last_success_at, now=now, tz=tz)}")

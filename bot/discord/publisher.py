@@ -19,6 +19,8 @@ from typing import Any, cast
 import discord
 
 from bot.delivery import publishers
+from bot.delivery.embeds import PostPayload
+from bot.delivery.forums import ForumTag, matching_tags
 from storage.records import TargetKind
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,8 @@ RATE_LIMIT_PAUSE_SECONDS = 5.0  # a JSON 429 without a usable Retry-After header
 GONE_CODES = {10003, 10013, 50007}  # Unknown Channel, Unknown User, Cannot DM this user
 BAD_FORMAT_CODES = {50035, 50006, 50008}
 PUBLISH_BUDGET_SECONDS = 8.0  # > a normal bucket wait, < discord.py's 25 s of 5xx retries
+THREAD_ARCHIVED = 50083  # a message to an archived thread
+ARCHIVED_PAGE = 100  # a forum's most recently archived posts read by reconciliation
 
 
 def allowed_mentions_for(user_ids: tuple[int, ...] | list[int]) -> discord.AllowedMentions:
@@ -101,6 +105,10 @@ class DiscordPublisher:
                 channel_id = target_id
                 if target_kind is TargetKind.DM:
                     channel_id = (await self._dm_channel(target_id)).id
+                else:
+                    forum = self._client.get_channel(target_id)
+                    if isinstance(forum, discord.ForumChannel):
+                        return await self._forum_posts_after(forum, after=after, limit=limit)
                 page = await self._client.http.logs_from(channel_id, limit, after=after)
         except TimeoutError as exc:
             raise publishers.Unavailable(f"no history within {self._budget:g} s") from exc
@@ -119,14 +127,21 @@ class DiscordPublisher:
         kind = str(getattr(post.target_kind, "value", post.target_kind))
         try:
             async with asyncio.timeout(self._budget):
+                place = self._client.get_channel(post.target_id) if kind != "dm" else None
+                if isinstance(place, discord.ForumChannel):
+                    message_id = await self._forum_post(place, payload)
+                    log.info("published forum post target=%s thread_id=%s", kind, message_id)
+                    return message_id
+                if isinstance(place, discord.Thread) and place.archived:
+                    await self._reopen(place)
                 destination = await self._destination(kind, post.target_id)
-                embed = embed_from(payload.embed)
-                message = await destination.send(
-                    content=payload.content or None,
-                    embeds=[embed] if embed is not None else [],
-                    nonce=post.nonce,
-                    allowed_mentions=allowed_mentions_for(tuple(payload.allowed_user_ids)),
-                )
+                try:
+                    message = await self._send(destination, post)
+                except discord.HTTPException as exc:
+                    if exc.code != THREAD_ARCHIVED:
+                        raise
+                    await self._reopen(place or await self._client.fetch_channel(post.target_id))
+                    message = await self._send(destination, post)  # nothing was created
         except TimeoutError as exc:
             log.warning(
                 "publish over budget target=%s:%s nonce=%s", kind, post.target_id, post.nonce
@@ -146,7 +161,108 @@ class DiscordPublisher:
             )
             raise error from exc
         log.info("published target=%s:%s message_id=%s", kind, post.target_id, message.id)
+        if payload.crosspost:
+            await self._crosspost(message)
+        if payload.discussion:
+            await self._open_discussion(message, payload.thread_name)
         return str(message.id)
+
+    async def _send(
+        self, destination: discord.abc.Messageable, post: publishers.OutgoingPost
+    ) -> discord.Message:
+        payload = post.payload
+        embed = embed_from(payload.embed)
+        return await destination.send(
+            content=payload.content or None,
+            embeds=[embed] if embed is not None else [],
+            nonce=post.nonce,
+            allowed_mentions=allowed_mentions_for(tuple(payload.allowed_user_ids)),
+        )
+
+    async def _reopen(self, thread: object) -> None:
+        """Unarchive the target thread before posting; ``ThreadClosed`` when Discord refuses
+        (locked, or permissions missing): the subscription pauses and admins are told."""
+        if not isinstance(thread, discord.Thread):
+            raise publishers.BadPayload("archived target that is not a thread")
+        try:
+            await self._client.http.edit_channel(thread.id, archived=False)
+        except discord.Forbidden as exc:
+            raise publishers.ThreadClosed(f"thread archived status={exc.status}") from exc
+        log.info("thread unarchived thread_id=%s", thread.id)
+
+    async def _crosspost(self, message: discord.Message) -> None:
+        """Publish an announcement channel's post to the following servers. The message exists
+        whatever happens here: a failure is logged, never raised (raising would re-send it)."""
+        try:
+            async with asyncio.timeout(self._budget):
+                await self._client.http.publish_message(message.channel.id, message.id)
+        except (discord.HTTPException, TimeoutError) as exc:
+            log.warning("crosspost failed message_id=%s error=%r", message.id, exc)
+
+    async def _open_discussion(self, message: discord.Message, name: str) -> None:
+        """A public thread under the post, named after the article. The message exists whatever
+        happens here: a failure is logged, never raised."""
+        try:
+            async with asyncio.timeout(self._budget):
+                await self._client.http.start_thread_with_message(
+                    message.channel.id, message.id, name=name or "Discussion",
+                    auto_archive_duration=1440,
+                )  # fmt: skip
+        except (discord.HTTPException, TimeoutError) as exc:
+            log.warning("discussion thread failed message_id=%s error=%r", message.id, exc)
+
+    async def _forum_post(self, forum: discord.ForumChannel, payload: PostPayload) -> str:
+        """One forum post (a thread and its first message) per article, titled after it, with
+        the forum's matching tags. Forum posts take no nonce: an uncertain one is found again
+        by reconciliation (``_forum_posts_after``). Returns the thread's id, which is its
+        starter message's."""
+        me = forum.guild.me
+        tags = [ForumTag(t.id, t.name, t.moderated) for t in forum.available_tags]
+        applied = matching_tags(
+            tags, payload.tag_terms, fallback=payload.fallback_tag,
+            can_moderate=me is not None and forum.permissions_for(me).manage_threads,
+        )  # fmt: skip
+        embed = embed_from(payload.embed)
+        channel_payload: dict[str, Any] = {
+            "name": payload.thread_name or "Sans titre",
+            "auto_archive_duration": forum.default_auto_archive_duration or 1440,
+            "applied_tags": [str(tag) for tag in applied],
+        }
+        with discord.http.handle_message_parameters(
+            content=payload.content or discord.utils.MISSING,
+            embeds=[embed] if embed is not None else discord.utils.MISSING,
+            allowed_mentions=allowed_mentions_for(tuple(payload.allowed_user_ids)),
+            channel_payload=channel_payload,
+        ) as params:
+            data = await self._client.http.start_thread_in_forum(forum.id, params=params)
+        return str(data["id"])
+
+    async def _forum_posts_after(
+        self, forum: discord.ForumChannel, *, after: int, limit: int
+    ) -> list[Mapping[str, Any]]:
+        """A forum's "history" for reconciliation: the starter messages of the bot's posts in
+        it created after ``after`` (oldest ``limit`` of them, newest first), from the guild's
+        active threads and the forum's most recently archived ones."""
+        me = self._client.user
+        active = await self._client.http.get_active_threads(forum.guild.id)
+        archived = await self._client.http.get_public_archived_threads(
+            forum.id, limit=ARCHIVED_PAGE
+        )
+        threads = {
+            int(t["id"]): t
+            for t in [*active.get("threads", []), *archived.get("threads", [])]
+            if str(t.get("parent_id")) == str(forum.id)
+            and me is not None and str(t.get("owner_id")) == str(me.id)
+            and int(t["id"]) > after
+        }  # fmt: skip
+        starters: list[Mapping[str, Any]] = []
+        for thread_id in sorted(threads)[:limit]:
+            try:
+                message = await self._client.http.get_message(thread_id, thread_id)
+            except discord.NotFound:  # the starter message was deleted: nothing to match
+                continue
+            starters.append(cast("Mapping[str, Any]", message))
+        return starters[::-1]
 
     async def _destination(self, kind: str, target_id: int) -> discord.abc.Messageable:
         if kind != "dm":

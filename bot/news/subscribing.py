@@ -11,7 +11,7 @@ old is posted, unless a backfill of the N newest is asked for.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -152,8 +152,12 @@ async def subscribe(
     user_id: int | None,
     backfill: int,
     now: datetime,
+    style: Mapping[str, Any] | None = None,
 ) -> Subscribed:
-    """Save the feed and the subscription; baseline a new feed; optionally backfill."""
+    """Save the feed and the subscription; baseline a new feed; optionally backfill.
+
+    ``style``: more columns of the subscription, as ``storage.add_subscription`` takes them
+    (the post format and its template, chosen and validated by the caller)."""
     existing = await storage.feed_by_url(resolved.url)
     if existing is not None and any(
         s.channel_id == channel_id and s.feed_id == existing.id
@@ -164,8 +168,9 @@ async def subscribe(
     feed = await storage.add_feed(resolved.url, now=now, title=resolved.title, site_url=site)
     try:
         subscription = await storage.add_subscription(
-            guild_id=guild_id, channel_id=channel_id, feed_id=feed.id, now=now, created_by=user_id
-        )
+            guild_id=guild_id, channel_id=channel_id, feed_id=feed.id, now=now,
+            created_by=user_id, **(style or {}),
+        )  # fmt: skip
     except IntegrityError as exc:
         raise SubscribeError(ALREADY) from exc
     if feed.is_new and engine is not None:

@@ -18,7 +18,7 @@ from bot.settings import Settings
 from storage.records import Filters
 from summarizer.catalogue import Source
 from tests.discord.newsroom import EPHEMERAL, Newsroom, add_feed, open_newsroom, seed
-from tests.discord_stand_in.driver import answered, autocomplete, slash
+from tests.discord_stand_in.driver import answered, autocomplete, slash, wait_for
 from tests.discord_stand_in.server import StandIn
 from tests.discord_stand_in.world import (
     CHANNEL_ID,
@@ -243,12 +243,14 @@ async def test_feed_test_renders_the_latest_entry_and_records_nothing(room: News
     seed(room, 3)
     await add_feed(room, room.feed_url)
     [sub] = await room.storage.list_for_guild(GUILD_ID)
-    answer = await answered(
-        await slash(room.stand_in, "feed", "test", subscription=str(sub.id)), 15
+    answer = await wait_for(
+        await slash(room.stand_in, "feed", "test", subscription=str(sub.id)),
+        lambda i: len(i.followups) >= 2,
     )
-    embed = answer.followups[0]["embeds"][0]
+    assert "« complet »" in answer.followups[0]["content"]  # the subscription's format
+    embed = answer.followups[1]["embeds"][0]
     assert "médiathèque" in embed["title"].casefold()
-    assert answer.followups[0]["flags"] & EPHEMERAL
+    assert all(followup["flags"] & EPHEMERAL for followup in answer.followups)
     assert await room.storage.list_posts() == []
     assert room.posts_in() == []
 
@@ -294,7 +296,7 @@ async def test_new_commands_are_synced_with_french_names(room: Newsroom) -> None
     subcommands = {o["name"]: o["name_localizations"]["fr"] for o in commands["feed"]["options"]}
     assert subcommands == {
         "add": "ajouter", "remove": "retirer", "list": "liste", "test": "tester",
-        "filter": "filtre", "enable": "activer",
+        "filter": "filtre", "enable": "activer", "format": "format",
     }  # fmt: skip
     follow_options = {o["name"]: o for o in commands["follow"]["options"]}
     assert [c["name_localizations"]["fr"] for c in follow_options["type"]["choices"]] == [

@@ -96,8 +96,9 @@ class Gateway:
         if "shard" in data:
             ready["shard"] = data["shard"]
         await self._event(socket, "READY", ready)
-        for guild in guilds:
-            await self._event(socket, "GUILD_CREATE", guild)
+        for guild in guilds:  # like Discord, only the active threads
+            active = [t for t in guild["threads"] if not t["thread_metadata"]["archived"]]
+            await self._event(socket, "GUILD_CREATE", {**guild, "threads": active})
         self.ready.set()
 
     async def _send(self, socket: web.WebSocketResponse, op: int, data: Any) -> None:

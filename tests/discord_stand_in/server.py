@@ -19,10 +19,10 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.discord_stand_in import rules
+from tests.discord_stand_in import places, rules
 from tests.discord_stand_in.gateway import Gateway
 from tests.discord_stand_in.history import HistoryQueryError, history_page, parse_query
-from tests.discord_stand_in.world import World
+from tests.discord_stand_in.world import FORUM, THREAD_TYPES, World
 from tests.patience import PATIENCE
 
 API_PREFIX = "/api/v10"
@@ -216,6 +216,10 @@ class StandIn:
                 return await handler(request, match.groupdict(), payload)
         return error_response(404, 0, f"404: Not Found ({request.method} {path})")
 
+    def add_route(self, method: str, path: str, handler: Handler) -> None:
+        """Serve ``method`` ``path`` (``{name}`` parts are path parameters) with ``handler``."""
+        self._add(method, path, handler)
+
     def _add(self, method: str, path: str, handler: Handler) -> None:
         regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path)
         self._routes.append((method, re.compile(regex), handler))
@@ -239,6 +243,7 @@ class StandIn:
         self._add("PATCH", "/webhooks/{app_id}/{token}/messages/{message_id}", self._edit)
         self._add("GET", "/webhooks/{app_id}/{token}/messages/{message_id}", self._get_original)
         self._add("DELETE", "/webhooks/{app_id}/{token}/messages/{message_id}", self._delete)
+        places.register(self)
 
     def _simple(self, build: Callable[[dict[str, str], Any], Any]) -> Handler:
         async def handler(request: web.Request, params: dict[str, str], body: Any) -> web.Response:
@@ -282,8 +287,11 @@ class StandIn:
         """Discord's history (see ``history.py``): ``before``/``after``/``around``, ``limit``
         1-100 (400 50035 otherwise), newest first, no nonces."""
         channel_id = int(params["channel_id"])
-        if self.world.find_channel(channel_id) is None:
+        channel = self.world.find_channel(channel_id)
+        if channel is None:
             return error_response(404, 10003, "Unknown Channel")
+        if channel.get("type") == FORUM:  # a forum holds posts (threads), not messages
+            return error_response(400, 50024, "Cannot execute action on this channel type")
         try:
             cursor, at, limit = parse_query(request.query)
         except HistoryQueryError as exc:
@@ -298,10 +306,15 @@ class StandIn:
         self, request: web.Request, params: dict[str, str], body: Any
     ) -> web.Response:
         channel_id = int(params["channel_id"])
-        if self.world.find_channel(channel_id) is None:
+        channel = self.world.find_channel(channel_id)
+        if channel is None:
             return error_response(404, 10003, "Unknown Channel")
+        if channel.get("type") == FORUM:
+            return error_response(400, 50008, "Cannot send messages in a non-text channel")
         if not self.world.bot_can_send(channel_id):
             return error_response(403, 50013, "Missing Permissions")
+        if channel.get("type") in THREAD_TYPES and channel["thread_metadata"]["archived"]:
+            return error_response(400, 50083, "Thread is archived")
         errors = rules.check_message(body or {})
         if errors:
             return invalid_form(errors)

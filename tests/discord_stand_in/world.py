@@ -26,9 +26,21 @@ EMBED_LINKS = 1 << 14
 READ_HISTORY = 1 << 16
 MANAGE_GUILD = 1 << 5
 ADMINISTRATOR = 1 << 3
+MANAGE_MESSAGES = 1 << 13
+MANAGE_THREADS = 1 << 34
+SEND_IN_THREADS = 1 << 38
+CREATE_PUBLIC_THREADS = 1 << 35
 MEMBER_PERMISSIONS = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | READ_HISTORY | (1 << 31)
 ADMIN_PERMISSIONS = MEMBER_PERMISSIONS | MANAGE_GUILD
-BOT_PERMISSIONS = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | READ_HISTORY
+BOT_PERMISSIONS = (
+    VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | READ_HISTORY | SEND_IN_THREADS
+    | CREATE_PUBLIC_THREADS
+)  # fmt: skip
+
+TEXT, ANNOUNCEMENT, NEWS_THREAD, PUBLIC_THREAD, FORUM = 0, 5, 10, 11, 15  # channel types
+THREAD_TYPES = (10, 11, 12)
+REQUIRE_TAG = 1 << 4  # a forum's channel flag: every post needs a tag
+TAGS_MAX = 5  # tags on one forum post
 
 _snowflakes = SnowflakeMaker()  # of the wall clock, like Discord's: ``after=`` a time works
 
@@ -124,6 +136,7 @@ class World:
         self.command_puts: dict[int | None, int] = {}
         self.interactions: dict[int, Interaction] = {}
         self.dm_channels: dict[int, dict[str, Any]] = {}
+        self.crossposts: list[str] = []  # ids of the messages published to followers
         self.add_guild(
             GUILD_ID, "Rédaction", {CHANNEL_ID: "actualites", OTHER_CHANNEL_ID: "general"}
         )
@@ -190,15 +203,105 @@ class World:
         self.users[user_id] = user_object(user_id, name)
         return self.users[user_id]
 
-    def add_channel(self, channel_id: int, name: str, guild_id: int = GUILD_ID) -> dict[str, Any]:
+    def add_channel(
+        self, channel_id: int, name: str, guild_id: int = GUILD_ID, *, kind: int = TEXT
+    ) -> dict[str, Any]:
         guild = self.guilds[guild_id]
         channel = _channel(channel_id, name, guild_id, len(guild["channels"]))
+        channel["type"] = kind
         guild["channels"].append(channel)
         return channel
 
+    def add_forum(
+        self,
+        channel_id: int,
+        name: str,
+        tags: list[str],
+        *,
+        require_tag: bool = False,
+        guild_id: int = GUILD_ID,
+    ) -> dict[str, Any]:
+        """A forum channel (type 15) with ``tags`` as its available tags (ids from 1)."""
+        forum = self.add_channel(channel_id, name, guild_id, kind=FORUM)
+        forum.pop("last_message_id", None)
+        forum.update(
+            available_tags=[
+                {"id": str(channel_id + n + 1), "name": tag, "moderated": False,
+                 "emoji_id": None, "emoji_name": None}
+                for n, tag in enumerate(tags)
+            ],
+            flags=REQUIRE_TAG if require_tag else 0,
+            default_auto_archive_duration=1440,
+            default_thread_rate_limit_per_user=0,
+            default_reaction_emoji=None,
+            default_sort_order=None,
+            default_forum_layout=0,
+        )  # fmt: skip
+        return forum
+
+    def add_thread(
+        self,
+        thread_id: int,
+        name: str,
+        parent_id: int,
+        *,
+        archived: bool = False,
+        locked: bool = False,
+        owner_id: int = ADMIN_ID,
+        applied_tags: list[str] | None = None,
+        kind: int = PUBLIC_THREAD,
+    ) -> dict[str, Any]:
+        """A public thread of ``parent_id``, in the guild's ``threads`` (as GUILD_CREATE lists
+        them; Discord lists only active ones there, the stand-in's gateway follows that)."""
+        parent = self.find_channel(parent_id)
+        assert parent is not None
+        guild = self.guilds[int(parent["guild_id"])]
+        thread = {
+            "id": str(thread_id),
+            "type": kind,
+            "guild_id": parent["guild_id"],
+            "parent_id": str(parent_id),
+            "owner_id": str(owner_id),
+            "name": name,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "message_count": 0,
+            "member_count": 1,
+            "flags": 0,
+            "applied_tags": applied_tags or [],
+            "thread_metadata": {
+                "archived": archived,
+                "locked": locked,
+                "auto_archive_duration": 1440,
+                "archive_timestamp": snowflake_iso(thread_id),
+                "create_timestamp": snowflake_iso(thread_id),
+            },
+        }
+        guild["threads"].append(thread)
+        return thread
+
+    def bot_permissions(self, channel_id: int) -> int:
+        """The bot's permissions in a guild channel: its role's, less its member overwrite's
+        denials (a thread has its parent's)."""
+        channel = self.find_channel(channel_id)
+        assert channel is not None
+        if channel.get("type") in THREAD_TYPES:
+            channel = self.find_channel(int(channel["parent_id"])) or channel
+        denied = 0
+        for overwrite in channel.get("permission_overwrites") or []:
+            if overwrite["id"] == str(BOT_ID):
+                denied |= int(overwrite["deny"])
+        return BOT_PERMISSIONS & ~denied
+
+    def get_message(self, channel_id: int, message_id: int) -> dict[str, Any] | None:
+        for message in self.messages.get(channel_id, []):
+            if int(message["id"]) == message_id:
+                return message
+        return None
+
     def find_channel(self, channel_id: int) -> dict[str, Any] | None:
         for guild in self.guilds.values():
-            for channel in guild["channels"]:
+            for channel in [*guild["channels"], *guild["threads"]]:
                 if int(channel["id"]) == channel_id:
                     return channel
         for channel in self.dm_channels.values():
@@ -208,10 +311,11 @@ class World:
 
     def remove_channel(self, channel_id: int) -> dict[str, Any] | None:
         for guild in self.guilds.values():
-            for channel in list(guild["channels"]):
-                if int(channel["id"]) == channel_id:
-                    guild["channels"].remove(channel)
-                    return channel
+            for kind in ("channels", "threads"):
+                for channel in list(guild[kind]):
+                    if int(channel["id"]) == channel_id:
+                        guild[kind].remove(channel)
+                        return channel
         return None
 
     def deny_bot(self, channel_id: int, deny: int) -> None:
@@ -227,11 +331,10 @@ class World:
         assert channel is not None
         if channel.get("type") == 1:
             return True
-        denied = 0
-        for overwrite in channel["permission_overwrites"]:
-            if overwrite["id"] == str(BOT_ID):
-                denied |= int(overwrite["deny"])
-        return not denied & (VIEW_CHANNEL | SEND_MESSAGES)
+        needed = VIEW_CHANNEL | SEND_MESSAGES
+        if channel.get("type") in THREAD_TYPES:
+            needed = VIEW_CHANNEL | SEND_IN_THREADS
+        return self.bot_permissions(channel_id) & needed == needed
 
     def dm_channel(self, body: dict[str, Any]) -> dict[str, Any]:
         user_id = int(body["recipient_id"])

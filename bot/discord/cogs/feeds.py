@@ -7,14 +7,13 @@ Thin: parse, defer, call ``bot.news.subscribing`` / storage / the engine, reply 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from datetime import UTC, datetime
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.delivery.embeds import render_post, safe
+from bot.delivery.embeds import safe
+from bot.delivery.formats import LABELS, render
 from bot.discord import feed_views
 from bot.discord.cogs.checks import (
     admin_only,
@@ -26,6 +25,15 @@ from bot.discord.cogs.checks import (
 )
 from bot.discord.cogs.summary import as_stored
 from bot.discord.error_handler import CommandFailed
+from bot.discord.feed_options import (
+    FORMAT_CHOICES,
+    check_crosspost,
+    check_discussion,
+    check_postable,
+    chosen_format,
+    forum_tag_for,
+    target_channel,
+)
 from bot.net.errors import FetchError
 from bot.news.preparation import prepare_entry
 from bot.news.subscribing import SubscribeError, check_capacity, resolve_source, subscribe
@@ -34,59 +42,15 @@ from storage.records import FeedRecord, FeedState, Subscription
 from storage.storage import Storage
 from summarizer.catalogue import search_sources
 from summarizer.errors import FeedError, SummarizerError
-from summarizer.model import Entry
 
 log = logging.getLogger(__name__)
 
-PERMISSIONS = (
-    ("view_channel", "Voir le salon"),
-    ("send_messages", "Envoyer des messages"),
-    ("embed_links", "Intégrer des liens"),
-    ("read_message_history", "Voir les anciens messages"),  # D5: re-checks before a re-send
-)
 UNKNOWN_SUBSCRIPTION = (
     "Je ne trouve pas cet abonnement sur ce serveur : choisissez-le dans la liste."
 )
-NOT_TEXT = "Choisissez un salon textuel pour publier les articles."
 EMPTY_FEED = "Ce flux ne contient aucun article pour le moment."
 UNREADABLE_FEED = "Ce flux est illisible pour le moment."
 LIST_TITLE = "Flux du serveur"
-
-
-def missing_permissions(channel: discord.abc.GuildChannel, me: discord.Member) -> list[str]:
-    """The French names of the permissions the bot lacks in ``channel`` (X14)."""
-    granted = channel.permissions_for(me)
-    return [label for name, label in PERMISSIONS if not getattr(granted, name)]
-
-
-def check_postable(channel: discord.abc.GuildChannel, guild: discord.Guild) -> None:
-    missing = missing_permissions(channel, guild.me)
-    if missing:
-        raise CommandFailed(
-            f"Je ne peux pas publier dans <#{channel.id}> : il me manque "
-            + ", ".join(f"« {m} »" for m in missing)
-            + ". Donnez-moi ces permissions dans ce salon puis réessayez."
-        )
-
-
-def target_channel(
-    interaction: discord.Interaction, chosen: discord.TextChannel | None
-) -> discord.TextChannel:
-    guild = interaction.guild
-    assert guild is not None  # guild_only
-    channel = guild.get_channel(chosen.id if chosen else interaction.channel_id or 0)
-    if not isinstance(channel, discord.TextChannel):
-        raise CommandFailed(NOT_TEXT)
-    return channel
-
-
-def latest_entry(entries: Sequence[Entry]) -> Entry:
-    """The newest dated entry, else the first one (feeds list their latest items first)."""
-    dated = [e for e in entries if e.published is not None]
-    return max(dated, key=lambda e: e.published or _EARLIEST) if dated else entries[0]
-
-
-_EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
 async def find_subscription(
@@ -151,35 +115,55 @@ class FeedsCog(commands.Cog):
     @feed.command(name="add", description="Subscribe a channel to a feed")
     @app_commands.describe(
         source="Site or feed address, or a catalogue name",
-        channel="Channel to post in (default: this one)",
+        channel="Text or announcement channel, forum or thread to post in (default: this one)",
+        crosspost="Publish each post to the servers following this announcement channel",
+        discussion="Open a discussion thread under each post",
         backfill="Number of recent articles to post now (0-10)",
+        format="How posts look (default: full card)",
+        template="Your template, with {titre}, {résumé}, {lien}... (template format)",
     )
     @app_commands.autocomplete(source=source_choices)
+    @app_commands.choices(format=FORMAT_CHOICES)
     @admin_only
     async def add(
         self,
         interaction: discord.Interaction,
         source: str,
-        channel: discord.TextChannel | None = None,
+        # an archived thread is not in the cache: taken as Discord resolved it, fetched later
+        channel: discord.TextChannel
+        | discord.ForumChannel
+        | app_commands.AppCommandThread
+        | None = None,
         backfill: app_commands.Range[int, 0, 10] = 0,
+        format: str | None = None,
+        template: app_commands.Range[str, 1, 1500] | None = None,
+        crosspost: bool = False,
+        discussion: bool = False,
     ) -> None:
+        post_format, kept = chosen_format(format, template)  # refused before any fetch
         await interaction.response.defer(ephemeral=True, thinking=True)
         services = services_of(interaction)
         storage, fetcher = storage_of(interaction), fetcher_of(interaction)
         settings = interaction.client.settings  # type: ignore[attr-defined]
         guild = interaction.guild
         assert guild is not None
-        target = target_channel(interaction, channel)
+        target = await target_channel(interaction, channel)
         check_postable(target, guild)
+        check_crosspost(target, crosspost)
+        check_discussion(target, guild, discussion)
         try:
             await check_capacity(storage, guild.id, settings.max_feeds_per_guild)
             resolved = await resolve_source(
                 source, fetcher=fetcher, workers=workers_of(interaction)
             )
+            tag = forum_tag_for(
+                target, resolved.title, resolved.source.name if resolved.source else None
+            )
             done = await subscribe(
                 resolved, storage=storage, engine=services.engine, guild_id=guild.id,
                 channel_id=target.id, user_id=interaction.user.id, backfill=backfill,
-                now=now_of(services),
+                now=now_of(services), style={"post_format": post_format, "template": kept,
+                "crosspost": crosspost, "forum_tag_id": tag, "discussion": discussion},
             )  # fmt: skip
         except FetchError as exc:
             log.info("feed add fetch failed interaction_id=%s error=%s", interaction.id, exc)
@@ -189,8 +173,8 @@ class FeedsCog(commands.Cog):
         log.info("feed added subscription_id=%s guild_id=%s", done.subscription.id, guild.id)
         text = (
             f"Abonnement ajouté : **{safe(feed_views.feed_title(done.feed), 200)}** "
-            f"sera publié dans <#{target.id}>, relevé toutes les "
-            f"{settings.poll_interval_minutes} minutes."
+            f"sera publié dans <#{target.id}> au format « {LABELS[post_format]} », relevé "
+            f"toutes les {settings.poll_interval_minutes} minutes."
         )
         if done.backfilled:
             text += f" {done.backfilled} article(s) récent(s) vont être publiés tout de suite."
@@ -249,16 +233,31 @@ class FeedsCog(commands.Cog):
                 await interaction.followup.send(embeds=embeds, ephemeral=True)
 
     @feed.command(name="test", description="Fetch a feed now and show its latest article")
-    @app_commands.describe(subscription="A subscription of this server")
+    @app_commands.describe(
+        subscription="A subscription of this server",
+        format="Show it in this format (default: the subscription's)",
+        template="A template to try, with {titre}, {résumé}, {lien}...",
+    )
     @app_commands.autocomplete(subscription=subscription_choices)
+    @app_commands.choices(format=FORMAT_CHOICES)
     @admin_only
-    async def test(self, interaction: discord.Interaction, subscription: str) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
+    async def test(
+        self,
+        interaction: discord.Interaction,
+        subscription: str,
+        format: str | None = None,
+        template: app_commands.Range[str, 1, 1500] | None = None,
+    ) -> None:
         storage, fetcher = storage_of(interaction), fetcher_of(interaction)
         workers = workers_of(interaction)
         settings = interaction.client.settings  # type: ignore[attr-defined]
         assert interaction.guild is not None
-        _, feed = await find_subscription(storage, interaction.guild.id, subscription)
+        sub, feed = await find_subscription(storage, interaction.guild.id, subscription)
+        if format is None and template is None:
+            post_format, kept = sub.format, sub.template
+        else:
+            post_format, kept = chosen_format(format, template)
+        await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             result = await fetcher.fetch(feed.url, kind="feed")
             parsed = await workers.run(
@@ -266,7 +265,7 @@ class FeedsCog(commands.Cog):
             )
             if not parsed.entries:
                 raise CommandFailed(EMPTY_FEED)
-            latest = latest_entry(parsed.entries)
+            latest = feed_views.latest_entry(parsed.entries)
             prepared = await prepare_entry(
                 latest, feed_title=parsed.title or feed.title, fetcher=fetcher,
                 workers=workers, settings=settings,
@@ -278,10 +277,54 @@ class FeedsCog(commands.Cog):
             raise CommandFailed(message) from exc
         except (SummarizerError, WorkerTimeout) as exc:
             raise CommandFailed(UNREADABLE_FEED) from exc
-        payload = render_post(as_stored(prepared), tz=settings.timezone)
+        payload = render(
+            as_stored(prepared), post_format=post_format, template=kept, tz=settings.timezone
+        )
         await interaction.followup.send(
-            content="Aperçu du dernier article, tel qu'il serait publié (rien n'est enregistré) :",
-            embed=discord.Embed.from_dict(payload.embed),
+            content=f"Aperçu du dernier article au format « {LABELS[post_format]} », tel qu'il "
+            "serait publié (rien n'est enregistré) :",
+            ephemeral=True,
+        )
+        await interaction.followup.send(
+            content=payload.content or discord.utils.MISSING,
+            embeds=[discord.Embed.from_dict(payload.embed)] if payload.embed else [],
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+    @feed.command(name="format", description="Choose how a subscription's posts look")
+    @app_commands.describe(
+        subscription="A subscription of this server",
+        format="How posts look",
+        template="Your template, with {titre}, {résumé}, {lien}... (template format)",
+    )
+    @app_commands.autocomplete(subscription=subscription_choices)
+    @app_commands.choices(format=FORMAT_CHOICES)
+    @admin_only
+    async def format_(
+        self,
+        interaction: discord.Interaction,
+        subscription: str,
+        format: str | None = None,
+        template: app_commands.Range[str, 1, 1500] | None = None,
+    ) -> None:
+        storage = storage_of(interaction)
+        assert interaction.guild is not None
+        sub, feed = await find_subscription(storage, interaction.guild.id, subscription)
+        if format is None and template is None:
+            raise CommandFailed(
+                f"Format actuel de **{safe(feed_views.feed_title(feed), 200)}** : "
+                f"« {LABELS[sub.format]} ». Choisissez un format (ou un modèle) pour le changer."
+            )
+        post_format, kept = chosen_format(format, template)
+        await storage.set_format(sub.id, post_format, template=kept)
+        log.info(
+            "subscription format subscription_id=%s format=%s by=%s",
+            sub.id, post_format.value, interaction.user.id,
+        )  # fmt: skip
+        await interaction.response.send_message(
+            f"Format de **{safe(feed_views.feed_title(feed), 200)}** : « {LABELS[post_format]} »,"
+            " pour les prochains articles. Essayez-le avec /flux tester.",
             ephemeral=True,
         )
 
@@ -330,8 +373,8 @@ class FeedsCog(commands.Cog):
         guild = interaction.guild
         assert guild is not None
         sub, feed = await find_subscription(storage, guild.id, subscription)
-        channel = guild.get_channel(sub.channel_id)
-        if channel is None:
+        channel = guild.get_channel_or_thread(sub.channel_id)
+        if not isinstance(channel, discord.TextChannel | discord.ForumChannel | discord.Thread):
             raise CommandFailed("Le salon de cet abonnement n'existe plus : retirez l'abonnement.")
         check_postable(channel, guild)
         await storage.enable_subscription(sub.id)
