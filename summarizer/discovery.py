@@ -111,7 +111,8 @@ def looks_like_feed(data: bytes) -> bool:
     """Quick sniff: does the start of ``data`` open an RSS, RDF, Atom or CDF document, or a
     JSON Feed?"""
     text = decode_feed(data[:SNIFF_BYTES]).lstrip("\ufeff \t\r\n")
-    if looks_like_json_feed(text) or is_cdf(text):
+    tail = decode_feed(data[-SNIFF_BYTES:]) if len(data) > SNIFF_BYTES else ""
+    if looks_like_json_feed(text, tail) or is_cdf(text):
         return True
     head = data[:SNIFF_BYTES]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):

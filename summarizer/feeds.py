@@ -45,7 +45,7 @@ from summarizer.cdf import cdf_base, cdf_dates_in_utc, cdf_home, is_cdf
 from summarizer.dates import parse_date
 from summarizer.errors import FeedError, UrlError
 from summarizer.feed_input import decode_feed, defuse_doctype
-from summarizer.json_feed import looks_like_json_feed, parse_json_feed
+from summarizer.json_feed import parse_json_feed
 from summarizer.model import Entry, ParsedFeed
 from summarizer.topics import normalize_term
 from summarizer.urls import absolute_http_url, canonicalize_url
@@ -343,7 +343,7 @@ def parse_feed(
     if not isinstance(data, bytes | bytearray) or not data.strip():
         raise FeedError("not_a_feed", url=base_url, detail="empty document")
     text = decode_feed(bytes(data), content_type).lstrip("\ufeff \t\r\n")
-    if looks_like_json_feed(text):
+    if text.startswith("{"):  # JSON: a JSON Feed wherever its keys put "version", or nothing
         try:
             title, link, raw_entries = parse_json_feed(text)
         except FeedError as exc:

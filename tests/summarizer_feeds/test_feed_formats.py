@@ -140,6 +140,22 @@ def test_a_json_feed_without_items_is_empty_and_deep_json_is_not_a_feed() -> Non
     assert caught.value.reason == "not_a_feed"
 
 
+def test_a_json_feed_with_sorted_keys_is_recognised_by_its_version_at_the_end() -> None:
+    """Go's maps and ``sort_keys=True`` write "version" last, after every item: the feed is
+    recognised by content wherever the key is, by the parser and by the sniff of /feed add."""
+    items = [{**JSON_FEED_11["items"][0], "id": f"neige-{n}"} for n in range(40)]
+    data = json.dumps({**JSON_FEED_11, "items": items}, sort_keys=True).encode()
+    assert data.rindex(b'"version"') > 16_000  # far past any sniff of the start
+    assert looks_like_feed(data)
+    parsed = parse_feed(data)
+    assert parsed.title == "Le Petit Écho du Vercors" and len(parsed.entries) == 40
+    not_a_feed = json.dumps({"items": items, "version": "2.0"}, sort_keys=True).encode()
+    assert not looks_like_feed(not_a_feed)
+    with pytest.raises(FeedError) as caught:
+        parse_feed(not_a_feed)
+    assert caught.value.reason == "not_a_feed"
+
+
 def test_json_feeds_are_recognised_and_discovered() -> None:
     assert looks_like_feed(_json(JSON_FEED_11))
     assert looks_like_feed(b'{"version":"https:\\/\\/jsonfeed.org\\/version\\/1","items":[]}')
