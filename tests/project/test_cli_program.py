@@ -161,6 +161,29 @@ def test_a_missing_file_is_said_missing(command: str, tmp_path: Path) -> None:
     _clean(done)
 
 
+@pytest.mark.parametrize(
+    ("command", "words"),
+    [("summarize", "il faut une page HTML ou un texte"), ("preview", "il faut un fichier de flux")],
+)
+def test_a_directory_is_said_to_be_a_directory(command: str, words: str, tmp_path: Path) -> None:
+    done = depeche(command, str(tmp_path), cwd=tmp_path)
+    assert done.code == 1
+    assert done.err == f"Erreur : TMP est un dossier : {words}.\n"
+    _clean(done)
+
+
+def test_a_file_the_system_cannot_read_says_why_in_french(tmp_path: Path) -> None:
+    """/proc/self/mem opens but cannot be read from its start (EIO): the system's English words
+    ("Input/output error") stay out of the message."""
+    if not Path("/proc/self/mem").exists():
+        pytest.skip("no /proc here")
+    done = depeche("summarize", "/proc/self/mem", cwd=tmp_path)
+    assert done.code == 1
+    assert done.err == "Erreur : impossible de lire /proc/self/mem : erreur de lecture du disque.\n"
+    assert "Input/output" not in done.err
+    _clean(done)
+
+
 def test_a_page_too_short_says_why_in_words(tmp_path: Path) -> None:
     path = tmp_path / "accroche.html"
     path.write_text(
