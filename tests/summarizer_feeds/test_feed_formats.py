@@ -225,6 +225,36 @@ def test_wide_encodings_are_read_by_bom_or_by_their_pattern(codec: str, bom: byt
     assert parse_feed(data).entries[0].title == title
 
 
+@pytest.mark.parametrize(
+    ("label", "codec"),
+    [
+        ("x-euc-jp", "euc-jp"),
+        ("cseuckr", "euc-kr"),
+        ("ks_c_5601-1989", "euc-kr"),
+        ("koi8", "koi8-r"),
+        ("x-gbk", "gb2312"),
+        ("csgb2312", "gb2312"),
+        ("x-cp1255", "windows-1255"),
+        ("windows-31j", "shift_jis"),
+    ],
+)
+def test_browser_labels_python_does_not_know_are_read_as_browsers_read_them(
+    label: str, codec: str
+) -> None:
+    title = {
+        "euc-jp": "東京で初雪を観測",
+        "euc-kr": "서울에 첫눈이 내렸다",
+        "koi8-r": "В Москве выпал первый снег",
+        "gb2312": "北京迎来初雪",
+        "windows-1255": "שלג ראשון בירושלים",
+        "shift_jis": "大阪で初雪を観測",
+    }[codec]
+    data = _rss(title, encoding=label).encode(codec)
+    assert parse_feed(data).entries[0].title == title
+    header = _rss(title, encoding=None).encode(codec)
+    assert parse_feed(header, content_type=f"text/xml; charset={label}").entries[0].title == title
+
+
 def test_a_wrong_declaration_falls_through_to_what_the_body_is() -> None:
     """A header's server default (Latin-1) on a UTF-8 body, a UTF-8 prolog on a Latin-1 body,
     and an EUC-JP label on a body that is UTF-8: each reads right."""
