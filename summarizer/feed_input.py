@@ -74,7 +74,7 @@ _LATIN = frozenset({"cp1252"})
 _PROLOG_SCAN_LIMIT = 1 << 20
 
 
-def _codec(label: str) -> str | None:
+def codec_for_label(label: str) -> str | None:
     """The Python codec for an encoding label, widened to its superset; None when unknown."""
     label = label.strip().lower()
     try:
@@ -99,7 +99,7 @@ def declared_encodings(data: bytes, content_type: str | None) -> list[str]:
         labels.append(header.group(1))
     if prolog := _PROLOG_RE.match(data[:1024]):
         labels.append(prolog.group(1).decode("ascii", "replace"))
-    codecs_found = [codec for label in labels if (codec := _codec(label))]
+    codecs_found = [codec for label in labels if (codec := codec_for_label(label))]
     return list(dict.fromkeys(codecs_found))
 
 
