@@ -13,6 +13,7 @@ import re
 import lxml.html
 from lxml import etree
 
+from summarizer.cdf import is_cdf
 from summarizer.errors import UrlError
 from summarizer.feed_input import decode_feed
 from summarizer.json_feed import looks_like_json_feed
@@ -107,9 +108,11 @@ def discover_feeds(html: bytes, base_url: str) -> list[str]:
 
 
 def looks_like_feed(data: bytes) -> bool:
-    """Quick sniff: does the start of ``data`` open an RSS, RDF or Atom document, or a JSON
-    Feed?"""
-    if looks_like_json_feed(decode_feed(data[:SNIFF_BYTES])):
+    """Quick sniff: does the start of ``data`` open an RSS, RDF, Atom or CDF document, or a
+    JSON Feed?"""
+    text = decode_feed(data[:SNIFF_BYTES]).lstrip("\ufeff \t\r\n")
+    tail = decode_feed(data[-SNIFF_BYTES:]) if len(data) > SNIFF_BYTES else ""
+    if looks_like_json_feed(text, tail) or is_cdf(text):
         return True
     head = data[:SNIFF_BYTES]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import re
 import zlib
@@ -41,6 +42,14 @@ async def _tools(settings: Settings) -> AsyncIterator[tuple[GuardedClient, Worke
 
 
 MAX_PREVIEW = 20
+_OS_REASONS = {
+    errno.EACCES: "accès refusé",
+    errno.EPERM: "accès refusé",
+    errno.EISDIR: "c'est un dossier, pas un fichier",
+    errno.ENOENT: "fichier introuvable",
+    errno.EIO: "erreur de lecture du disque",
+    errno.ENAMETOOLONG: "nom de fichier trop long",
+}
 _URL_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 
@@ -121,6 +130,8 @@ def local_feed(feed: str) -> bytes | None:
     if find_source(feed) is not None or _URL_RE.match(feed):
         return None
     path = Path(feed)
+    if path.is_dir():
+        raise UserFacingError(f"{feed} est un dossier : il faut un fichier de flux.")
     if not path.is_file():
         raise UserFacingError(
             f"fichier introuvable : {feed} (ni un fichier, ni un nom du catalogue, "
@@ -145,8 +156,10 @@ def read_local(path: Path) -> bytes:
     """A local file's bytes, a gzip file decompressed (at most ``MAX_HTML_BYTES``)."""
     try:
         data = path.read_bytes()
-    except OSError as exc:
-        raise UserFacingError(f"impossible de lire {path} : {exc.strerror or exc}") from exc
+    except OSError as exc:  # the system's words are English: French ones, errno in the log
+        log.info("cli.unreadable_file path=%s errno=%s", path, exc.errno)
+        why = _OS_REASONS.get(exc.errno or 0, "erreur du système (détails dans le journal)")
+        raise UserFacingError(f"impossible de lire {path} : {why}.") from exc
     if not data.startswith(b"\x1f\x8b"):
         return data
     inflater = zlib.decompressobj(wbits=31)  # gzip header
@@ -178,6 +191,8 @@ def summarize_source(source: str, settings: Settings) -> PreparedArticle:
     if _URL_RE.match(source):
         return asyncio.run(summarize_url(settings, source))
     path = Path(source)
+    if path.is_dir():
+        raise UserFacingError(f"{source} est un dossier : il faut une page HTML ou un texte.")
     if not path.is_file():
         raise UserFacingError(f"fichier introuvable : {source}")
     return prepare_file(path, settings)

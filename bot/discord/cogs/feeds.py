@@ -36,7 +36,13 @@ from bot.discord.feed_options import (
 )
 from bot.net.errors import FetchError
 from bot.news.preparation import prepare_entry
-from bot.news.subscribing import SubscribeError, check_capacity, resolve_source, subscribe
+from bot.news.subscribing import (
+    SubscribeError,
+    asked_for,
+    check_capacity,
+    resolve_source,
+    subscribe,
+)
 from bot.news.workers import WorkerTimeout, parse_task
 from storage.records import FeedRecord, FeedState, Subscription
 from storage.storage import Storage
@@ -167,7 +173,7 @@ class FeedsCog(commands.Cog):
             )  # fmt: skip
         except FetchError as exc:
             log.info("feed add fetch failed interaction_id=%s error=%s", interaction.id, exc)
-            raise CommandFailed(exc.user_message) from exc
+            raise CommandFailed(exc.message_about(asked_for(source))) from exc
         except SubscribeError as exc:
             raise CommandFailed(exc.message) from exc
         log.info("feed added subscription_id=%s guild_id=%s", done.subscription.id, guild.id)
@@ -271,7 +277,7 @@ class FeedsCog(commands.Cog):
                 workers=workers, settings=settings,
             )  # fmt: skip
         except FetchError as exc:
-            raise CommandFailed(exc.user_message) from exc
+            raise CommandFailed(exc.message_about("feed")) from exc
         except FeedError as exc:
             message = EMPTY_FEED if exc.reason == "empty" else UNREADABLE_FEED
             raise CommandFailed(message) from exc
