@@ -11,6 +11,8 @@ returns dataclasses from ``storage.records``:
 - feeds: ``add_feed``, ``get_feed``, ``feed_by_url``, ``list_feeds``, ``due_feeds``,
   ``due_feeds_with_history`` (with each feed's ``PollHistory``), ``poll_history``,
   ``record_poll_success``, ``set_feed_state``;
+- feed leases (``storage.leases``, several processes): ``claim_due_feeds``, ``release_leases``,
+  ``feed_leases``;
 - seen keys: ``known_keys``, ``has_seen_entries``, ``blocking_matches``, ``record_seen``;
 - articles: ``save_article`` (article + seen key + posts at once), ``get_article``,
   ``article_for_entry``, ``enqueue_post``, ``search_articles``, ``known_authors``,
