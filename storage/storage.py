@@ -27,6 +27,8 @@ returns dataclasses from ``storage.records``:
 - outbox: ``claim_due_posts``, ``mark_sent``, ``mark_failed``, ``release``, ``recover_sending``,
   ``cancel_for_channel``, ``count_posts_since``, ``count_sent_today``, ``posts_for_article``,
   ``list_posts``;
+- ``copy_into(target)``: every row into an empty database of either backend (``storage.copy``,
+  ``depeche migrate-db``);
 - ``backup(dest_path)`` (SQLite: online, ``VACUUM INTO``; PostgreSQL: ``pg_dump``'s job).
 """
 
@@ -35,12 +37,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from storage.connection import POSTGRESQL, SQLITE, Database, load_migrations, parse_target
+from storage.copy import CopyStore
 from storage.errors import StorageError
 from storage.polls import PollStore
 from storage.sqlite import SqliteDatabase
 
 
-class Storage(PollStore):
+class Storage(PollStore, CopyStore):
     """The database of one bot process (one writer lock; SQLite: one connection, PostgreSQL: a
     small pool)."""
 
