@@ -22,6 +22,7 @@ from datetime import datetime
 from storage.connection import in_chunks
 from storage.entries import EntryStore, insert_seen, store_article
 from storage.feeds import FeedStore, apply_success
+from storage.leases import LeaseStore
 from storage.outbox import OutboxStore
 from storage.records import (
     ArticleIntent,
@@ -35,7 +36,7 @@ from storage.records import (
 from storage.social import SocialStore
 
 
-class PollStore(FeedStore, EntryStore, SocialStore, OutboxStore):
+class PollStore(FeedStore, LeaseStore, EntryStore, SocialStore, OutboxStore):
     async def poll_context(
         self, feed_id: int, entries: Sequence[EntryRef], *, since: datetime
     ) -> PollContext:

@@ -1,4 +1,5 @@
-"""The ``depeche`` command: ``run``, ``summarize``, ``preview``, ``backup``, ``sources``.
+"""The ``depeche`` command: ``run``, ``summarize``, ``preview``, ``backup``, ``migrate-db``,
+``sources``.
 
 Argument parsing and printing only; the work is done by the core (``summarizer``) and by the
 run modes (``bot.run.console_mode``, ``bot.run.discord_mode``) and ``bot.run.oneshot``.
@@ -96,6 +97,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     backup.set_defaults(handler=_backup)
 
+    migrate = commands.add_parser(
+        "migrate-db",
+        help="copier la base vers une base vide (SQLite vers PostgreSQL ou l'inverse)",
+        description=(
+            "Copie toute la base SOURCE (flux, articles vus, abonnements, suivis, publications "
+            "en attente) dans la base CIBLE, qui doit être vide, puis vérifie le nombre de "
+            "lignes de chaque table. Arrêtez le bot pendant la copie."
+        ),
+    )
+    migrate.add_argument(
+        "source", metavar="SOURCE", help="base à copier : chemin, sqlite:///… ou postgresql://…"
+    )
+    migrate.add_argument(
+        "target", metavar="CIBLE", help="base vide qui reçoit la copie (créée si besoin)"
+    )
+    migrate.set_defaults(handler=_migrate_db)
+
     sources = commands.add_parser("sources", help="lister le catalogue de sources")
     sources.set_defaults(handler=_sources)
     return parser
@@ -191,6 +209,14 @@ def _backup(args: argparse.Namespace, settings: Settings) -> int:
         raise console.UserFacingError(f"{args.destination} existe déjà : choisissez un autre nom.")
     asyncio.run(oneshot.backup(settings, args.destination))
     print(f"Sauvegarde écrite dans {args.destination}.")
+    return 0
+
+
+def _migrate_db(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.run.migrate import describe, migrate_db
+
+    report = asyncio.run(migrate_db(args.source, args.target))
+    print(describe(report, args.source, args.target))
     return 0
 
 

@@ -101,7 +101,7 @@ async def open_newsroom(
     state = FeedState(etag=None)  # no 304s: every poll reads the body
     clock = FrozenClock(datetime.now(UTC).replace(microsecond=0))
     workers = WorkerPool(size=2, mode="thread", timeout=PATIENCE)
-    storage = await Storage.open(settings.database_path)
+    storage = await Storage.open(settings.database)  # DATABASE_URL when set
     limits = FetchLimits(total=5, connect=2, sock_read=5)
     fetcher = GuardedClient.from_settings(settings, limits=limits)
     async with contextlib.AsyncExitStack() as stack:  # closed even when the test body fails

@@ -24,14 +24,17 @@ from storage.records import (
     FollowKind,
     NewArticle,
     PlannedPost,
+    PostFormat,
     PostState,
     SeenKey,
     SeenStatus,
 )
+from storage.sqlite import SqliteDatabase
 from storage.storage import Storage
 
 HERE = Path(__file__).resolve().parent
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+TEMPLATE = "**{titre}** — {source} {lien}"
 
 
 def _article(feed_id: int, n: int) -> NewArticle:
@@ -45,8 +48,7 @@ def _article(feed_id: int, n: int) -> NewArticle:
 
 
 async def populate(path: Path, version: int) -> None:
-    conn = await Storage._connect(path, load_migrations()[:version])
-    storage = Storage(conn, path)
+    storage = Storage(await SqliteDatabase.open(path, load_migrations()[:version]))
     try:
         feed = await storage.add_feed("https://gazette.example/rss", now=NOW, title="La Gazette")
         other = await storage.add_feed("https://radio.example/flux.xml", now=NOW, title="Radio")
@@ -66,6 +68,13 @@ async def populate(path: Path, version: int) -> None:
             seen = SeenKey(f"guid-{n}", f"gazette.example/article/{n}", None, SeenStatus.NEW)
             plans = [PlannedPost(subs[0]), PlannedPost(subs[1], PostState.SKIPPED_FLOOD)]
             await storage.save_article(_article(feed.id, n), now=NOW, seen=seen, posts=plans)
+        if version >= 5:  # post formats and destinations
+            await storage.set_format(subs[1].id, PostFormat.MODELE, template=TEMPLATE)
+            await storage.set_format(subs[2].id, PostFormat.TEXTE)
+        if version >= 6:  # a process died mid-poll: its lease on the first feed is still held
+            await storage.claim_due_feeds(
+                NOW, 1, owner="hote-b:4242:0badcafe", lease=timedelta(minutes=10)
+            )
         claimed = await storage.claim_due_posts(now=NOW, limit=3)
         await storage.mark_sent(claimed[0].post.id, message_id="990000000000000123", now=NOW)
         await storage.mark_failed(claimed[1].post.id, error="400 Invalid Form Body")
