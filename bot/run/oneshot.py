@@ -23,6 +23,7 @@ from bot.settings import Settings
 from storage import Storage
 from storage.errors import StorageError
 from summarizer.catalogue import find_source
+from summarizer.discovery import looks_like_feed
 from summarizer.errors import FeedError, SummarizerError
 from summarizer.metadata import MAX_HTML_BYTES, decode_html, is_binary
 
@@ -137,7 +138,10 @@ def local_feed(feed: str) -> bytes | None:
             f"fichier introuvable : {feed} (ni un fichier, ni un nom du catalogue, "
             "ni une adresse http ou https)"
         )
-    return read_local(path)
+    data = read_local(path)
+    if not data.strip():
+        raise UserFacingError(f"{feed} est vide : il faut un fichier de flux.")
+    return data
 
 
 async def _feed_bytes(
@@ -206,6 +210,12 @@ def prepare_file(path: Path, settings: Settings) -> PreparedArticle:
     from summarizer.topics import topics_for
 
     data = read_local(path)
+    if not data.strip():
+        raise UserFacingError(f"{path} est vide : il faut une page HTML ou un fichier texte.")
+    if looks_like_feed(data):
+        raise UserFacingError(
+            f"{path} est un flux, pas une page : « depeche preview {path} » montre ses articles."
+        )
     if is_binary(data):
         log.info("cli.binary_input path=%s", path)
         raise UserFacingError(

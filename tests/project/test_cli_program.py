@@ -184,6 +184,27 @@ def test_a_file_the_system_cannot_read_says_why_in_french(tmp_path: Path) -> Non
     _clean(done)
 
 
+@pytest.mark.parametrize(("command", "words"), [("summarize", "une page HTML"), ("preview", "un")])
+def test_an_empty_file_is_said_empty(command: str, words: str, tmp_path: Path) -> None:
+    (tmp_path / "vide.html").write_bytes(b" \n\n ")
+    done = depeche(command, str(tmp_path / "vide.html"), cwd=tmp_path)
+    assert done.code == 1
+    assert done.err.startswith(f"Erreur : TMP/vide.html est vide : il faut {words}")
+    _clean(done)
+
+
+@pytest.mark.parametrize("name", ["json_feed_v1.jsonfeed", "cdf_channel.cdf", "utf32_be.xml"])
+def test_a_feed_given_to_summarize_points_to_preview(name: str, tmp_path: Path) -> None:
+    """A feed is not a page: summarizing it as one printed its markup as a title."""
+    done = depeche("summarize", str(FEEDS / name), cwd=tmp_path)
+    assert done.code == 1 and done.out == ""
+    assert done.err == (
+        f"Erreur : {FEEDS / name} est un flux, pas une page : "
+        f"« depeche preview {FEEDS / name} » montre ses articles.\n"
+    )
+    _clean(done)
+
+
 def test_a_page_too_short_says_why_in_words(tmp_path: Path) -> None:
     path = tmp_path / "accroche.html"
     path.write_text(
