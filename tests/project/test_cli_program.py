@@ -276,6 +276,10 @@ async def web_site() -> AsyncIterator[str]:
     async def empty(request: web.Request) -> web.Response:
         return web.Response(body=EMPTY_FEED, content_type="application/rss+xml")
 
+    async def rss(request: web.Request) -> web.Response:
+        body = (ROOT / "examples" / "feed.xml").read_bytes()
+        return web.Response(body=body, content_type="application/rss+xml")
+
     async def json_feed(request: web.Request) -> web.Response:
         body = (FEEDS / "json_feed_v1.jsonfeed").read_bytes()
         return web.Response(body=body, content_type="application/feed+json")
@@ -283,6 +287,7 @@ async def web_site() -> AsyncIterator[str]:
     app = web.Application()
     app.router.add_get("/vide.xml", empty)
     app.router.add_get("/feed.json", json_feed)
+    app.router.add_get("/flux.xml", rss)
     async with serve(app) as base_url:
         yield base_url.rstrip("/")
 
@@ -298,6 +303,18 @@ async def test_a_served_json_feed_is_read(web_site: str, tmp_path: Path) -> None
     done = await depeche_async("preview", f"{web_site}/feed.json", "--no-fetch", cwd=tmp_path)
     assert done.code == 0, done.err
     assert "Deux nouvelles pistes cyclables sur les quais" in done.out.splitlines()
+    _clean(done)
+
+
+async def test_a_served_feed_given_to_summarize_points_to_preview(
+    web_site: str, tmp_path: Path
+) -> None:
+    done = await depeche_async("summarize", f"{web_site}/flux.xml", cwd=tmp_path)
+    assert done.code == 1 and done.out == ""
+    assert done.err == (
+        f"Erreur : {web_site}/flux.xml est un flux, pas une page : "
+        f"« depeche preview {web_site}/flux.xml » montre ses articles.\n"
+    )
     _clean(done)
 
 
