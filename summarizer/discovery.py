@@ -39,8 +39,8 @@ _HINT_RE = re.compile(
     re.IGNORECASE,
 )
 _COMMENTS_RE = re.compile(r"comment", re.IGNORECASE)
-_FEED_ROOT_RE = re.compile(rb"<(?:rss|feed|rdf:rdf)[\s>/]", re.IGNORECASE)
-_HTML_ROOT_RE = re.compile(rb"<(?:!doctype\s+html|html|head|body)[\s>]", re.IGNORECASE)
+_FEED_ROOT_RE = re.compile(r"<(?:rss|feed|rdf:rdf)[\s>/]", re.IGNORECASE)
+_HTML_ROOT_RE = re.compile(r"<(?:!doctype\s+html|html|head|body)[\s>]", re.IGNORECASE)
 
 
 def _parse_html(html: bytes) -> lxml.html.HtmlElement | None:
@@ -114,12 +114,8 @@ def looks_like_feed(data: bytes) -> bool:
     tail = decode_feed(data[-SNIFF_BYTES:]) if len(data) > SNIFF_BYTES else ""
     if looks_like_json_feed(text, tail) or is_cdf(text):
         return True
-    head = data[:SNIFF_BYTES]
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        head = head.decode("utf-16", "ignore").encode("utf-8")
-    head = head.replace(b"\x00", b"").removeprefix(b"\xef\xbb\xbf").lstrip()
-    if not head.startswith(b"<"):
+    if not text.startswith("<"):  # decoded by BOM or wide pattern: UTF-16 and UTF-32 too
         return False
-    feed = _FEED_ROOT_RE.search(head)
-    html = _HTML_ROOT_RE.search(head)
+    feed = _FEED_ROOT_RE.search(text)
+    html = _HTML_ROOT_RE.search(text)
     return feed is not None and (html is None or feed.start() < html.start())

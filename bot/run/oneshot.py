@@ -15,7 +15,7 @@ from pathlib import Path
 from bot.net.client import GuardedClient
 from bot.net.errors import FetchError
 from bot.net.policy import redact_url
-from bot.news.preparation import PreparedArticle, prepare_entry, prepare_url
+from bot.news.preparation import IS_A_FEED, PreparedArticle, prepare_entry, prepare_url
 from bot.news.workers import WorkerPool, WorkerTimeout, parse_task
 from bot.run import console
 from bot.run.console import UserFacingError
@@ -23,6 +23,7 @@ from bot.settings import Settings
 from storage import Storage
 from storage.errors import StorageError
 from summarizer.catalogue import find_source
+from summarizer.discovery import looks_like_feed
 from summarizer.errors import FeedError, SummarizerError
 from summarizer.metadata import MAX_HTML_BYTES, decode_html, is_binary
 
@@ -66,6 +67,12 @@ def _unreadable(exc: SummarizerError, what: str) -> UserFacingError:
     return UserFacingError(f"{what} : {console.reason_words(exc.reason)}.")
 
 
+def _a_feed(source: str) -> UserFacingError:
+    return UserFacingError(
+        f"{source} est un flux, pas une page : « depeche preview {source} » montre ses articles."
+    )
+
+
 async def summarize_url(settings: Settings, url: str) -> PreparedArticle:
     """``depeche summarize URL`` through the guarded client."""
     async with _tools(settings) as (fetcher, workers):
@@ -74,6 +81,8 @@ async def summarize_url(settings: Settings, url: str) -> PreparedArticle:
         except FetchError as exc:
             raise _fetch_failure(exc, "cette page") from exc
         except SummarizerError as exc:
+            if exc.reason == IS_A_FEED:
+                raise _a_feed(url) from exc
             raise _unreadable(exc, "aucun article lisible sur cette page") from exc
         except WorkerTimeout as exc:
             raise UserFacingError("l'analyse de cette page a pris trop de temps.") from exc
@@ -137,7 +146,10 @@ def local_feed(feed: str) -> bytes | None:
             f"fichier introuvable : {feed} (ni un fichier, ni un nom du catalogue, "
             "ni une adresse http ou https)"
         )
-    return read_local(path)
+    data = read_local(path)
+    if not data.strip():
+        raise UserFacingError(f"{feed} est vide : il faut un fichier de flux.")
+    return data
 
 
 async def _feed_bytes(
@@ -206,6 +218,10 @@ def prepare_file(path: Path, settings: Settings) -> PreparedArticle:
     from summarizer.topics import topics_for
 
     data = read_local(path)
+    if not data.strip():
+        raise UserFacingError(f"{path} est vide : il faut une page HTML ou un fichier texte.")
+    if looks_like_feed(data):
+        raise _a_feed(str(path))
     if is_binary(data):
         log.info("cli.binary_input path=%s", path)
         raise UserFacingError(

@@ -184,6 +184,27 @@ def test_a_file_the_system_cannot_read_says_why_in_french(tmp_path: Path) -> Non
     _clean(done)
 
 
+@pytest.mark.parametrize(("command", "words"), [("summarize", "une page HTML"), ("preview", "un")])
+def test_an_empty_file_is_said_empty(command: str, words: str, tmp_path: Path) -> None:
+    (tmp_path / "vide.html").write_bytes(b" \n\n ")
+    done = depeche(command, str(tmp_path / "vide.html"), cwd=tmp_path)
+    assert done.code == 1
+    assert done.err.startswith(f"Erreur : TMP/vide.html est vide : il faut {words}")
+    _clean(done)
+
+
+@pytest.mark.parametrize("name", ["json_feed_v1.jsonfeed", "cdf_channel.cdf", "utf32_be.xml"])
+def test_a_feed_given_to_summarize_points_to_preview(name: str, tmp_path: Path) -> None:
+    """A feed is not a page: summarizing it as one printed its markup as a title."""
+    done = depeche("summarize", str(FEEDS / name), cwd=tmp_path)
+    assert done.code == 1 and done.out == ""
+    assert done.err == (
+        f"Erreur : {FEEDS / name} est un flux, pas une page : "
+        f"« depeche preview {FEEDS / name} » montre ses articles.\n"
+    )
+    _clean(done)
+
+
 def test_a_page_too_short_says_why_in_words(tmp_path: Path) -> None:
     path = tmp_path / "accroche.html"
     path.write_text(
@@ -255,6 +276,10 @@ async def web_site() -> AsyncIterator[str]:
     async def empty(request: web.Request) -> web.Response:
         return web.Response(body=EMPTY_FEED, content_type="application/rss+xml")
 
+    async def rss(request: web.Request) -> web.Response:
+        body = (ROOT / "examples" / "feed.xml").read_bytes()
+        return web.Response(body=body, content_type="application/rss+xml")
+
     async def json_feed(request: web.Request) -> web.Response:
         body = (FEEDS / "json_feed_v1.jsonfeed").read_bytes()
         return web.Response(body=body, content_type="application/feed+json")
@@ -262,6 +287,7 @@ async def web_site() -> AsyncIterator[str]:
     app = web.Application()
     app.router.add_get("/vide.xml", empty)
     app.router.add_get("/feed.json", json_feed)
+    app.router.add_get("/flux.xml", rss)
     async with serve(app) as base_url:
         yield base_url.rstrip("/")
 
@@ -277,6 +303,18 @@ async def test_a_served_json_feed_is_read(web_site: str, tmp_path: Path) -> None
     done = await depeche_async("preview", f"{web_site}/feed.json", "--no-fetch", cwd=tmp_path)
     assert done.code == 0, done.err
     assert "Deux nouvelles pistes cyclables sur les quais" in done.out.splitlines()
+    _clean(done)
+
+
+async def test_a_served_feed_given_to_summarize_points_to_preview(
+    web_site: str, tmp_path: Path
+) -> None:
+    done = await depeche_async("summarize", f"{web_site}/flux.xml", cwd=tmp_path)
+    assert done.code == 1 and done.out == ""
+    assert done.err == (
+        f"Erreur : {web_site}/flux.xml est un flux, pas une page : "
+        f"« depeche preview {web_site}/flux.xml » montre ses articles.\n"
+    )
     _clean(done)
 
 

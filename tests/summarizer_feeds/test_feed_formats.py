@@ -223,6 +223,7 @@ def test_wide_encodings_are_read_by_bom_or_by_their_pattern(codec: str, bom: byt
     label = codec.split("-")[0] + "-" + codec.split("-")[1]
     data = bom + _rss(title, encoding=label).encode(codec)
     assert parse_feed(data).entries[0].title == title
+    assert looks_like_feed(data)  # /feed add's sniff reads it too
 
 
 @pytest.mark.parametrize(
