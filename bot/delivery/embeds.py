@@ -149,6 +149,7 @@ def render_post(
     tz: str,
     mention_ids: Sequence[int] = (),
     reference: str | None = None,
+    updated: bool = False,
 ) -> PostPayload:
     """The Discord payload for ``article``: content, one embed, and the users it may ping.
 
@@ -167,7 +168,7 @@ def render_post(
     image = http_url(article.image)
     if image:
         embed["thumbnail"] = {"url": image}
-    footer = footer_with(FOOTER, reference) if reference else FOOTER
+    footer = footer_with(FOOTER, reference, updated=updated) if reference else FOOTER
     embed["footer"] = {"text": footer}
     used = len(embed["title"]) + sum(len(f["name"]) + len(f["value"]) for f in fields) + len(footer)
     description = safe(article.summary, min(DESCRIPTION_MAX, TOTAL_MAX - used), keep_newlines=True)

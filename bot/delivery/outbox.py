@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from bot.clock import Clock
 from bot.delivery import reconcile
 from bot.delivery.cooldown import DiscordCooldown
+from bot.delivery.corrections import deliver_edits
 from bot.delivery.formats import render
 from bot.delivery.forums import thread_name
 from bot.delivery.publishers import (
@@ -64,6 +65,7 @@ class DeliveryReport:
     sent: int = 0
     failed: int = 0
     released: int = 0
+    edited: int = 0  # messages edited after a correction (``bot.delivery.corrections``)
     stopped: bool = False  # circuit breaker tripped (rate limit or outage)
     notices: list[DeliveryNotice] = field(default_factory=list)
     blocked: set[tuple[TargetKind, int]] = field(default_factory=set)  # no more sends this round
@@ -143,7 +145,13 @@ class Delivery:
             total.stopped = report.stopped
             done = report.sent + report.failed + report.released
             if report.stopped or done < batch or time.monotonic() >= deadline:
-                return total
+                break
+        if not total.stopped and time.monotonic() < deadline:  # new posts first, then edits
+            edits = await deliver_edits(
+                self.storage, self.publisher, self.clock, self.cooldown, tz=self.tz, limit=batch
+            )
+            total.edited, total.stopped = edits.edited, edits.stopped
+        return total
 
     async def _deliver_or_release(self, item: ClaimedPost, report: DeliveryReport) -> None:
         if report.stopped or (item.post.target_kind, item.post.target_id) in report.blocked:

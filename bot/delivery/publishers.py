@@ -86,6 +86,12 @@ class ConsolePublisher:
         self._stream.flush()
         return f"console-{next(self._ids)}"
 
+    async def edit(self, post: OutgoingPost) -> None:
+        """A corrected article: printed again, said to replace the earlier print."""
+        text = render_text(post).replace("── Publication", "── Mise à jour", 1)
+        self._stream.write(text + "\n")
+        self._stream.flush()
+
 
 def render_text(post: OutgoingPost) -> str:
     """The post as plain text: target, title, link, summary, details and footer."""

@@ -77,6 +77,21 @@ def feed_title(feed: FeedRecord) -> str:
     return feed.title or feed.url
 
 
+def corrections_text(feed: FeedRecord, enabled: bool) -> str:
+    """The answer to ``/feed format corrections:``."""
+    title = safe(feed_title(feed), 200)
+    if enabled:
+        return (
+            f"Corrections activées pour **{title}** : un article déjà publié dont le site "
+            "corrige le titre ou le résumé (dans les 48 h) est modifié sur place, marqué "
+            "« mis à jour », jamais publié deux fois."
+        )
+    return (
+        f"Corrections désactivées pour **{title}** : les articles publiés restent tels quels, "
+        "même si le site les corrige."
+    )
+
+
 def subscription_field(
     subscription: Subscription, feed: FeedRecord, *, now: datetime, tz: str
 ) -> tuple[str, str]:

@@ -32,6 +32,7 @@ GONE_CODES = {10003, 10013, 50007}  # Unknown Channel, Unknown User, Cannot DM t
 BAD_FORMAT_CODES = {50035, 50006, 50008}
 PUBLISH_BUDGET_SECONDS = 8.0  # > a normal bucket wait, < discord.py's 25 s of 5xx retries
 THREAD_ARCHIVED = 50083  # a message to an archived thread
+NOT_AUTHOR = 50005  # "Cannot edit a message authored by another user"
 ARCHIVED_PAGE = 100  # a forum's most recently archived posts read by reconciliation
 
 
@@ -166,6 +167,41 @@ class DiscordPublisher:
         if payload.discussion:
             await self._open_discussion(message, payload.thread_name)
         return str(message.id)
+
+    async def edit(self, post: publishers.OutgoingPost) -> None:
+        """``bot.delivery.corrections.MessageEditor``: the sent post's message edited in place
+        (``PATCH /channels/{channel}/messages/{message}``), in a forum post's thread for a
+        forum, a thread unarchived first when Discord says it is archived."""
+        message_id = int(post.post.message_id or 0)
+        embed = embed_from(post.payload.embed)
+        try:
+            async with asyncio.timeout(self._budget):
+                channel_id = post.target_id
+                if post.target_kind is TargetKind.DM:
+                    channel_id = (await self._dm_channel(post.target_id)).id
+                elif isinstance(self._client.get_channel(post.target_id), discord.ForumChannel):
+                    channel_id = message_id  # a forum post's thread has its message's id
+                with discord.http.handle_message_parameters(
+                    content=post.payload.content or None,
+                    embeds=[embed] if embed is not None else [],
+                    allowed_mentions=discord.AllowedMentions.none(),
+                ) as params:
+                    try:
+                        await self._client.http.edit_message(channel_id, message_id, params=params)
+                    except discord.HTTPException as exc:
+                        if exc.code != THREAD_ARCHIVED:
+                            raise
+                        await self._reopen(await self._client.fetch_channel(channel_id))
+                        await self._client.http.edit_message(channel_id, message_id, params=params)
+        except TimeoutError as exc:
+            raise publishers.Unavailable(f"no answer within {self._budget:g} s") from exc
+        except discord.RateLimited as exc:
+            raise publishers.RateLimited(exc.retry_after) from exc
+        except discord.HTTPException as exc:
+            if exc.code == NOT_AUTHOR:  # never the bot's to edit (a webhook's, say): for good
+                raise publishers.BadPayload(f"status={exc.status} code={exc.code}") from exc
+            raise map_http_error(exc) from exc
+        log.info("edited target=%s message_id=%s", post.target_id, message_id)
 
     async def _send(
         self, destination: discord.abc.Messageable, post: publishers.OutgoingPost

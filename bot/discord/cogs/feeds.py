@@ -25,6 +25,7 @@ from bot.discord.cogs.checks import (
 )
 from bot.discord.cogs.summary import as_stored
 from bot.discord.error_handler import CommandFailed
+from bot.discord.feed_choices import find_subscription, source_choices, subscription_choices
 from bot.discord.feed_options import (
     FORMAT_CHOICES,
     check_crosspost,
@@ -38,70 +39,14 @@ from bot.net.errors import FetchError
 from bot.news.preparation import prepare_entry
 from bot.news.subscribing import SubscribeError, check_capacity, resolve_source, subscribe
 from bot.news.workers import WorkerTimeout, parse_task
-from storage.records import FeedRecord, FeedState, Subscription
-from storage.storage import Storage
-from summarizer.catalogue import search_sources
+from storage.records import FeedState
 from summarizer.errors import FeedError, SummarizerError
 
 log = logging.getLogger(__name__)
 
-UNKNOWN_SUBSCRIPTION = (
-    "Je ne trouve pas cet abonnement sur ce serveur : choisissez-le dans la liste."
-)
 EMPTY_FEED = "Ce flux ne contient aucun article pour le moment."
 UNREADABLE_FEED = "Ce flux est illisible pour le moment."
 LIST_TITLE = "Flux du serveur"
-
-
-async def find_subscription(
-    storage: Storage, guild_id: int, value: str
-) -> tuple[Subscription, FeedRecord]:
-    """A subscription of this guild from an autocomplete value (its id) or a typed title/URL."""
-    text = value.strip()
-    subscriptions = await storage.list_for_guild(guild_id)
-    for sub in subscriptions:
-        if text.isdigit() and sub.id == int(text):
-            return sub, await storage.get_feed(sub.feed_id)
-    folded = text.casefold()
-    for sub in subscriptions:
-        feed = await storage.get_feed(sub.feed_id)
-        if folded and folded in (feed.title.casefold(), feed.url.casefold()):
-            return sub, feed
-    raise CommandFailed(UNKNOWN_SUBSCRIPTION)
-
-
-async def source_choices(
-    interaction: discord.Interaction, current: str
-) -> list[app_commands.Choice[str]]:
-    try:
-        return [
-            app_commands.Choice(name=f"{s.name} — {s.description}"[:100], value=s.slug)
-            for s in search_sources(current, limit=25)
-        ]
-    except Exception:  # autocomplete never raises
-        log.exception("source autocomplete failed")
-        return []
-
-
-async def subscription_choices(
-    interaction: discord.Interaction, current: str
-) -> list[app_commands.Choice[str]]:
-    try:
-        storage = services_of(interaction).storage
-        if storage is None or interaction.guild is None:
-            return []
-        folded = current.strip().casefold()
-        choices: list[app_commands.Choice[str]] = []
-        for sub in await storage.list_for_guild(interaction.guild.id):
-            feed = await storage.get_feed(sub.feed_id)
-            channel = interaction.guild.get_channel(sub.channel_id)
-            name = feed_views.choice_name(sub, feed, channel.name if channel else None)
-            if folded in name.casefold():
-                choices.append(app_commands.Choice(name=name, value=str(sub.id)))
-        return choices[:25]
-    except Exception:  # autocomplete never raises
-        log.exception("subscription autocomplete failed")
-        return []
 
 
 class FeedsCog(commands.Cog):
@@ -118,6 +63,7 @@ class FeedsCog(commands.Cog):
         channel="Text or announcement channel, forum or thread to post in (default: this one)",
         crosspost="Publish each post to the servers following this announcement channel",
         discussion="Open a discussion thread under each post",
+        corrections="Edit a post in place when its article is corrected (default: yes)",
         backfill="Number of recent articles to post now (0-10)",
         format="How posts look (default: full card)",
         template="Your template, with {titre}, {résumé}, {lien}... (template format)",
@@ -139,6 +85,7 @@ class FeedsCog(commands.Cog):
         template: app_commands.Range[str, 1, 1500] | None = None,
         crosspost: bool = False,
         discussion: bool = False,
+        corrections: bool = True,
     ) -> None:
         post_format, kept = chosen_format(format, template)  # refused before any fetch
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -163,7 +110,8 @@ class FeedsCog(commands.Cog):
                 resolved, storage=storage, engine=services.engine, guild_id=guild.id,
                 channel_id=target.id, user_id=interaction.user.id, backfill=backfill,
                 now=now_of(services), style={"post_format": post_format, "template": kept,
-                "crosspost": crosspost, "forum_tag_id": tag, "discussion": discussion},
+                "crosspost": crosspost, "forum_tag_id": tag, "discussion": discussion,
+                "corrections": corrections},
             )  # fmt: skip
         except FetchError as exc:
             log.info("feed add fetch failed interaction_id=%s error=%s", interaction.id, exc)
@@ -297,6 +245,7 @@ class FeedsCog(commands.Cog):
         subscription="A subscription of this server",
         format="How posts look",
         template="Your template, with {titre}, {résumé}, {lien}... (template format)",
+        corrections="Edit a post in place when its article is corrected",
     )
     @app_commands.autocomplete(subscription=subscription_choices)
     @app_commands.choices(format=FORMAT_CHOICES)
@@ -307,10 +256,17 @@ class FeedsCog(commands.Cog):
         subscription: str,
         format: str | None = None,
         template: app_commands.Range[str, 1, 1500] | None = None,
+        corrections: bool | None = None,
     ) -> None:
         storage = storage_of(interaction)
         assert interaction.guild is not None
         sub, feed = await find_subscription(storage, interaction.guild.id, subscription)
+        if corrections is not None:
+            await storage.set_corrections(sub.id, corrections)
+            if format is None and template is None:
+                text = feed_views.corrections_text(feed, corrections)
+                await interaction.response.send_message(text, ephemeral=True)
+                return
         if format is None and template is None:
             raise CommandFailed(
                 f"Format actuel de **{safe(feed_views.feed_title(feed), 200)}** : "

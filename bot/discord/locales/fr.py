@@ -41,6 +41,7 @@ NAMES: dict[str, str] = {
     "template": "modèle",
     "crosspost": "diffuser",
     "discussion": "fil-de-discussion",
+    "corrections": "corrections",
     # choices
     "Full card": "Fiche complète",
     "Compact card": "Fiche courte",
@@ -61,6 +62,8 @@ DESCRIPTIONS: dict[str, str] = {
     "Channel to post in (default: this one)": "Salon où publier (par défaut : celui-ci)",
     "Text or announcement channel, forum or thread to post in (default: this one)": "Salon textuel ou d'annonces, forum ou fil où publier (par défaut : celui-ci)",
     "Open a discussion thread under each post": "Ouvrir un fil de discussion sous chaque article",
+    "Edit a post in place when its article is corrected (default: yes)": "Modifier l'article publié quand il est corrigé (par défaut : oui)",
+    "Edit a post in place when its article is corrected": "Modifier l'article publié quand il est corrigé",
     "Publish each post to the servers following this announcement channel": "Diffuser chaque article aux serveurs qui suivent ce salon d'annonces",
     "Number of recent articles to post now (0-10)": "Nombre d'articles récents à publier tout de suite (0 à 10)",
     "Unsubscribe a feed": "Désabonner un flux",

@@ -18,8 +18,10 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from storage.connection import load_migrations
+from storage.connection import SQLITE, load_migrations
 from storage.records import (
+    ArticleCorrection,
+    FeedSuccess,
     FollowDelivery,
     FollowKind,
     NewArticle,
@@ -28,6 +30,7 @@ from storage.records import (
     SeenKey,
     SeenStatus,
 )
+from storage.sqlite import SqliteDatabase
 from storage.storage import Storage
 
 HERE = Path(__file__).resolve().parent
@@ -40,13 +43,13 @@ def _article(feed_id: int, n: int) -> NewArticle:
         title=f"Le marché couvert rouvre ses portes, épisode {n}",
         summary="Le conseil municipal a voté la rénovation. Les commerçants reviendront en juin.",
         text_origin="page", authors=("Camille Martin",), topics=("commerce", "municipalité"),
-        published_at=NOW - timedelta(hours=n), source="La Gazette",
+        published_at=NOW - timedelta(hours=n), source="La Gazette", entry_hash=f"{n:032x}",
     )  # fmt: skip
 
 
 async def populate(path: Path, version: int) -> None:
-    conn = await Storage._connect(path, load_migrations()[:version])
-    storage = Storage(conn, path)
+    database = await SqliteDatabase.open(path, load_migrations(SQLITE)[:version])
+    storage = Storage(database)
     try:
         feed = await storage.add_feed("https://gazette.example/rss", now=NOW, title="La Gazette")
         other = await storage.add_feed("https://radio.example/flux.xml", now=NOW, title="Radio")
@@ -70,6 +73,14 @@ async def populate(path: Path, version: int) -> None:
         await storage.mark_sent(claimed[0].post.id, message_id="990000000000000123", now=NOW)
         await storage.mark_failed(claimed[1].post.id, error="400 Invalid Form Body")
         # claimed[2] stays "sending" (a crash), the fourth stays "pending"
+        await storage.set_corrections(subs[1].id, False)  # 0006: corrections
+        fix = ArticleCorrection(
+            claimed[0].article.id, "f" * 32, "Le marché couvert rouvre ses portes (MàJ)",
+            claimed[0].article.summary,
+        )  # fmt: skip
+        await storage.record_poll(
+            feed.id, now=NOW, success=FeedSuccess(next_poll_at=NOW), corrections=[fix]
+        )
     finally:
         await storage.close()
 
