@@ -19,7 +19,8 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.discord_stand_in import messages, places, rules
+from tests.discord_stand_in import messages, places, rules, webhooks
+from tests.discord_stand_in.faults import FAULTS, Fault
 from tests.discord_stand_in.gateway import Gateway
 from tests.discord_stand_in.history import HistoryQueryError, history_page, parse_query
 from tests.discord_stand_in.world import FORUM, THREAD_TYPES, World
@@ -27,7 +28,6 @@ from tests.patience import PATIENCE
 
 API_PREFIX = "/api/v10"
 JSON_HEADERS = {"Content-Type": "application/json"}
-RATE_LIMIT_BODY = {"message": "You are being rate limited.", "retry_after": 1.0, "global": False}
 
 Handler = Callable[[web.Request, dict[str, str], Any], Awaitable[web.Response]]
 
@@ -62,49 +62,6 @@ class RecordedRequest:
     at: float = field(default_factory=time.monotonic)
 
 
-@dataclass
-class Fault:
-    """A scripted failure: the next ``times`` requests matching ``method`` + ``path`` fail; with
-    ``seconds``, every matching request fails for that long after the first one (a window, like
-    Discord's global rate limit, which answers 429 to everything until it resets)."""
-
-    method: str
-    path: re.Pattern[str]
-    status: int
-    body: Any
-    headers: dict[str, str]
-    times: int
-    seconds: float | None = None
-    until: float | None = None
-
-    def applies(self, method: str, path: str) -> bool:
-        if self.method != method or not self.path.fullmatch(path):
-            return False
-        if self.seconds is None:
-            if self.times <= 0:
-                return False
-            self.times -= 1
-            return True
-        now = time.monotonic()
-        if self.until is None:
-            self.until = now + self.seconds
-        return now < self.until
-
-
-FAULTS: dict[str, tuple[int, Any, dict[str, str]]] = {
-    "ratelimit": (429, RATE_LIMIT_BODY, {"Via": "1.1 google"}),
-    "global_ratelimit": (429, {**RATE_LIMIT_BODY, "global": True}, {"Via": "1.1 google"}),
-    "cloudflare": (429, "error code: 1015", {"Content-Type": "text/plain"}),
-    "unauthorized": (401, {"code": 0, "message": "401: Unauthorized"}, {}),
-    "forbidden": (403, {"code": 50013, "message": "Missing Permissions"}, {}),
-    "missing_access": (403, {"code": 50001, "message": "Missing Access"}, {}),
-    "not_found": (404, {"code": 10003, "message": "Unknown Channel"}, {}),
-    "invalid_form": (400, {"code": 50035, "message": "Invalid Form Body", "errors": {}}, {}),
-    "server_error": (500, {"code": 0, "message": "500: Internal Server Error"}, {}),
-    "unavailable": (503, {"code": 0, "message": "503: Service Unavailable"}, {}),
-}
-
-
 class StandIn:
     """The stand-in server. ``world`` holds Discord's state; ``requests`` every REST call."""
 
@@ -114,6 +71,7 @@ class StandIn:
         self.requests: list[RecordedRequest] = []
         self.faults: list[Fault] = []
         self.edits = messages.EditLog()  # every message edit Discord accepted
+        self.hooks = webhooks.Hooks()  # channel webhooks and what they posted
         self.request_event = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.base_url = ""
@@ -246,6 +204,7 @@ class StandIn:
         self._add("DELETE", "/webhooks/{app_id}/{token}/messages/{message_id}", self._delete)
         places.register(self)
         messages.register(self)
+        webhooks.register(self)
 
     def _simple(self, build: Callable[[dict[str, str], Any], Any]) -> Handler:
         async def handler(request: web.Request, params: dict[str, str], body: Any) -> web.Response:
@@ -346,7 +305,9 @@ class StandIn:
         self, request: web.Request, params: dict[str, str], body: Any
     ) -> web.Response:
         interaction = self.world.by_token(params["token"])
-        if interaction is None or not interaction.responded:
+        if interaction is None:  # a channel webhook's execution, then
+            return await webhooks.execute(self, request, params, body)
+        if not interaction.responded:
             return error_response(404, 10015, "Unknown Webhook")
         errors = rules.check_message(body or {})
         if errors:
