@@ -35,9 +35,10 @@ from storage.records import (
     SeenKey,
 )
 from storage.social import SocialStore
+from storage.webhooks import WebhookStore
 
 
-class PollStore(FeedStore, EntryStore, SocialStore, OutboxStore, CorrectionStore):
+class PollStore(FeedStore, EntryStore, SocialStore, OutboxStore, CorrectionStore, WebhookStore):
     async def poll_context(
         self,
         feed_id: int,

@@ -137,6 +137,7 @@ class Subscription:
     forum_tag_id: int | None = None  # a forum's required tag, when no other tag matches
     discussion: bool = False  # a thread opened under each post of a text/announcement channel
     corrections: bool = True  # a sent post is edited in place when its article is corrected
+    webhook: bool = False  # posted through the channel's webhook, as the source
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,6 +83,7 @@ def subscription_from_row(row: Row) -> Subscription:
         forum_tag_id=row["forum_tag_id"],
         discussion=bool(row["discussion"]),
         corrections=bool(row["corrections"]),
+        webhook=bool(row["webhook"]),
     )
 
 

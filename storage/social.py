@@ -94,6 +94,7 @@ class SocialStore(Connection):
         forum_tag_id: int | None = None,
         discussion: bool = False,
         corrections: bool = True,
+        webhook: bool = False,
     ) -> Subscription:
         """Subscribe a channel (a text or announcement channel, a forum, a thread) to a feed;
         raises ``IntegrityError`` if it already is."""
@@ -101,10 +102,11 @@ class SocialStore(Connection):
             row = await db.fetchone(
                 "INSERT INTO subscriptions (guild_id, channel_id, feed_id, filters, created_by,"
                 " created_at, format, template, crosspost, forum_tag_id, discussion,"
-                " corrections) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                " corrections, webhook) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " RETURNING id",
                 (guild_id, channel_id, feed_id, (filters or Filters()).to_json(), created_by,
                  to_db(now), post_format.value, template, int(crosspost), forum_tag_id,
-                 int(discussion), int(corrections)),
+                 int(discussion), int(corrections), int(webhook)),
             )  # fmt: skip
         assert row is not None
         return await self.get_subscription(int(row[0]))

@@ -52,6 +52,9 @@ class PostPayload:
     fallback_tag: int | None = None  # a forum's required tag when no other one matches
     crosspost: bool = False  # publish to the servers following an announcement channel
     discussion: bool = False  # open a thread under the message, for readers to discuss it
+    webhook: bool = False  # sent through the channel's webhook, under ``username``
+    username: str = ""  # the source's name, as the webhook message's author
+    avatar_url: str | None = None  # the source's icon, as its avatar
 
 
 def clean_text(text: str, *, keep_newlines: bool = False) -> str:

@@ -68,6 +68,11 @@ class Unavailable(PublishError):
     """Discord is down or unreachable (5xx, network)."""
 
 
+class WebhookUnavailable(PublishError):
+    """The channel's webhook is gone and cannot be made again (Manage Webhooks missing, or
+    Discord's cap): nothing was posted; the subscription falls back to the bot's messages."""
+
+
 class Publisher(Protocol):
     async def publish(self, post: OutgoingPost) -> str | None:
         """Send ``post``; return the message id (or None). Raise ``PublishError`` subclasses."""

@@ -77,6 +77,17 @@ def feed_title(feed: FeedRecord) -> str:
     return feed.title or feed.url
 
 
+def webhook_text(feed: FeedRecord, enabled: bool) -> str:
+    """The answer to ``/feed format webhook:``."""
+    title = safe(feed_title(feed), 200)
+    if enabled:
+        return (
+            f"Les articles de **{title}** seront publiés sous le nom et le logo de la source, "
+            "par un webhook du salon que je crée et réutilise."
+        )
+    return f"Les articles de **{title}** seront publiés sous le nom du bot."
+
+
 def corrections_text(feed: FeedRecord, enabled: bool) -> str:
     """The answer to ``/feed format corrections:``."""
     title = safe(feed_title(feed), 200)

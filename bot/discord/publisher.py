@@ -21,6 +21,7 @@ import discord
 from bot.delivery import publishers
 from bot.delivery.embeds import PostPayload
 from bot.delivery.forums import ForumTag, matching_tags
+from bot.discord.webhooks import ChannelWebhooks, WebhookStore
 from storage.records import TargetKind
 
 log = logging.getLogger(__name__)
@@ -87,9 +88,21 @@ def map_http_error(exc: discord.HTTPException) -> publishers.PublishError:
 class DiscordPublisher:
     """Implements ``bot.delivery.publishers.Publisher`` on top of a logged-in discord.py client."""
 
-    def __init__(self, client: discord.Client, *, budget: float = PUBLISH_BUDGET_SECONDS) -> None:
+    def __init__(
+        self,
+        client: discord.Client,
+        *,
+        budget: float = PUBLISH_BUDGET_SECONDS,
+        webhooks: WebhookStore | None = None,
+    ) -> None:
         self._client = client
         self._budget = budget
+        # Webhook identity (``bot.discord.webhooks``): only with a store for the webhooks.
+        self._webhooks = ChannelWebhooks(client, webhooks) if webhooks is not None else None
+
+    def attach_webhooks(self, store: WebhookStore) -> None:
+        """Webhook identity once storage is open (the run mode builds the publisher first)."""
+        self._webhooks = ChannelWebhooks(self._client, store)
 
     @property
     def client(self) -> discord.Client:
@@ -110,6 +123,8 @@ class DiscordPublisher:
                     forum = self._client.get_channel(target_id)
                     if isinstance(forum, discord.ForumChannel):
                         return await self._forum_posts_after(forum, after=after, limit=limit)
+                if self._webhooks is not None:
+                    await self._webhooks.remember(channel_id)
                 page = await self._client.http.logs_from(channel_id, limit, after=after)
         except TimeoutError as exc:
             raise publishers.Unavailable(f"no history within {self._budget:g} s") from exc
@@ -121,6 +136,8 @@ class DiscordPublisher:
         """True for a message the logged-in bot posted (its author is the bot user)."""
         me = self._client.user
         author = message.get("author")
+        if self._webhooks is not None and self._webhooks.is_own(message):
+            return True
         return me is not None and isinstance(author, Mapping) and author.get("id") == str(me.id)
 
     async def publish(self, post: publishers.OutgoingPost) -> str | None:
@@ -137,7 +154,17 @@ class DiscordPublisher:
                     await self._reopen(place)
                 destination = await self._destination(kind, post.target_id)
                 try:
-                    message = await self._send(destination, post)
+                    if (
+                        payload.webhook
+                        and self._webhooks
+                        and isinstance(place, discord.TextChannel)
+                    ):
+                        mentions = allowed_mentions_for(tuple(payload.allowed_user_ids))
+                        message: discord.Message = await self._webhooks.send(
+                            place.id, post, mentions
+                        )
+                    else:
+                        message = await self._send(destination, post)
                 except discord.HTTPException as exc:
                     if exc.code != THREAD_ARCHIVED:
                         raise

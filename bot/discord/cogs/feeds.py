@@ -28,11 +28,15 @@ from bot.discord.error_handler import CommandFailed
 from bot.discord.feed_choices import find_subscription, source_choices, subscription_choices
 from bot.discord.feed_options import (
     FORMAT_CHOICES,
+    apply_options,
     check_crosspost,
     check_discussion,
     check_postable,
+    check_webhook,
     chosen_format,
     forum_tag_for,
+    remember_avatar,
+    reply,
     target_channel,
 )
 from bot.net.errors import FetchError
@@ -64,6 +68,7 @@ class FeedsCog(commands.Cog):
         crosspost="Publish each post to the servers following this announcement channel",
         discussion="Open a discussion thread under each post",
         corrections="Edit a post in place when its article is corrected (default: yes)",
+        webhook="Post as the source, with its name and logo (a webhook)",
         backfill="Number of recent articles to post now (0-10)",
         format="How posts look (default: full card)",
         template="Your template, with {titre}, {résumé}, {lien}... (template format)",
@@ -86,6 +91,7 @@ class FeedsCog(commands.Cog):
         crosspost: bool = False,
         discussion: bool = False,
         corrections: bool = True,
+        webhook: bool = False,
     ) -> None:
         post_format, kept = chosen_format(format, template)  # refused before any fetch
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -98,6 +104,7 @@ class FeedsCog(commands.Cog):
         check_postable(target, guild)
         check_crosspost(target, crosspost)
         check_discussion(target, guild, discussion)
+        check_webhook(target, guild, webhook)
         try:
             await check_capacity(storage, guild.id, settings.max_feeds_per_guild)
             resolved = await resolve_source(
@@ -111,13 +118,15 @@ class FeedsCog(commands.Cog):
                 channel_id=target.id, user_id=interaction.user.id, backfill=backfill,
                 now=now_of(services), style={"post_format": post_format, "template": kept,
                 "crosspost": crosspost, "forum_tag_id": tag, "discussion": discussion,
-                "corrections": corrections},
+                "corrections": corrections, "webhook": webhook},
             )  # fmt: skip
         except FetchError as exc:
             log.info("feed add fetch failed interaction_id=%s error=%s", interaction.id, exc)
             raise CommandFailed(exc.user_message) from exc
         except SubscribeError as exc:
             raise CommandFailed(exc.message) from exc
+        if webhook:
+            await remember_avatar(storage, fetcher, done.feed)
         log.info("feed added subscription_id=%s guild_id=%s", done.subscription.id, guild.id)
         text = (
             f"Abonnement ajouté : **{safe(feed_views.feed_title(done.feed), 200)}** "
@@ -246,6 +255,7 @@ class FeedsCog(commands.Cog):
         format="How posts look",
         template="Your template, with {titre}, {résumé}, {lien}... (template format)",
         corrections="Edit a post in place when its article is corrected",
+        webhook="Post as the source, with its name and logo (a webhook)",
     )
     @app_commands.autocomplete(subscription=subscription_choices)
     @app_commands.choices(format=FORMAT_CHOICES)
@@ -257,17 +267,17 @@ class FeedsCog(commands.Cog):
         format: str | None = None,
         template: app_commands.Range[str, 1, 1500] | None = None,
         corrections: bool | None = None,
+        webhook: bool | None = None,
     ) -> None:
         storage = storage_of(interaction)
         assert interaction.guild is not None
         sub, feed = await find_subscription(storage, interaction.guild.id, subscription)
-        if corrections is not None:
-            await storage.set_corrections(sub.id, corrections)
-            if format is None and template is None:
-                text = feed_views.corrections_text(feed, corrections)
-                await interaction.response.send_message(text, ephemeral=True)
-                return
+        notes = await apply_options(
+            interaction, storage, sub, feed, corrections=corrections, webhook=webhook
+        )
         if format is None and template is None:
+            if notes:
+                return await reply(interaction, notes)
             raise CommandFailed(
                 f"Format actuel de **{safe(feed_views.feed_title(feed), 200)}** : "
                 f"« {LABELS[sub.format]} ». Choisissez un format (ou un modèle) pour le changer."
@@ -278,11 +288,11 @@ class FeedsCog(commands.Cog):
             "subscription format subscription_id=%s format=%s by=%s",
             sub.id, post_format.value, interaction.user.id,
         )  # fmt: skip
-        await interaction.response.send_message(
+        text = (
             f"Format de **{safe(feed_views.feed_title(feed), 200)}** : « {LABELS[post_format]} »,"
-            " pour les prochains articles. Essayez-le avec /flux tester.",
-            ephemeral=True,
+            " pour les prochains articles. Essayez-le avec /flux tester."
         )
+        await reply(interaction, f"{text} {notes}".strip())
 
     @feed.command(name="filter", description="Set the keywords a subscription keeps or drops")
     @app_commands.describe(

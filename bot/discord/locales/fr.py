@@ -42,6 +42,7 @@ NAMES: dict[str, str] = {
     "crosspost": "diffuser",
     "discussion": "fil-de-discussion",
     "corrections": "corrections",
+    "webhook": "identité-source",
     # choices
     "Full card": "Fiche complète",
     "Compact card": "Fiche courte",
@@ -64,6 +65,7 @@ DESCRIPTIONS: dict[str, str] = {
     "Open a discussion thread under each post": "Ouvrir un fil de discussion sous chaque article",
     "Edit a post in place when its article is corrected (default: yes)": "Modifier l'article publié quand il est corrigé (par défaut : oui)",
     "Edit a post in place when its article is corrected": "Modifier l'article publié quand il est corrigé",
+    "Post as the source, with its name and logo (a webhook)": "Publier sous le nom et le logo de la source (un webhook)",
     "Publish each post to the servers following this announcement channel": "Diffuser chaque article aux serveurs qui suivent ce salon d'annonces",
     "Number of recent articles to post now (0-10)": "Nombre d'articles récents à publier tout de suite (0 à 10)",
     "Unsubscribe a feed": "Désabonner un flux",

@@ -81,6 +81,9 @@ async def populate(path: Path, version: int) -> None:
         await storage.record_poll(
             feed.id, now=NOW, success=FeedSuccess(next_poll_at=NOW), corrections=[fix]
         )
+        await storage.set_webhook_identity(subs[0].id, True)  # 0006: webhook identity
+        await storage.set_feed_avatar(feed.id, "https://gazette.example/apple-touch-icon.png")
+        await storage.save_webhook(101, 990000000000000777, "jeton-du-webhook", now=NOW)
     finally:
         await storage.close()
 

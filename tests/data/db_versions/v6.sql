@@ -21,7 +21,7 @@ CREATE TABLE feeds (
     is_new           INTEGER NOT NULL DEFAULT 1,
     is_default       INTEGER NOT NULL DEFAULT 0,
     created_at       TEXT NOT NULL
-, last_changed_at TEXT, change_interval_s REAL);
+, last_changed_at TEXT, change_interval_s REAL, avatar_url TEXT);
 CREATE INDEX feeds_due ON feeds (state, next_poll_at);
 CREATE TABLE seen_entries (
     feed_id       INTEGER NOT NULL REFERENCES feeds (id) ON DELETE CASCADE,
@@ -93,7 +93,7 @@ CREATE TABLE subscriptions (
     bad_format_streak INTEGER NOT NULL DEFAULT 0,
     created_by        INTEGER,
     created_at        TEXT NOT NULL, format TEXT NOT NULL DEFAULT 'complet'
-    CHECK (format IN ('complet', 'compact', 'texte', 'lien', 'modele')), template TEXT, crosspost INTEGER NOT NULL DEFAULT 0, forum_tag_id INTEGER, discussion INTEGER NOT NULL DEFAULT 0, corrections INTEGER NOT NULL DEFAULT 1,
+    CHECK (format IN ('complet', 'compact', 'texte', 'lien', 'modele')), template TEXT, crosspost INTEGER NOT NULL DEFAULT 0, forum_tag_id INTEGER, discussion INTEGER NOT NULL DEFAULT 0, corrections INTEGER NOT NULL DEFAULT 1, webhook INTEGER NOT NULL DEFAULT 0,
     UNIQUE (channel_id, feed_id)
 );
 CREATE INDEX subscriptions_by_feed ON subscriptions (feed_id, state);
@@ -139,8 +139,14 @@ CREATE UNIQUE INDEX follows_unique
     ON follows (kind, term_norm, delivery, coalesce(guild_id, 0), coalesce(user_id, 0),
                 coalesce(channel_id, 0));
 CREATE INDEX posts_edits ON posts (id) WHERE edit_pending = 1;
-INSERT INTO "feeds" VALUES (1, 'https://gazette.example/rss', 'La Gazette', NULL, NULL, NULL, NULL, '2026-11-20T09:30:00.000000Z', '2026-11-20T09:30:00.000000Z', '2026-11-20T09:30:00.000000Z', 0, NULL, NULL, 'active', NULL, 0, 0, '2026-11-20T09:30:00.000000Z', NULL, NULL);
-INSERT INTO "feeds" VALUES (2, 'https://radio.example/flux.xml', 'Radio', NULL, NULL, NULL, NULL, NULL, NULL, '2026-11-20T09:30:00.000000Z', 0, NULL, NULL, 'active', NULL, 1, 0, '2026-11-20T09:30:00.000000Z', NULL, NULL);
+CREATE TABLE webhooks (
+    channel_id INTEGER PRIMARY KEY,
+    webhook_id INTEGER NOT NULL,
+    token      TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+INSERT INTO "feeds" VALUES (1, 'https://gazette.example/rss', 'La Gazette', NULL, NULL, NULL, NULL, '2026-11-20T09:30:00.000000Z', '2026-11-20T09:30:00.000000Z', '2026-11-20T09:30:00.000000Z', 0, NULL, NULL, 'active', NULL, 0, 0, '2026-11-20T09:30:00.000000Z', NULL, NULL, 'https://gazette.example/apple-touch-icon.png');
+INSERT INTO "feeds" VALUES (2, 'https://radio.example/flux.xml', 'Radio', NULL, NULL, NULL, NULL, NULL, NULL, '2026-11-20T09:30:00.000000Z', 0, NULL, NULL, 'active', NULL, 1, 0, '2026-11-20T09:30:00.000000Z', NULL, NULL, NULL);
 INSERT INTO "seen_entries" VALUES (1, 'guid-0', 'gazette.example/article/0', NULL, 'new', '2026-11-20T09:30:00.000000Z');
 INSERT INTO "seen_entries" VALUES (1, 'guid-1', 'gazette.example/article/1', NULL, 'new', '2026-11-20T09:30:00.000000Z');
 INSERT INTO "seen_entries" VALUES (1, 'guid-2', 'gazette.example/article/2', NULL, 'new', '2026-11-20T09:30:00.000000Z');
@@ -153,9 +159,9 @@ INSERT INTO "articles" VALUES (4, 1, 'guid-3', 'https://gazette.example/article/
 INSERT INTO "terms" VALUES ('author', 'camille martin', 'Camille Martin', 4, '2026-11-20T09:30:00.000000Z');
 INSERT INTO "terms" VALUES ('topic', 'commerce', 'commerce', 4, '2026-11-20T09:30:00.000000Z');
 INSERT INTO "terms" VALUES ('topic', 'municipalite', 'municipalité', 4, '2026-11-20T09:30:00.000000Z');
-INSERT INTO "subscriptions" VALUES (1, 11, 101, 1, '{"authors": [], "categories": [], "exclude": [], "include": []}', 'active', NULL, 0, NULL, '2026-11-20T09:30:00.000000Z', 'complet', NULL, 0, NULL, 0, 1);
-INSERT INTO "subscriptions" VALUES (2, 11, 102, 1, '{"authors": [], "categories": [], "exclude": [], "include": []}', 'active', NULL, 0, NULL, '2026-11-20T09:30:00.000000Z', 'complet', NULL, 0, NULL, 0, 0);
-INSERT INTO "subscriptions" VALUES (3, 12, 201, 2, '{"authors": [], "categories": [], "exclude": [], "include": []}', 'active', NULL, 0, NULL, '2026-11-20T09:30:00.000000Z', 'complet', NULL, 0, NULL, 0, 1);
+INSERT INTO "subscriptions" VALUES (1, 11, 101, 1, '{"authors": [], "categories": [], "exclude": [], "include": []}', 'active', NULL, 0, NULL, '2026-11-20T09:30:00.000000Z', 'complet', NULL, 0, NULL, 0, 1, 1);
+INSERT INTO "subscriptions" VALUES (2, 11, 102, 1, '{"authors": [], "categories": [], "exclude": [], "include": []}', 'active', NULL, 0, NULL, '2026-11-20T09:30:00.000000Z', 'complet', NULL, 0, NULL, 0, 0, 0);
+INSERT INTO "subscriptions" VALUES (3, 12, 201, 2, '{"authors": [], "categories": [], "exclude": [], "include": []}', 'active', NULL, 0, NULL, '2026-11-20T09:30:00.000000Z', 'complet', NULL, 0, NULL, 0, 1, 0);
 INSERT INTO "follows" VALUES (1, 11, 501, NULL, 'topic', 'Commerce', 'commerce', 'dm', '2026-11-20T09:30:00.000000Z');
 INSERT INTO "posts" VALUES (1, 1, 'channel', 101, 11, 1, NULL, 'sent', '476428cab03d3730b3a993577', 1, '990000000000000123', '2026-11-20T09:30:00.000000Z', '2026-11-20T09:30:00.000000Z', '2026-11-20T09:30:00.000000Z', NULL, '2026-11-20T09:30:00.000000Z', 1, 0, NULL);
 INSERT INTO "posts" VALUES (2, 1, 'channel', 102, 11, 2, NULL, 'skipped_flood', '38c2b798a3e0dfea4a021a4c9', 0, NULL, '2026-11-20T09:30:00.000000Z', NULL, NULL, NULL, NULL, 0, 0, NULL);
@@ -169,4 +175,5 @@ INSERT INTO "posts" VALUES (9, 3, 'dm', 501, 11, NULL, 1, 'pending', '516d64d347
 INSERT INTO "posts" VALUES (10, 4, 'channel', 101, 11, 1, NULL, 'pending', '301a4fb340c38d9496861d4b6', 0, NULL, '2026-11-20T09:30:00.000000Z', NULL, NULL, NULL, NULL, 0, 0, NULL);
 INSERT INTO "posts" VALUES (11, 4, 'channel', 102, 11, 2, NULL, 'skipped_flood', 'e0c28a39907695c1a3a234baf', 0, NULL, '2026-11-20T09:30:00.000000Z', NULL, NULL, NULL, NULL, 0, 0, NULL);
 INSERT INTO "posts" VALUES (12, 4, 'dm', 501, 11, NULL, 1, 'pending', '4779957cfe7d2ea6dbc079b29', 0, NULL, '2026-11-20T09:30:00.000000Z', NULL, NULL, NULL, NULL, 0, 0, NULL);
+INSERT INTO "webhooks" VALUES (101, 990000000000000777, 'jeton-du-webhook', '2026-11-20T09:30:00.000000Z');
 COMMIT;
