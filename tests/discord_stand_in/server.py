@@ -19,7 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.discord_stand_in import messages, places, rules, webhooks
+from tests.discord_stand_in import attachments, messages, places, rules, webhooks
 from tests.discord_stand_in.faults import FAULTS, Fault
 from tests.discord_stand_in.gateway import Gateway
 from tests.discord_stand_in.history import HistoryQueryError, history_page, parse_query
@@ -59,6 +59,7 @@ class RecordedRequest:
     query: dict[str, str]
     json: Any
     status: int = 0
+    files: list[Any] = field(default_factory=list)  # attachments.Upload of a multipart request
     at: float = field(default_factory=time.monotonic)
 
 
@@ -72,6 +73,7 @@ class StandIn:
         self.faults: list[Fault] = []
         self.edits = messages.EditLog()  # every message edit Discord accepted
         self.hooks = webhooks.Hooks()  # channel webhooks and what they posted
+        self.attachments = attachments.Attachments()  # files on the "CDN"
         self.request_event = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.base_url = ""
@@ -90,6 +92,7 @@ class StandIn:
         port = self._runner.addresses[0][1]
         self.base_url = f"http://127.0.0.1:{port}"
         self.gateway.url = f"ws://127.0.0.1:{port}/gateway-ws"
+        self.attachments.base = self.api_base
 
     async def close(self) -> None:
         await self.gateway.close()
@@ -145,17 +148,18 @@ class StandIn:
     # ---- dispatch ----------------------------------------------------------------------------
     async def _dispatch(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["tail"]
-        payload: Any = None
-        if request.can_read_body:
-            raw = await request.read()
-            payload = (
-                json.loads(raw) if raw and request.content_type == "application/json" else None
-            )
-        record = RecordedRequest(request.method, path, dict(request.query), payload)
+        payload, uploads = await attachments.read_body(request)
+        record = RecordedRequest(request.method, path, dict(request.query), payload, files=uploads)
         self.requests.append(record)
-        response = self._scripted_fault(request.method, path) or await self._route(
-            request, path, payload
-        )
+        try:
+            payload = attachments.attach(self, payload, uploads) if uploads else payload
+        except attachments.TooLarge:
+            payload = None
+            response = error_response(413, 40005, "Request entity too large")
+        else:
+            response = self._scripted_fault(request.method, path) or await self._route(
+                request, path, payload
+            )
         record.status = response.status
         self.request_event.set()
         return response
@@ -205,6 +209,7 @@ class StandIn:
         places.register(self)
         messages.register(self)
         webhooks.register(self)
+        attachments.register(self)
 
     def _simple(self, build: Callable[[dict[str, str], Any], Any]) -> Handler:
         async def handler(request: web.Request, params: dict[str, str], body: Any) -> web.Response:

@@ -39,6 +39,7 @@ from bot.discord.feed_options import (
     reply,
     target_channel,
 )
+from bot.discord.feed_transfer import transfer_commands
 from bot.net.errors import FetchError
 from bot.news.preparation import prepare_entry
 from bot.news.subscribing import SubscribeError, check_capacity, resolve_source, subscribe
@@ -53,13 +54,16 @@ UNREADABLE_FEED = "Ce flux est illisible pour le moment."
 LIST_TITLE = "Flux du serveur"
 
 
-class FeedsCog(commands.Cog):
-    feed = app_commands.Group(
-        name="feed",
-        description="Manage the news feeds posted on this server",
-        default_permissions=discord.Permissions(manage_guild=True),
-        guild_only=True,
-    )
+FEED = app_commands.Group(
+    name="feed",
+    description="Manage the news feeds posted on this server",
+    default_permissions=discord.Permissions(manage_guild=True),
+    guild_only=True,
+)
+
+
+class FeedsCog(transfer_commands(FEED)):  # type: ignore[misc]  # /feed export, /feed import
+    feed = FEED
 
     @feed.command(name="add", description="Subscribe a channel to a feed")
     @app_commands.describe(
