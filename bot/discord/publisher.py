@@ -208,6 +208,11 @@ class DiscordPublisher:
                     channel_id = (await self._dm_channel(post.target_id)).id
                 elif isinstance(self._client.get_channel(post.target_id), discord.ForumChannel):
                     channel_id = message_id  # a forum post's thread has its message's id
+                elif self._webhooks is not None and await self._webhooks.edit(
+                    channel_id, message_id, post
+                ):
+                    log.info("edited through webhook message_id=%s", message_id)
+                    return
                 with discord.http.handle_message_parameters(
                     content=post.payload.content or None,
                     embeds=[embed] if embed is not None else [],

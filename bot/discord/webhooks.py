@@ -65,6 +65,27 @@ class ChannelWebhooks:
             hook = await self._create(channel_id)  # once: a second 404 is raised
             return await self._execute(hook, post, mentions)
 
+    async def edit(self, channel_id: int, message_id: int, post: publishers.OutgoingPost) -> bool:
+        """A correction of a message the channel's webhook posted, through that webhook (no
+        one else may edit it). False when the channel has no webhook or the message is not
+        its own (404): the caller edits it as the bot's."""
+        hook = await self._store.channel_webhook(channel_id)
+        if hook is None:
+            return False
+        self._known.add(str(hook.webhook_id))
+        webhook = discord.Webhook.partial(hook.webhook_id, hook.token, client=self._client)
+        embed = discord.Embed.from_dict(post.payload.embed) if post.payload.embed else None
+        try:
+            await webhook.edit_message(
+                message_id,
+                content=post.payload.content or None,
+                embeds=[embed] if embed is not None else [],
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+        except discord.NotFound:
+            return False
+        return True
+
     async def _create(self, channel_id: int) -> ChannelWebhook:
         try:
             data = await self._client.http.create_webhook(channel_id, name=WEBHOOK_NAME)

@@ -19,6 +19,7 @@ from bot.discord.publisher import DiscordPublisher
 from bot.settings import Settings
 from storage.records import PostState
 from tests.discord.newsroom import Newsroom, add_feed, open_newsroom, seed
+from tests.discord.test_corrections import correct
 from tests.discord.test_faults_delivery import publish_news
 from tests.discord.test_reconcile_history import Died
 from tests.discord_stand_in.server import StandIn
@@ -155,3 +156,19 @@ async def test_identity_needs_a_text_channel_and_manage_webhooks(
         answer = await add_feed(room, room.feed_url, webhook=True, channel=OTHER_CHANNEL_ID)
         assert "« Gérer les webhooks »" in answer.texts(), answer.texts()
         assert await room.storage.list_for_guild(GUILD_ID) == []
+
+
+async def test_a_correction_is_edited_through_the_webhook(room: Newsroom) -> None:
+    await subscribed(room)
+    await publish_news(room, "Le stade change de nom")
+    await room.deliver()
+    [message] = room.stand_in.world.messages[CHANNEL_ID]
+    await correct(room, title="MàJ : le stade change de nom en janvier")
+    [hook] = room.stand_in.hooks.in_channel(CHANNEL_ID)
+    [patch] = room.stand_in.sent("PATCH", rf"/webhooks/{hook['id']}/[^/]+/messages/\d+")
+    assert patch.status == 200 and patch.path.endswith(f"/messages/{message['id']}")
+    assert room.stand_in.sent("PATCH", rf"/channels/{CHANNEL_ID}/messages/\d+") == []
+    [now] = room.stand_in.world.messages[CHANNEL_ID]
+    assert now["embeds"][0]["title"] == "MàJ : le stade change de nom en janvier"
+    assert "mis à jour · réf." in now["embeds"][0]["footer"]["text"]
+    assert now["author"]["username"] == "Le Journal de Test" and len(executions(room.stand_in)) == 1

@@ -321,7 +321,9 @@ class StandIn:
 
     async def _edit(self, request: web.Request, params: dict[str, str], body: Any) -> web.Response:
         interaction = self.world.by_token(params["token"])
-        if interaction is None or not interaction.responded:
+        if interaction is None:  # a channel webhook editing one of its messages, then
+            return await webhooks.edit(self, request, params, body)
+        if not interaction.responded:
             return error_response(404, 10015, "Unknown Webhook")
         errors = rules.check_message(body or {}, allow_empty=True)
         if errors:

@@ -14,8 +14,11 @@
 - ``DELETE /webhooks/{id}`` (and ``World``-side ``delete_webhook`` for a test: an admin deleting
   it in Discord's settings).
 
-The same ``POST /webhooks/{id}/{token}`` route serves interaction follow-ups: the server hands
-the request here when the token is no interaction's.
+- ``PATCH /webhooks/{id}/{token}/messages/{message}``: a webhook edits its own messages only
+  (404 10008 for any other, the bot's included), with the rules of ``messages.py``.
+
+The same ``/webhooks/{id}/{token}`` routes serve interaction follow-ups and their edits: the
+server hands a request here when the token is no interaction's.
 """
 
 from __future__ import annotations
@@ -165,3 +168,28 @@ async def execute(
     if request.query.get("wait") in ("1", "true", "True"):
         return srv.json_response(message)
     return web.Response(status=204)
+
+
+async def edit(
+    stand_in: StandIn, request: web.Request, params: dict[str, str], body: Any
+) -> web.Response:
+    """``PATCH /webhooks/{id}/{token}/messages/{message}`` for a channel webhook."""
+    from tests.discord_stand_in import server as srv
+    from tests.discord_stand_in.messages import Edit, EditRefused, edit_message
+
+    world = stand_in.world
+    hook = stand_in.hooks.by_id.get(int(params["app_id"])) if params["app_id"].isdigit() else None
+    if hook is None or hook["token"] != params["token"]:
+        return srv.error_response(404, 10015, "Unknown Webhook")
+    channel_id = int(request.query.get("thread_id") or hook["channel_id"])
+    message_id = int(params["message_id"])
+    message = world.get_message(channel_id, message_id)
+    if message is None or message.get("webhook_id") != hook["id"]:
+        return srv.error_response(404, 10008, "Unknown Message")
+    payload = body if isinstance(body, dict) else {}
+    try:
+        updated = edit_message(world, channel_id, message_id, payload, as_author=True)
+    except EditRefused as refused:
+        return srv.error_response(refused.status, refused.code, refused.message, refused.errors)
+    stand_in.edits.edits.append(Edit(channel_id, message_id, payload))
+    return srv.json_response(updated)
