@@ -288,8 +288,11 @@ async def _check_schema(conn: Any, location: str, supported: int) -> None:
                 f"La base {location} n'a aucun schéma utilisable (search_path) : créez-le ou "
                 "corrigez l'adresse."
             )
-        marker = await _version(conn)
-        relations = int(await conn.fetchval(_RELATIONS))
+        # One snapshot for both reads: another process's first migration committing between
+        # them would otherwise show tables without the marker (a foreign base, wrongly).
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            marker = await _version(conn)
+            relations = int(await conn.fetchval(_RELATIONS))
     except _ERRORS as exc:
         raise wrap_error(exc, location) from exc
     where = f"{location} (schéma {schema})"

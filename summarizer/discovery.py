@@ -119,3 +119,32 @@ def looks_like_feed(data: bytes) -> bool:
     feed = _FEED_ROOT_RE.search(text)
     html = _HTML_ROOT_RE.search(text)
     return feed is not None and (html is None or feed.start() < html.start())
+
+
+ICON_RELS = ("apple-touch-icon", "apple-touch-icon-precomposed", "icon", "shortcut")
+
+
+def discover_icons(html: bytes, base_url: str) -> list[str]:
+    """The site's icons a page declares (``<link rel="apple-touch-icon">`` first, the larger
+    logo, then ``rel="icon"``), absolute http(s) URLs, then ``/favicon.ico`` of the page's
+    site: a webhook's avatar for the source, best first."""
+    root = _parse_html(html) if html else None
+    found: list[tuple[int, int, str]] = []
+    base = base_url
+    if root is not None:
+        base = _base(root, base_url)
+        for position, link in enumerate(root.iter("link")):
+            rels = str(link.get("rel") or "").lower().split()
+            href = str(link.get("href") or "").strip()
+            ranks = [ICON_RELS.index(r) for r in rels if r in ICON_RELS]
+            if ranks and href:
+                found.append((min(ranks), position, href))
+    icons: list[str] = []
+    for href in [h for *_, h in sorted(found)] + ["/favicon.ico"]:
+        try:
+            url = canonicalize_url(href, base)
+        except UrlError:
+            continue
+        if url.startswith(("http://", "https://")) and url not in icons:
+            icons.append(url)
+    return icons[:MAX_RESULTS]

@@ -68,6 +68,11 @@ class Unavailable(PublishError):
     """Discord is down or unreachable (5xx, network)."""
 
 
+class WebhookUnavailable(PublishError):
+    """The channel's webhook is gone and cannot be made again (Manage Webhooks missing, or
+    Discord's cap): nothing was posted; the subscription falls back to the bot's messages."""
+
+
 class Publisher(Protocol):
     async def publish(self, post: OutgoingPost) -> str | None:
         """Send ``post``; return the message id (or None). Raise ``PublishError`` subclasses."""
@@ -85,6 +90,12 @@ class ConsolePublisher:
         self._stream.write(render_text(post) + "\n")
         self._stream.flush()
         return f"console-{next(self._ids)}"
+
+    async def edit(self, post: OutgoingPost) -> None:
+        """A corrected article: printed again, said to replace the earlier print."""
+        text = render_text(post).replace("── Publication", "── Mise à jour", 1)
+        self._stream.write(text + "\n")
+        self._stream.flush()
 
 
 def render_text(post: OutgoingPost) -> str:

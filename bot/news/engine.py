@@ -25,6 +25,7 @@ from bot.net.client import FetchResult
 from bot.net.errors import FetchError
 from bot.news.backfill import backfill as backfill_subscription
 from bot.news.claims import FeedClaims
+from bot.news.corrections import prepare_corrections, wanted_corrections
 from bot.news.polling import (
     ChangeHistory,
     adaptive_interval,
@@ -86,6 +87,7 @@ class PollReport:
     reason: str | None = None  # the failure's reason code (``FetchError.reason``...)
     failures: int = 0  # consecutive failures, this one included
     new_titles: tuple[str, ...] = ()  # the articles prepared by this poll, oldest first
+    edits: int = 0  # posts whose message will be edited: their article was corrected
 
 
 class Engine:
@@ -291,7 +293,7 @@ class Engine:
         workers, no storage), plan their posts (pure), then record it all at once."""
         entries = parsed.entries
         context = await self.storage.poll_context(
-            feed.id, [entry_ref(e) for e in entries], since=now - timedelta(days=1)
+            feed.id, [entry_ref(e) for e in entries], since=now - timedelta(days=1), now=now
         )
         selection = classify_entries(
             entries, known=set(context.known), blocked_links=set(context.blocked_links),
@@ -306,6 +308,13 @@ class Engine:
                 settings=self.settings,
             )  # fmt: skip
             prepared.append((entry, article))
+        wanted = wanted_corrections(
+            entries, context.recent, limit=self.settings.max_posts_per_cycle
+        )
+        fixes = await prepare_corrections(
+            wanted, feed_title=title, fetcher=self.fetcher, workers=self.workers,
+            settings=self.settings,
+        )  # fmt: skip
         caps = Caps(self.settings.max_posts_per_cycle, self.settings.max_posts_per_day)
         intents = plan_articles(feed.id, prepared, context.audience or Audience(), caps)
         fresh = any(e.key not in context.known for e in entries)
@@ -313,12 +322,15 @@ class Engine:
         next_at = self._next_poll(now, changed or changes)
         recorded = await self.storage.record_poll(
             feed.id, now=now, success=self._success(result, parsed, next_at, changed),
-            seen=selection.skipped, articles=intents,
+            seen=selection.skipped, articles=intents, corrections=fixes,
         )  # fmt: skip
+        if recorded.edits:
+            log.info("entries corrected feed_id=%s posts_to_edit=%d", feed.id, recorded.edits)
         return PollReport(
             feed.id, "processed", len(intents), recorded.pending_posts, len(selection.skipped),
             title=title, next_poll_at=next_at,
             new_titles=tuple(article.article.title for _, article in prepared),
+            edits=recorded.edits,
         )  # fmt: skip
 
     async def _failed(

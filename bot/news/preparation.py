@@ -41,7 +41,7 @@ class Fetcher(Protocol):
         self,
         url: str,
         *,
-        kind: Literal["feed", "page"] = "feed",
+        kind: Literal["feed", "page", "image"] = "feed",
         etag: str | None = None,
         last_modified: str | None = None,
     ) -> Any: ...

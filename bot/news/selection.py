@@ -8,9 +8,10 @@ clock's ``now``; these functions return decisions.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from bot.news.corrections import entry_hash
 from bot.news.preparation import PreparedArticle
 from storage.records import (
     ArticleIntent,
@@ -178,7 +179,6 @@ def plan_articles(
         else:
             status = SeenStatus.FILTERED
         seen = SeenKey(entry.key, *entry_norms(entry), status)
-        intents.append(
-            ArticleIntent(article.to_new_article(feed_id, entry.key), seen, tuple(plans))
-        )
+        new = replace(article.to_new_article(feed_id, entry.key), entry_hash=entry_hash(entry))
+        intents.append(ArticleIntent(new, seen, tuple(plans)))
     return tuple(intents)

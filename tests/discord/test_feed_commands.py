@@ -321,7 +321,8 @@ async def test_new_commands_are_synced_with_french_names(room: Newsroom) -> None
     subcommands = {o["name"]: o["name_localizations"]["fr"] for o in commands["feed"]["options"]}
     assert subcommands == {
         "add": "ajouter", "remove": "retirer", "list": "liste", "test": "tester",
-        "filter": "filtre", "enable": "activer", "format": "format",
+        "filter": "filtre", "enable": "activer", "format": "format", "export": "exporter",
+        "import": "importer",
     }  # fmt: skip
     follow_options = {o["name"]: o for o in commands["follow"]["options"]}
     assert [c["name_localizations"]["fr"] for c in follow_options["type"]["choices"]] == [

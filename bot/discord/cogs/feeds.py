@@ -25,15 +25,21 @@ from bot.discord.cogs.checks import (
 )
 from bot.discord.cogs.summary import as_stored
 from bot.discord.error_handler import CommandFailed
+from bot.discord.feed_choices import find_subscription, source_choices, subscription_choices
 from bot.discord.feed_options import (
     FORMAT_CHOICES,
+    apply_options,
     check_crosspost,
     check_discussion,
     check_postable,
+    check_webhook,
     chosen_format,
     forum_tag_for,
+    remember_avatar,
+    reply,
     target_channel,
 )
+from bot.discord.feed_transfer import transfer_commands
 from bot.net.errors import FetchError
 from bot.news.preparation import prepare_entry
 from bot.news.subscribing import (
@@ -44,79 +50,26 @@ from bot.news.subscribing import (
     subscribe,
 )
 from bot.news.workers import WorkerTimeout, parse_task
-from storage.records import FeedRecord, FeedState, Subscription
-from storage.storage import Storage
-from summarizer.catalogue import search_sources
+from storage.records import FeedState
 from summarizer.errors import FeedError, SummarizerError
 
 log = logging.getLogger(__name__)
 
-UNKNOWN_SUBSCRIPTION = (
-    "Je ne trouve pas cet abonnement sur ce serveur : choisissez-le dans la liste."
-)
 EMPTY_FEED = "Ce flux ne contient aucun article pour le moment."
 UNREADABLE_FEED = "Ce flux est illisible pour le moment."
 LIST_TITLE = "Flux du serveur"
 
 
-async def find_subscription(
-    storage: Storage, guild_id: int, value: str
-) -> tuple[Subscription, FeedRecord]:
-    """A subscription of this guild from an autocomplete value (its id) or a typed title/URL."""
-    text = value.strip()
-    subscriptions = await storage.list_for_guild(guild_id)
-    for sub in subscriptions:
-        if text.isdigit() and sub.id == int(text):
-            return sub, await storage.get_feed(sub.feed_id)
-    folded = text.casefold()
-    for sub in subscriptions:
-        feed = await storage.get_feed(sub.feed_id)
-        if folded and folded in (feed.title.casefold(), feed.url.casefold()):
-            return sub, feed
-    raise CommandFailed(UNKNOWN_SUBSCRIPTION)
+FEED = app_commands.Group(
+    name="feed",
+    description="Manage the news feeds posted on this server",
+    default_permissions=discord.Permissions(manage_guild=True),
+    guild_only=True,
+)
 
 
-async def source_choices(
-    interaction: discord.Interaction, current: str
-) -> list[app_commands.Choice[str]]:
-    try:
-        return [
-            app_commands.Choice(name=f"{s.name} — {s.description}"[:100], value=s.slug)
-            for s in search_sources(current, limit=25)
-        ]
-    except Exception:  # autocomplete never raises
-        log.exception("source autocomplete failed")
-        return []
-
-
-async def subscription_choices(
-    interaction: discord.Interaction, current: str
-) -> list[app_commands.Choice[str]]:
-    try:
-        storage = services_of(interaction).storage
-        if storage is None or interaction.guild is None:
-            return []
-        folded = current.strip().casefold()
-        choices: list[app_commands.Choice[str]] = []
-        for sub in await storage.list_for_guild(interaction.guild.id):
-            feed = await storage.get_feed(sub.feed_id)
-            channel = interaction.guild.get_channel(sub.channel_id)
-            name = feed_views.choice_name(sub, feed, channel.name if channel else None)
-            if folded in name.casefold():
-                choices.append(app_commands.Choice(name=name, value=str(sub.id)))
-        return choices[:25]
-    except Exception:  # autocomplete never raises
-        log.exception("subscription autocomplete failed")
-        return []
-
-
-class FeedsCog(commands.Cog):
-    feed = app_commands.Group(
-        name="feed",
-        description="Manage the news feeds posted on this server",
-        default_permissions=discord.Permissions(manage_guild=True),
-        guild_only=True,
-    )
+class FeedsCog(transfer_commands(FEED)):  # type: ignore[misc]  # /feed export, /feed import
+    feed = FEED
 
     @feed.command(name="add", description="Subscribe a channel to a feed")
     @app_commands.describe(
@@ -124,6 +77,8 @@ class FeedsCog(commands.Cog):
         channel="Text or announcement channel, forum or thread to post in (default: this one)",
         crosspost="Publish each post to the servers following this announcement channel",
         discussion="Open a discussion thread under each post",
+        corrections="Edit a post in place when its article is corrected (default: yes)",
+        webhook="Post as the source, with its name and logo (a webhook)",
         backfill="Number of recent articles to post now (0-10)",
         format="How posts look (default: full card)",
         template="Your template, with {titre}, {résumé}, {lien}... (template format)",
@@ -145,6 +100,8 @@ class FeedsCog(commands.Cog):
         template: app_commands.Range[str, 1, 1500] | None = None,
         crosspost: bool = False,
         discussion: bool = False,
+        corrections: bool = True,
+        webhook: bool = False,
     ) -> None:
         post_format, kept = chosen_format(format, template)  # refused before any fetch
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -157,6 +114,7 @@ class FeedsCog(commands.Cog):
         check_postable(target, guild)
         check_crosspost(target, crosspost)
         check_discussion(target, guild, discussion)
+        check_webhook(target, guild, webhook)
         try:
             await check_capacity(storage, guild.id, settings.max_feeds_per_guild)
             resolved = await resolve_source(
@@ -169,13 +127,16 @@ class FeedsCog(commands.Cog):
                 resolved, storage=storage, engine=services.engine, guild_id=guild.id,
                 channel_id=target.id, user_id=interaction.user.id, backfill=backfill,
                 now=now_of(services), style={"post_format": post_format, "template": kept,
-                "crosspost": crosspost, "forum_tag_id": tag, "discussion": discussion},
+                "crosspost": crosspost, "forum_tag_id": tag, "discussion": discussion,
+                "corrections": corrections, "webhook": webhook},
             )  # fmt: skip
         except FetchError as exc:
             log.info("feed add fetch failed interaction_id=%s error=%s", interaction.id, exc)
             raise CommandFailed(exc.message_about(asked_for(source))) from exc
         except SubscribeError as exc:
             raise CommandFailed(exc.message) from exc
+        if webhook:
+            await remember_avatar(storage, fetcher, done.feed)
         log.info("feed added subscription_id=%s guild_id=%s", done.subscription.id, guild.id)
         text = (
             f"Abonnement ajouté : **{safe(feed_views.feed_title(done.feed), 200)}** "
@@ -303,6 +264,8 @@ class FeedsCog(commands.Cog):
         subscription="A subscription of this server",
         format="How posts look",
         template="Your template, with {titre}, {résumé}, {lien}... (template format)",
+        corrections="Edit a post in place when its article is corrected",
+        webhook="Post as the source, with its name and logo (a webhook)",
     )
     @app_commands.autocomplete(subscription=subscription_choices)
     @app_commands.choices(format=FORMAT_CHOICES)
@@ -313,11 +276,18 @@ class FeedsCog(commands.Cog):
         subscription: str,
         format: str | None = None,
         template: app_commands.Range[str, 1, 1500] | None = None,
+        corrections: bool | None = None,
+        webhook: bool | None = None,
     ) -> None:
         storage = storage_of(interaction)
         assert interaction.guild is not None
         sub, feed = await find_subscription(storage, interaction.guild.id, subscription)
+        notes = await apply_options(
+            interaction, storage, sub, feed, corrections=corrections, webhook=webhook
+        )
         if format is None and template is None:
+            if notes:
+                return await reply(interaction, notes)
             raise CommandFailed(
                 f"Format actuel de **{safe(feed_views.feed_title(feed), 200)}** : "
                 f"« {LABELS[sub.format]} ». Choisissez un format (ou un modèle) pour le changer."
@@ -328,11 +298,11 @@ class FeedsCog(commands.Cog):
             "subscription format subscription_id=%s format=%s by=%s",
             sub.id, post_format.value, interaction.user.id,
         )  # fmt: skip
-        await interaction.response.send_message(
+        text = (
             f"Format de **{safe(feed_views.feed_title(feed), 200)}** : « {LABELS[post_format]} »,"
-            " pour les prochains articles. Essayez-le avec /flux tester.",
-            ephemeral=True,
+            " pour les prochains articles. Essayez-le avec /flux tester."
         )
+        await reply(interaction, f"{text} {notes}".strip())
 
     @feed.command(name="filter", description="Set the keywords a subscription keeps or drops")
     @app_commands.describe(

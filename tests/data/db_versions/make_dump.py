@@ -18,8 +18,10 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from storage.connection import load_migrations
+from storage.connection import SQLITE, load_migrations
 from storage.records import (
+    ArticleCorrection,
+    FeedSuccess,
     FollowDelivery,
     FollowKind,
     NewArticle,
@@ -43,12 +45,13 @@ def _article(feed_id: int, n: int) -> NewArticle:
         title=f"Le marché couvert rouvre ses portes, épisode {n}",
         summary="Le conseil municipal a voté la rénovation. Les commerçants reviendront en juin.",
         text_origin="page", authors=("Camille Martin",), topics=("commerce", "municipalité"),
-        published_at=NOW - timedelta(hours=n), source="La Gazette",
+        published_at=NOW - timedelta(hours=n), source="La Gazette", entry_hash=f"{n:032x}",
     )  # fmt: skip
 
 
 async def populate(path: Path, version: int) -> None:
-    storage = Storage(await SqliteDatabase.open(path, load_migrations()[:version]))
+    database = await SqliteDatabase.open(path, load_migrations(SQLITE)[:version])
+    storage = Storage(database)
     try:
         feed = await storage.add_feed("https://gazette.example/rss", now=NOW, title="La Gazette")
         other = await storage.add_feed("https://radio.example/flux.xml", now=NOW, title="Radio")
@@ -79,6 +82,18 @@ async def populate(path: Path, version: int) -> None:
         await storage.mark_sent(claimed[0].post.id, message_id="990000000000000123", now=NOW)
         await storage.mark_failed(claimed[1].post.id, error="400 Invalid Form Body")
         # claimed[2] stays "sending" (a crash), the fourth stays "pending"
+        if version >= 7:  # corrections and webhook identity
+            await storage.set_corrections(subs[1].id, False)
+            fix = ArticleCorrection(
+                claimed[0].article.id, "f" * 32, "Le marché couvert rouvre ses portes (MàJ)",
+                claimed[0].article.summary,
+            )  # fmt: skip
+            await storage.record_poll(
+                feed.id, now=NOW, success=FeedSuccess(next_poll_at=NOW), corrections=[fix]
+            )
+            await storage.set_webhook_identity(subs[0].id, True)
+            await storage.set_feed_avatar(feed.id, "https://gazette.example/apple-touch-icon.png")
+            await storage.save_webhook(101, 990000000000000777, "jeton-du-webhook", now=NOW)
     finally:
         await storage.close()
 
