@@ -101,6 +101,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--nonce-window", type=float, default=300.0, help="seconds")
     parser.add_argument("--post-delay", type=float, default=0.0, help="seconds per message")
     parser.add_argument("--channel", type=int, action="append", default=[], help="extra channel")
+    parser.add_argument(
+        "--guild", type=int, action="append", default=[],
+        help="extra guild ID with one text channel, ID + 1 (sharded bots: guilds on each shard)",
+    )  # fmt: skip
+    parser.add_argument("--shards", type=int, default=1, help="GET /gateway/bot's shard count")
     return parser.parse_args(argv)
 
 
@@ -112,6 +117,9 @@ async def serve(args: argparse.Namespace) -> None:
         if server.world.find_channel(channel_id) is None:
             position = len(channels)
             channels.append(_channel(channel_id, f"salon-{position}", GUILD_ID, position))
+    for guild_id in args.guild:
+        server.world.add_guild(guild_id, f"Serveur {guild_id}", {guild_id + 1: "actualites"})
+    server.gateway.shard_count = args.shards
     await server.start_on(args.port)
     urls = {
         "base_url": server.base_url,
