@@ -127,10 +127,14 @@ class OutboxStore(Connection):
                 (error, attempted, attempted, post_id),
             )
 
-    async def recover_sending(self) -> int:
-        """At start-up: posts left ``sending`` by a crash go back to ``pending``."""
+    async def recover_sending(self, shards: ShardScope | None = None) -> int:
+        """At start-up: posts left ``sending`` by a crash go back to ``pending``; with
+        ``shards``, only this process's (another process may be sending its own right now)."""
+        scope, extra = _shard_clause(shards)
         async with self._tx() as db:
-            return await db.execute("UPDATE posts SET state = 'pending' WHERE state = 'sending'")
+            return await db.execute(
+                f"UPDATE posts AS p SET state = 'pending' WHERE p.state = 'sending'{scope}", extra
+            )
 
     async def cancel_for_channel(self, channel_id: int) -> int:
         """Cancel every pending post to a channel (channel deleted, bot removed)."""

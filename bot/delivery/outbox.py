@@ -97,8 +97,9 @@ class Delivery:
         self.budget = budget
 
     async def recover(self) -> int:
-        """At start-up: posts left ``sending`` by a crash are sent again (same nonce)."""
-        count = await self.storage.recover_sending()
+        """At start-up: posts left ``sending`` by a crash are sent again (same nonce); only
+        those of this process's shards, which no other process sends."""
+        count = await self.storage.recover_sending(self.shards)
         if count:
             log.warning("recovered in-flight posts count=%d", count)
         return count

@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from storage.records import FollowDelivery, FollowKind, PlannedPost, ShardScope, TargetKind
+from storage.records import (
+    FollowDelivery,
+    FollowKind,
+    PlannedPost,
+    PostState,
+    ShardScope,
+    TargetKind,
+)
 from storage.storage import Storage
 from tests.storage.helpers import NOW, article, seen
 
@@ -91,3 +98,17 @@ def test_a_scope_outside_the_shard_count_is_refused() -> None:
     with pytest.raises(ValueError):
         ShardScope(2, ())
     assert ShardScope(3, (0,)).owns_guild(None) and not ShardScope(3, (1,)).sends_dms
+
+
+async def test_a_restarted_process_recovers_only_its_own_shards_sending_posts(
+    storage: Storage,
+) -> None:
+    """Another process may be sending its posts at that moment: they stay ``sending``."""
+    shards = await _posts(storage)
+    claimed = await storage.claim_due_posts(now=NOW, limit=50)
+    assert len(claimed) == len(shards)  # everything is "sending", as if mid-send everywhere
+    assert await storage.recover_sending(ShardScope(COUNT, (1,))) == 6
+    pending = {p.id for p in await storage.list_posts(PostState.PENDING)}
+    assert sorted(shards[i] for i in pending) == [1] * 6
+    assert await storage.recover_sending(ShardScope(COUNT, (0,))) == 6 + 2  # with the DMs
+    assert await storage.recover_sending() == 6  # no scope: every shard (one process)
