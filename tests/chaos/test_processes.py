@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import os
+import random
 import re
 import signal
 import sys
@@ -33,8 +34,8 @@ SHARDS = 3
 GUILDS = [((1000 * SHARDS + shard) << 22) | 99 for shard in range(SHARDS)]  # one per shard
 
 
-async def _stand_in() -> tuple[asyncio.subprocess.Process, dict[str, str]]:
-    args = ["-m", "tests.discord_stand_in", "--shards", str(SHARDS)]
+async def _stand_in(*extra: str) -> tuple[asyncio.subprocess.Process, dict[str, str]]:
+    args = ["-m", "tests.discord_stand_in", "--shards", str(SHARDS), *extra]
     args += [arg for guild in GUILDS for arg in ("--guild", str(guild))]
     process = await asyncio.create_subprocess_exec(
         sys.executable, *args, cwd=ROOT, stdout=asyncio.subprocess.PIPE
@@ -83,6 +84,13 @@ async def _messages(control: str) -> dict[str, list[dict[str, Any]]]:
     return dict(record["messages"])
 
 
+async def _spawn(urls: dict[str, str], database: str, shard: int, log: Any) -> Any:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.chaos.fast_bot", cwd=ROOT, env=_env(urls, database, shard),
+        stdout=asyncio.subprocess.DEVNULL, stderr=log, start_new_session=True,
+    )  # fmt: skip
+
+
 def _episodes(messages: list[dict[str, Any]]) -> list[int]:
     return [
         int(found.group(1))
@@ -103,11 +111,7 @@ async def test_three_sharded_processes_post_every_article_once(
         async with serve(feed_app(ENTRIES)) as site:
             await _prepare(postgres_url, f"{site}/feed.xml")
             for shard in range(SHARDS):
-                bots.append(await asyncio.create_subprocess_exec(
-                    sys.executable, "-m", "tests.chaos.fast_bot", cwd=ROOT,
-                    env=_env(urls, postgres_url, shard), stdout=asyncio.subprocess.DEVNULL,
-                    stderr=logs[shard], start_new_session=True,
-                ))  # fmt: skip
+                bots.append(await _spawn(urls, postgres_url, shard, logs[shard]))
             channels = [str(guild + 1) for guild in GUILDS]
             async with asyncio.timeout(10 * PATIENCE):
                 while True:
@@ -135,3 +139,54 @@ async def test_three_sharded_processes_post_every_article_once(
     published = [t.count("published target=") for t in texts]
     assert published == [ENTRIES] * SHARDS, published  # each process: its own shard's channel
     assert not any("Traceback" in t for t in texts)
+
+
+@pytest.mark.timeout(1800)
+async def test_sigkills_of_one_of_three_processes_lose_nothing_and_post_nothing_twice(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """30 SIGKILLs, each of a random one of the three processes at a random moment, each
+    restarted at once under the same name (its leases and its shard's in-flight posts are its
+    own again). The stand-in's nonce window is 0 and the loopback links are never shown (S17),
+    so only the outbox and the reconciliation by post reference stand between a kill and a
+    duplicate. Then: every article in every channel exactly once."""
+    entries, kills = 30, 30
+    rng = random.Random(12)
+    stand_in, urls = await _stand_in("--nonce-window", "0", "--post-delay", "0.2")
+    log = (tmp_path / "bots.log").open("wb")
+    bots: dict[int, Any] = {}
+    try:
+        async with serve(feed_app(entries, page_delay=0.05)) as site:
+            await _prepare(postgres_url, f"{site}/feed.xml")
+            for shard in range(SHARDS):
+                bots[shard] = await _spawn(urls, postgres_url, shard, log)
+            for _ in range(kills):
+                await asyncio.sleep(rng.uniform(0.2, 1.2))
+                victim = rng.randrange(SHARDS)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(bots[victim].pid, signal.SIGKILL)
+                await bots[victim].wait()
+                log.write(f"---- SIGKILL shard {victim} ----\n".encode())
+                bots[victim] = await _spawn(urls, postgres_url, victim, log)
+            channels = [str(guild + 1) for guild in GUILDS]
+            async with asyncio.timeout(20 * PATIENCE):
+                while True:
+                    found = await _messages(urls["control"])
+                    if all(set(_episodes(found.get(c, []))) >= set(range(entries))
+                           for c in channels):  # fmt: skip
+                        break
+                    await asyncio.sleep(0.5)
+            await asyncio.sleep(3)  # a late duplicate would come within a few rounds
+            found = await _messages(urls["control"])
+    finally:
+        for bot in bots.values():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(bot.pid, signal.SIGTERM)
+        for bot in bots.values():
+            await bot.wait()
+        stand_in.terminate()
+        await stand_in.wait()
+        log.close()
+    for channel in channels:
+        episodes = Counter(_episodes(found.get(channel, [])))
+        assert episodes == Counter(range(entries)), (channel, episodes)
