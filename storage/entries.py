@@ -53,9 +53,17 @@ async def _insert_post(
     )  # fmt: skip
 
 
-async def _upsert_terms(db: Session, article: NewArticle, now: datetime) -> None:
-    pairs = [("author", a) for a in article.authors] + [("topic", t) for t in article.topics]
-    # Sorted by key: two processes upserting the same terms lock them in the same order.
+async def upsert_terms(db: Session, articles: Sequence[NewArticle], now: datetime) -> None:
+    """The authors and topics of every article of the unit of work, in one sorted pass: two
+    processes upserting the same terms lock them in the same order. (Per article, the terms of
+    a poll's second article could be locked before those of its first by another process:
+    PostgreSQL found deadlocks between three pollers.)"""
+    pairs = [
+        pair
+        for article in articles
+        for pair in [("author", a) for a in article.authors]
+        + [("topic", t) for t in article.topics]
+    ]
     rows = sorted((kind, fold_term(term), term.strip(), to_db(now)) for kind, term in pairs
                   if fold_term(term))  # fmt: skip
     await db.executemany(
@@ -121,9 +129,11 @@ async def store_article(
     seen: SeenKey | None,
     posts: Sequence[PlannedPost],
     match_follows: bool,
+    with_terms: bool = True,
 ) -> int:
     """Inside a write transaction: the article (reused on (feed_id, entry_key)), its seen key,
-    its subscription posts, the DMs of matching follows, its terms. Returns the article id."""
+    its subscription posts, the DMs of matching follows, its terms (unless the caller upserts
+    the terms of all its articles at once, ``upsert_terms``). Returns the article id."""
     article_id = await _insert_article(db, article, now)
     if seen is not None and article.feed_id is not None:
         await insert_seen(db, article.feed_id, [seen], now)
@@ -135,7 +145,8 @@ async def store_article(
     guilds = {p.subscription.guild_id for p in posts if p.state is PostState.PENDING}
     if match_follows and guilds:
         await _enqueue_dm_follows(db, article_id, article, sorted(guilds), now)
-    await _upsert_terms(db, article, now)
+    if with_terms:
+        await upsert_terms(db, [article], now)
     return article_id
 
 

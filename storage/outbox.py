@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from storage.connection import Connection, in_chunks
-from storage.records import ClaimedPost, PostRecord, PostState, SubscriptionState
+from storage.records import ClaimedPost, PostRecord, PostState, ShardScope, SubscriptionState
 from storage.rows import article_from_row, post_from_row
 from storage.terms import to_db
 
@@ -22,19 +22,36 @@ BAD_FORMAT_LIMIT = 3  # consecutive 400s on one subscription before it becomes b
 STALE_SENDING = timedelta(minutes=10)
 
 
+def _shard_clause(shards: ShardScope | None) -> tuple[str, list[int]]:
+    """SQL keeping the posts of the owned guild shards (``ShardScope``), or nothing."""
+    if shards is None or shards.is_everything:
+        return "", []
+    owned = sorted(set(shards.owned))
+    channel = (
+        f"(p.target_kind = 'channel' AND ((coalesce(p.guild_id, 0) >> 22) % ?)"
+        f" IN ({','.join('?' * len(owned))}))"
+    )
+    dms = " OR p.target_kind = 'dm'" if shards.sends_dms else ""
+    return f" AND ({channel}{dms})", [shards.count, *owned]
+
+
 class OutboxStore(Connection):
-    async def claim_due_posts(self, *, now: datetime, limit: int = 20) -> list[ClaimedPost]:
-        """Move up to ``limit`` pending posts (oldest first) to ``sending`` and return them.
+    async def claim_due_posts(
+        self, *, now: datetime, limit: int = 20, shards: ShardScope | None = None
+    ) -> list[ClaimedPost]:
+        """Move up to ``limit`` pending posts (oldest first) to ``sending`` and return them;
+        with ``shards``, only those of this process's guild shards (and DMs with shard 0).
 
         Posts of a subscription that is not active (paused, gone) wait in ``pending``. A post
         left ``sending`` for ``STALE_SENDING`` is claimed again (its attempts keep counting)."""
+        scope, extra = _shard_clause(shards)
         async with self._tx() as db:
             rows = await db.fetchall(
                 "SELECT p.id FROM posts p LEFT JOIN subscriptions s ON s.id = p.subscription_id"
                 " WHERE (p.state = 'pending' OR (p.state = 'sending' AND p.claimed_at < ?))"
-                " AND (p.subscription_id IS NULL OR s.state = 'active')"
+                f" AND (p.subscription_id IS NULL OR s.state = 'active'){scope}"
                 f" ORDER BY p.id LIMIT ?{db.dialect.skip_locked('p')}",
-                (to_db(now - STALE_SENDING), limit),
+                (to_db(now - STALE_SENDING), *extra, limit),
             )
             ids = [row[0] for row in rows]
             claimed: list[ClaimedPost] = []
@@ -110,10 +127,14 @@ class OutboxStore(Connection):
                 (error, attempted, attempted, post_id),
             )
 
-    async def recover_sending(self) -> int:
-        """At start-up: posts left ``sending`` by a crash go back to ``pending``."""
+    async def recover_sending(self, shards: ShardScope | None = None) -> int:
+        """At start-up: posts left ``sending`` by a crash go back to ``pending``; with
+        ``shards``, only this process's (another process may be sending its own right now)."""
+        scope, extra = _shard_clause(shards)
         async with self._tx() as db:
-            return await db.execute("UPDATE posts SET state = 'pending' WHERE state = 'sending'")
+            return await db.execute(
+                f"UPDATE posts AS p SET state = 'pending' WHERE p.state = 'sending'{scope}", extra
+            )
 
     async def cancel_for_channel(self, channel_id: int) -> int:
         """Cancel every pending post to a channel (channel deleted, bot removed)."""

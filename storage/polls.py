@@ -21,7 +21,7 @@ from datetime import datetime
 
 from storage.connection import in_chunks
 from storage.corrections import CorrectionStore, apply_corrections
-from storage.entries import EntryStore, insert_seen, store_article
+from storage.entries import EntryStore, insert_seen, store_article, upsert_terms
 from storage.feeds import FeedStore, apply_success
 from storage.leases import LeaseStore
 from storage.outbox import OutboxStore
@@ -88,8 +88,11 @@ class PollStore(
         async with self._tx() as db:
             if seen:
                 await insert_seen(db, feed_id, seen, now)
+            await upsert_terms(db, [i.article for i in articles], now)  # first, in one order
             ids = [
-                await store_article(db, i.article, now, i.seen, i.posts, match_follows=True)
+                await store_article(
+                    db, i.article, now, i.seen, i.posts, match_follows=True, with_terms=False
+                )
                 for i in articles
             ]
             edits = await apply_corrections(db, corrections, now) if corrections else 0

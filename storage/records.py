@@ -227,6 +227,32 @@ class PostRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class ShardScope:
+    """The Discord shards a process delivers for (``SHARD_COUNT``, ``SHARD_IDS``): a guild's
+    posts go out from the process of its shard, ``(guild_id >> 22) % count`` as Discord's
+    gateway sharding, so one channel's rate-limit bucket lives in one process; direct messages
+    (no guild shard) from the process that owns shard 0."""
+
+    count: int
+    owned: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        if self.count < 1 or not self.owned or any(not 0 <= s < self.count for s in self.owned):
+            raise ValueError(f"shards must be within 0..{self.count - 1}")
+
+    @property
+    def is_everything(self) -> bool:
+        return set(self.owned) == set(range(self.count))
+
+    @property
+    def sends_dms(self) -> bool:
+        return 0 in self.owned
+
+    def owns_guild(self, guild_id: int | None) -> bool:
+        return ((guild_id or 0) >> 22) % self.count in self.owned
+
+
+@dataclass(frozen=True, slots=True)
 class ClaimedPost:
     """A post moved to ``sending``, with the article to render."""
 

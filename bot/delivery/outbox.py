@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 
 from bot.clock import Clock
 from bot.delivery import reconcile
+from bot.delivery.budget import RequestBudget
 from bot.delivery.cooldown import DiscordCooldown
 from bot.delivery.corrections import deliver_edits
 from bot.delivery.formats import render
@@ -39,6 +40,7 @@ from storage.errors import StorageError
 from storage.records import (
     ClaimedPost,
     PostFormat,
+    ShardScope,
     StoredArticle,
     Subscription,
     SubscriptionState,
@@ -85,6 +87,8 @@ class Delivery:
         tz: str = "Europe/Paris",
         cooldown: DiscordCooldown | None = None,
         parallel_targets: int = PARALLEL_TARGETS,
+        shards: ShardScope | None = None,
+        budget: RequestBudget | None = None,
     ) -> None:
         self.storage = storage
         self.publisher = publisher
@@ -92,10 +96,15 @@ class Delivery:
         self.tz = tz
         self.cooldown = cooldown or DiscordCooldown(clock)
         self.parallel_targets = max(1, parallel_targets)
+        # Several processes: this one sends the posts of its guild shards (and DMs with shard 0).
+        self.shards = shards
+        # This process's share of Discord's global 50 requests/s (bot.delivery.budget).
+        self.budget = budget
 
     async def recover(self) -> int:
-        """At start-up: posts left ``sending`` by a crash are sent again (same nonce)."""
-        count = await self.storage.recover_sending()
+        """At start-up: posts left ``sending`` by a crash are sent again (same nonce); only
+        those of this process's shards, which no other process sends."""
+        count = await self.storage.recover_sending(self.shards)
         if count:
             log.warning("recovered in-flight posts count=%d", count)
         return count
@@ -108,7 +117,9 @@ class Delivery:
         if self.cooldown.active:  # X3/X4/X8: not one request until the pause is over
             report.stopped = True
             return report
-        claimed = await self.storage.claim_due_posts(now=self.clock.now(), limit=limit)
+        claimed = await self.storage.claim_due_posts(
+            now=self.clock.now(), limit=limit, shards=self.shards
+        )
         wanted = {i.post.subscription_id for i in claimed if i.post.subscription_id is not None}
         if wanted:  # each post in its subscription's format, read once per round
             report.subscriptions = await self.storage.subscriptions_by_id(wanted)
@@ -198,6 +209,8 @@ class Delivery:
             await self.storage.release(post.id, attempted=False)
             report.released += 1
             return
+        if self.budget is not None:
+            await self.budget.take()
         try:
             message_id = await self.publisher.publish(outgoing)
         except (RateLimited, Unavailable) as exc:

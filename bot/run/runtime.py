@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.clock import SystemClock
+from bot.delivery.budget import RequestBudget, share_of
 from bot.delivery.outbox import Delivery, DeliveryNotice
 from bot.delivery.publishers import Publisher
 from bot.net.client import GuardedClient
@@ -22,6 +23,7 @@ from bot.run.scheduler import JobScheduler, build_scheduler
 from bot.settings import Settings
 from storage import Storage
 from storage.errors import StorageError
+from storage.records import ShardScope
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +60,11 @@ async def open_runtime(
     try:
         async with health_monitor(), GuardedClient.from_settings(settings) as fetcher:
             engine = Engine(settings, storage, fetcher, workers, clock, on_notice=on_feed_notice)
-            delivery = Delivery(storage, publisher, clock, tz=settings.timezone)
+            shards = shard_scope(settings)
+            budget = RequestBudget(share_of(settings.shard_count, len(set(settings.shard_ids))))
+            delivery = Delivery(
+                storage, publisher, clock, tz=settings.timezone, shards=shards, budget=budget
+            )
             await delivery.recover()
             await engine.release_leases()  # those a crash of this process left: ours again
             scheduler = build_scheduler(
@@ -79,6 +85,20 @@ async def open_runtime(
     finally:
         workers.close()
         await storage.close()
+
+
+def shard_scope(settings: Settings) -> ShardScope | None:
+    """The guild shards whose posts this process sends (``SHARD_IDS`` of ``SHARD_COUNT``);
+    None (every post) without sharding or when it runs every shard."""
+    if not settings.shard_count or not settings.shard_ids:
+        return None
+    try:
+        return ShardScope(settings.shard_count, settings.shard_ids)
+    except ValueError as exc:
+        raise UserFacingError(
+            f"SHARD_IDS ({','.join(map(str, settings.shard_ids))}) doit désigner des shards "
+            f"entre 0 et {settings.shard_count - 1} (SHARD_COUNT={settings.shard_count})."
+        ) from exc
 
 
 async def wait_for_stop_signal() -> None:

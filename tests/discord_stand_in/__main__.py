@@ -117,6 +117,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--grant-webhooks", action="store_true", help="the bot's role may manage webhooks"
     )
+    parser.add_argument(
+        "--guild", type=int, action="append", default=[],
+        help="extra guild ID with one text channel, ID + 1 (sharded bots: guilds on each shard)",
+    )  # fmt: skip
+    parser.add_argument("--shards", type=int, default=1, help="GET /gateway/bot's shard count")
     return parser.parse_args(argv)
 
 
@@ -130,6 +135,9 @@ async def serve(args: argparse.Namespace) -> None:
         if server.world.find_channel(channel_id) is None:
             position = len(channels)
             channels.append(channel_object(channel_id, f"salon-{position}", GUILD_ID, position))
+    for guild_id in args.guild:
+        server.world.add_guild(guild_id, f"Serveur {guild_id}", {guild_id + 1: "actualites"})
+    server.gateway.shard_count = args.shards
     await server.start_on(args.port)
     urls = {
         "base_url": server.base_url,

@@ -1,6 +1,11 @@
 """The stand-in's websocket gateway: HELLO, heartbeat ACK, IDENTIFY -> READY + GUILD_CREATE,
 RESUME -> RESUMED, then events pushed by the test (INTERACTION_CREATE, CHANNEL_DELETE...) and
-MESSAGE_CREATE for every message created, to the sessions whose intents ask for it."""
+MESSAGE_CREATE for every message created, to the sessions whose intents ask for it.
+
+Sharded sessions as Discord has them: an IDENTIFY with ``shard: [id, count]`` gets in READY and
+GUILD_CREATE only the guilds of its shard (``(guild_id >> 22) % count == id``), and only their
+events afterwards; events without a guild (DMs) go to shard 0 only; a shard outside its count
+is closed with 4010 (Invalid shard). A session without ``shard`` gets everything."""
 
 from __future__ import annotations
 
@@ -27,6 +32,7 @@ HELLO, HEARTBEAT, IDENTIFY, RESUME, RECONNECT, INVALID_SESSION, HEARTBEAT_ACK = 
     11,
 )
 GUILD_MESSAGES, DIRECT_MESSAGES = 1 << 9, 1 << 12  # the intents that receive MESSAGE_CREATE
+INVALID_SHARD = 4010
 
 
 class Gateway:
@@ -38,6 +44,8 @@ class Gateway:
         self.resume_count = 0
         self.identifies: list[dict[str, Any]] = []
         self.intents: dict[web.WebSocketResponse, int] = {}
+        self.shards: dict[web.WebSocketResponse, tuple[int, int]] = {}  # socket -> (id, count)
+        self.shard_count = 1  # what GET /gateway/bot recommends
         self.sequence = 0
         self.ready = asyncio.Event()
         self.accepting = asyncio.Event()  # cleared by ``hold``: the gateway is unreachable
@@ -45,7 +53,17 @@ class Gateway:
 
     def bot_info(self) -> dict[str, Any]:
         limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
-        return {"url": self.url, "shards": 1, "session_start_limit": limit}
+        return {"url": self.url, "shards": self.shard_count, "session_start_limit": limit}
+
+    def receives(self, socket: web.WebSocketResponse, guild_id: int | str | None) -> bool:
+        """Whether this session gets an event of ``guild_id`` (None: a DM, shard 0's)."""
+        shard = self.shards.get(socket)
+        if shard is None:
+            return True
+        shard_id, count = shard
+        if guild_id is None:
+            return shard_id == 0
+        return (int(guild_id) >> 22) % count == shard_id
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         await self.accepting.wait()  # held: the handshake waits, as behind a network outage
@@ -64,6 +82,7 @@ class Gateway:
             if socket in self.sockets:
                 self.sockets.remove(socket)
             self.intents.pop(socket, None)
+            self.shards.pop(socket, None)
         return socket
 
     async def _on_frame(self, socket: web.WebSocketResponse, frame: dict[str, Any]) -> None:
@@ -77,6 +96,13 @@ class Gateway:
             self.identify_count += 1
             self.identifies.append(frame["d"])
             self.intents[socket] = int(frame["d"].get("intents") or 0)
+            shard = frame["d"].get("shard")
+            if shard is not None:
+                shard_id, count = int(shard[0]), int(shard[1])
+                if count < 1 or not 0 <= shard_id < count:
+                    await socket.close(code=INVALID_SHARD, message=b"Invalid shard.")
+                    return
+                self.shards[socket] = (shard_id, count)
             await self._identify(socket, frame["d"])
         elif op == RESUME:
             self.resume_count += 1
@@ -84,7 +110,7 @@ class Gateway:
             self.ready.set()
 
     async def _identify(self, socket: web.WebSocketResponse, data: dict[str, Any]) -> None:
-        guilds = list(self.world.guilds.values())
+        guilds = [g for g in self.world.guilds.values() if self.receives(socket, g["id"])]
         ready: dict[str, Any] = {
             "v": 10,
             "user": self.world.bot_user,
@@ -110,9 +136,12 @@ class Gateway:
         await socket.send_str(json.dumps(frame))
 
     async def dispatch(self, name: str, data: Any) -> None:
-        """Send one event to every connected session."""
+        """Send one event to every connected session that receives its guild (its
+        ``guild_id``; none: shard 0)."""
+        guild_id = data.get("guild_id") if isinstance(data, dict) else None
         for socket in list(self.sockets):
-            await self._event(socket, name, data)
+            if self.receives(socket, guild_id):
+                await self._event(socket, name, data)
 
     async def message_created(
         self, message: dict[str, Any], guild_id: int | None, event: str = "MESSAGE_CREATE"
@@ -123,7 +152,7 @@ class Gateway:
         needed = GUILD_MESSAGES if guild_id is not None else DIRECT_MESSAGES
         data = message if guild_id is None else {**message, "guild_id": str(guild_id)}
         for socket in list(self.sockets):
-            if self.intents.get(socket, 0) & needed:
+            if self.intents.get(socket, 0) & needed and self.receives(socket, guild_id):
                 await self._event(socket, event, data)
 
     async def invalidate_sessions(self) -> None:

@@ -1,0 +1,58 @@
+"""Delivery by guild shard: each of two processes (two ``Storage`` objects, two ``Delivery``
+with their ``ShardScope``) sends only the posts of its guilds' shard; together, every post once.
+``SHARD_IDS`` outside ``SHARD_COUNT`` is refused in French at start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FrozenClock
+from bot.delivery.outbox import Delivery
+from bot.run.console import UserFacingError
+from bot.run.runtime import shard_scope
+from bot.settings import Settings
+from storage.records import PlannedPost, ShardScope
+from storage.storage import Storage
+from tests.engine.conftest import START
+from tests.engine.test_delivery import RecordingPublisher
+from tests.storage.helpers import article, seen
+
+
+async def test_two_processes_deliver_their_own_shards_posts_once(tmp_path: Path) -> None:
+    stores = [await Storage.open(tmp_path / "depeche.db") for _ in range(2)]
+    try:
+        feed = await stores[0].add_feed("https://exemple.fr/rss", now=START)
+        subs = [
+            await stores[0].add_subscription(
+                guild_id=(n << 22) | 7, channel_id=1000 + n, feed_id=feed.id, now=START
+            )
+            for n in range(6)  # guilds on shards 0, 1, 0, 1, 0, 1
+        ]
+        for key in ("a", "b"):
+            await stores[0].save_article(
+                article(feed.id, key), now=START, seen=seen(key),
+                posts=[PlannedPost(s) for s in subs],
+            )  # fmt: skip
+        publishers = [RecordingPublisher(), RecordingPublisher()]
+        for shard, (store, publisher) in enumerate(zip(stores, publishers, strict=True)):
+            delivery = Delivery(
+                store, publisher, FrozenClock(START), shards=ShardScope(2, (shard,))
+            )
+            report = await delivery.deliver_pending(limit=50)
+            assert report.sent == 6
+            assert {(c.post.guild_id or 0) >> 22 & 1 for c in publisher.calls} == {shard}
+        sent = [c.post.id for p in publishers for c in p.calls]
+        assert sorted(sent) == sorted({p.id for p in await stores[0].list_posts()})
+    finally:
+        for store in stores:
+            await store.close()
+
+
+def test_shard_ids_come_from_the_settings() -> None:
+    assert shard_scope(Settings()) is None
+    assert shard_scope(Settings(shard_count=3)) is None  # every shard: every post
+    assert shard_scope(Settings(shard_count=3, shard_ids=(2, 0))) == ShardScope(3, (2, 0))
+    with pytest.raises(UserFacingError, match="entre 0 et 2"):
+        shard_scope(Settings(shard_count=3, shard_ids=(3,)))
