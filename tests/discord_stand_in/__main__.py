@@ -34,7 +34,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.discord_stand_in.server import API_PREFIX, StandIn, json_response
-from tests.discord_stand_in.world import GUILD_ID, _channel
+from tests.discord_stand_in.world import GUILD_ID, channel_object
 
 CONTROL_PREFIX = "/_stand_in"
 
@@ -111,7 +111,7 @@ async def serve(args: argparse.Namespace) -> None:
     for channel_id in args.channel:
         if server.world.find_channel(channel_id) is None:
             position = len(channels)
-            channels.append(_channel(channel_id, f"salon-{position}", GUILD_ID, position))
+            channels.append(channel_object(channel_id, f"salon-{position}", GUILD_ID, position))
     await server.start_on(args.port)
     urls = {
         "base_url": server.base_url,

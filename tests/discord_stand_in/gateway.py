@@ -114,14 +114,17 @@ class Gateway:
         for socket in list(self.sockets):
             await self._event(socket, name, data)
 
-    async def message_created(self, message: dict[str, Any], guild_id: int | None) -> None:
-        """MESSAGE_CREATE (the create response's message, nonce included) to every session with
-        the GUILD_MESSAGES intent (a guild channel) or DIRECT_MESSAGES (a DM)."""
+    async def message_created(
+        self, message: dict[str, Any], guild_id: int | None, event: str = "MESSAGE_CREATE"
+    ) -> None:
+        """MESSAGE_CREATE (the create response's message, nonce included; or ``event``, such as
+        MESSAGE_UPDATE) to every session with the GUILD_MESSAGES intent (a guild channel) or
+        DIRECT_MESSAGES (a DM)."""
         needed = GUILD_MESSAGES if guild_id is not None else DIRECT_MESSAGES
         data = message if guild_id is None else {**message, "guild_id": str(guild_id)}
         for socket in list(self.sockets):
             if self.intents.get(socket, 0) & needed:
-                await self._event(socket, "MESSAGE_CREATE", data)
+                await self._event(socket, event, data)
 
     async def invalidate_sessions(self) -> None:
         """Op 9 (not resumable): the client reconnects and IDENTIFYs again (READY again)."""

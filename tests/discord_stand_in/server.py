@@ -19,7 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.discord_stand_in import places, rules
+from tests.discord_stand_in import messages, places, rules
 from tests.discord_stand_in.gateway import Gateway
 from tests.discord_stand_in.history import HistoryQueryError, history_page, parse_query
 from tests.discord_stand_in.world import FORUM, THREAD_TYPES, World
@@ -113,6 +113,7 @@ class StandIn:
         self.gateway = Gateway(self.world)
         self.requests: list[RecordedRequest] = []
         self.faults: list[Fault] = []
+        self.edits = messages.EditLog()  # every message edit Discord accepted
         self.request_event = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.base_url = ""
@@ -244,6 +245,7 @@ class StandIn:
         self._add("GET", "/webhooks/{app_id}/{token}/messages/{message_id}", self._get_original)
         self._add("DELETE", "/webhooks/{app_id}/{token}/messages/{message_id}", self._delete)
         places.register(self)
+        messages.register(self)
 
     def _simple(self, build: Callable[[dict[str, str], Any], Any]) -> Handler:
         async def handler(request: web.Request, params: dict[str, str], body: Any) -> web.Response:

@@ -1,125 +1,94 @@
 """The stand-in's view of Discord: one bot, guilds with channels and roles, messages, commands
-and interactions. Builds the JSON objects discord.py parses."""
+and interactions (``interactions.py``). Builds the JSON objects discord.py parses; the ids,
+permission bits and object builders live in ``objects.py`` and are re-exported here."""
 
 from __future__ import annotations
 
-import asyncio
-import secrets
 import time
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-from tests.discord_stand_in.history import SnowflakeMaker, snowflake_time_ms, without_nonce
+from tests.discord_stand_in.history import without_nonce
+from tests.discord_stand_in.interactions import Interaction, InteractionDesk
+from tests.discord_stand_in.objects import (
+    ADMIN_ID,
+    ADMIN_PERMISSIONS,
+    ADMINISTRATOR,
+    ANNOUNCEMENT,
+    BOT_ID,
+    BOT_PERMISSIONS,
+    BOT_ROLE_ID,
+    CHANNEL_ID,
+    CREATE_PUBLIC_THREADS,
+    EMBED_LINKS,
+    FORUM,
+    GUILD_ID,
+    MANAGE_GUILD,
+    MANAGE_MESSAGES,
+    MANAGE_THREADS,
+    MEMBER_ID,
+    MEMBER_PERMISSIONS,
+    NEWS_THREAD,
+    OTHER_CHANNEL_ID,
+    PUBLIC_THREAD,
+    READ_HISTORY,
+    REQUIRE_TAG,
+    SEND_IN_THREADS,
+    SEND_MESSAGES,
+    TAGS_MAX,
+    TEXT,
+    THREAD_TYPES,
+    VIEW_CHANNEL,
+    application_object,
+    channel_object,
+    guild_object,
+    now_iso,
+    role_object,
+    snowflake,
+    snowflake_iso,
+    user_object,
+)
 
-BOT_ID = 900_000_000_000_000_001
-GUILD_ID = 910_000_000_000_000_001
-CHANNEL_ID = 920_000_000_000_000_001  # "actualites"
-OTHER_CHANNEL_ID = 920_000_000_000_000_002  # "general"
-ADMIN_ID = 930_000_000_000_000_001
-MEMBER_ID = 930_000_000_000_000_002
-BOT_ROLE_ID = 940_000_000_000_000_001
-
-VIEW_CHANNEL = 1 << 10
-SEND_MESSAGES = 1 << 11
-EMBED_LINKS = 1 << 14
-READ_HISTORY = 1 << 16
-MANAGE_GUILD = 1 << 5
-ADMINISTRATOR = 1 << 3
-MANAGE_MESSAGES = 1 << 13
-MANAGE_THREADS = 1 << 34
-SEND_IN_THREADS = 1 << 38
-CREATE_PUBLIC_THREADS = 1 << 35
-MEMBER_PERMISSIONS = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | READ_HISTORY | (1 << 31)
-ADMIN_PERMISSIONS = MEMBER_PERMISSIONS | MANAGE_GUILD
-BOT_PERMISSIONS = (
-    VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | READ_HISTORY | SEND_IN_THREADS
-    | CREATE_PUBLIC_THREADS
-)  # fmt: skip
-
-TEXT, ANNOUNCEMENT, NEWS_THREAD, PUBLIC_THREAD, FORUM = 0, 5, 10, 11, 15  # channel types
-THREAD_TYPES = (10, 11, 12)
-REQUIRE_TAG = 1 << 4  # a forum's channel flag: every post needs a tag
-TAGS_MAX = 5  # tags on one forum post
-
-_snowflakes = SnowflakeMaker()  # of the wall clock, like Discord's: ``after=`` a time works
-
-
-def snowflake() -> int:
-    return _snowflakes()
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat()
-
-
-def snowflake_iso(snowflake_id: int) -> str:
-    """The ISO time a snowflake was made at (a message's ``timestamp``)."""
-    return datetime.fromtimestamp(snowflake_time_ms(snowflake_id) / 1000, UTC).isoformat()
-
-
-def user_object(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any]:
-    return {
-        "id": str(user_id),
-        "username": name,
-        "global_name": name,
-        "discriminator": "0",
-        "avatar": None,
-        "bot": bot,
-        "public_flags": 0,
-    }
-
-
-@dataclass
-class Interaction:
-    id: int
-    token: str
-    payload: dict[str, Any]
-    created: float = field(default_factory=time.monotonic)
-    responded: bool = False
-    response: dict[str, Any] | None = None  # the initial callback body
-    original: dict[str, Any] | None = None  # the original response message
-    followups: list[dict[str, Any]] = field(default_factory=list)
-    edits: list[dict[str, Any]] = field(default_factory=list)
-    changed: asyncio.Event = field(default_factory=asyncio.Event)
-    original_deleted: bool = False
-    # Whether each follow-up was visible to the whole channel. Like Discord, the first
-    # follow-up after a deferral replaces the "thinking" placeholder and keeps the deferral's
-    # visibility whatever its own flags say, unless that placeholder was deleted first.
-    followup_public: list[bool] = field(default_factory=list)
-
-    @property
-    def deferred_publicly(self) -> bool:
-        response = self.response or {}
-        flags = int((response.get("data") or {}).get("flags") or 0)
-        return response.get("type") == 5 and not flags & 64
-
-    def public_texts(self) -> str:
-        """The text of the follow-ups everyone in the channel could see."""
-        public = [f for f, shown in zip(self.followups, self.followup_public, strict=True) if shown]
-        return "\n".join(f.get("content") or "" for f in public)
-
-    @property
-    def messages(self) -> list[dict[str, Any]]:
-        """Every message payload the bot produced for this interaction, in order."""
-        out: list[dict[str, Any]] = []
-        if self.response is not None and self.response.get("type") in (4, 7):
-            out.append(self.response.get("data") or {})
-        return out + self.edits + self.followups
-
-    def texts(self) -> str:
-        """All content and embed text of the answers, joined (for assertions)."""
-        parts: list[str] = []
-        for message in self.messages:
-            parts.append(message.get("content") or "")
-            for embed in message.get("embeds") or []:
-                parts += [embed.get("title") or "", embed.get("description") or ""]
-                parts += [f"{f.get('name')} {f.get('value')}" for f in embed.get("fields") or []]
-                parts.append((embed.get("footer") or {}).get("text") or "")
-        return "\n".join(p for p in parts if p)
+__all__ = [
+    "ADMINISTRATOR",
+    "ADMIN_ID",
+    "ADMIN_PERMISSIONS",
+    "ANNOUNCEMENT",
+    "BOT_ID",
+    "BOT_PERMISSIONS",
+    "BOT_ROLE_ID",
+    "CHANNEL_ID",
+    "CREATE_PUBLIC_THREADS",
+    "EMBED_LINKS",
+    "FORUM",
+    "GUILD_ID",
+    "MANAGE_GUILD",
+    "MANAGE_MESSAGES",
+    "MANAGE_THREADS",
+    "MEMBER_ID",
+    "MEMBER_PERMISSIONS",
+    "NEWS_THREAD",
+    "OTHER_CHANNEL_ID",
+    "PUBLIC_THREAD",
+    "READ_HISTORY",
+    "REQUIRE_TAG",
+    "SEND_IN_THREADS",
+    "SEND_MESSAGES",
+    "TAGS_MAX",
+    "TEXT",
+    "THREAD_TYPES",
+    "VIEW_CHANNEL",
+    "Interaction",
+    "World",
+    "channel_object",
+    "now_iso",
+    "role_object",
+    "snowflake",
+    "snowflake_iso",
+    "user_object",
+]
 
 
-class World:
+class World(InteractionDesk):
     def __init__(self, *, nonce_window: float, interaction_deadline: float) -> None:
         self.nonce_window = nonce_window
         self.interaction_deadline = interaction_deadline
@@ -143,59 +112,10 @@ class World:
 
     # ---- guilds and channels -----------------------------------------------------------------
     def application(self) -> dict[str, Any]:
-        return {
-            "id": str(BOT_ID),
-            "name": "Dépêche",
-            "icon": None,
-            "description": "",
-            "rpc_origins": [],
-            "bot_public": True,
-            "bot_require_code_grant": False,
-            "owner": user_object(ADMIN_ID, "admin"),
-            "summary": "",
-            "verify_key": "0" * 64,
-            "team": None,
-            "flags": 0,
-            "interactions_endpoint_url": None,
-        }
+        return application_object()
 
     def add_guild(self, guild_id: int, name: str, channels: dict[int, str]) -> dict[str, Any]:
-        guild = {
-            "id": str(guild_id),
-            "name": name,
-            "owner_id": str(ADMIN_ID),
-            "roles": [
-                _role(guild_id, "@everyone", MEMBER_PERMISSIONS, 0),
-                _role(BOT_ROLE_ID, "Dépêche", BOT_PERMISSIONS, 1),
-            ],
-            "channels": [
-                _channel(cid, cname, guild_id, position)
-                for position, (cid, cname) in enumerate(channels.items())
-            ],
-            "members": [
-                {
-                    "user": self.bot_user,
-                    "roles": [str(BOT_ROLE_ID)],
-                    "joined_at": now_iso(),
-                    "flags": 0,
-                    "deaf": False,
-                    "mute": False,
-                }
-            ],
-            "member_count": 3,
-            "large": False,
-            "features": [],
-            "emojis": [],
-            "stickers": [],
-            "threads": [],
-            "stage_instances": [],
-            "guild_scheduled_events": [],
-            "voice_states": [],
-            "presences": [],
-            "unavailable": False,
-            "preferred_locale": "fr",
-            "system_channel_id": str(list(channels)[-1]) if channels else None,
-        }
+        guild = guild_object(guild_id, name, channels, self.bot_user)
         self.guilds[guild_id] = guild
         return guild
 
@@ -207,7 +127,7 @@ class World:
         self, channel_id: int, name: str, guild_id: int = GUILD_ID, *, kind: int = TEXT
     ) -> dict[str, Any]:
         guild = self.guilds[guild_id]
-        channel = _channel(channel_id, name, guild_id, len(guild["channels"]))
+        channel = channel_object(channel_id, name, guild_id, len(guild["channels"]))
         channel["type"] = kind
         guild["channels"].append(channel)
         return channel
@@ -426,98 +346,3 @@ class World:
                 if command["name"] == name:
                     return scope, command
         raise KeyError(f"command {name!r} was never synced")
-
-    # ---- interactions ------------------------------------------------------------------------
-    def new_interaction(self, payload: dict[str, Any]) -> Interaction:
-        interaction_id = snowflake()
-        token = secrets.token_urlsafe(24)
-        payload = {**payload, "id": str(interaction_id), "token": token}
-        interaction = Interaction(interaction_id, token, payload)
-        self.interactions[interaction_id] = interaction
-        return interaction
-
-    def by_token(self, token: str) -> Interaction | None:
-        for interaction in self.interactions.values():
-            if interaction.token == token:
-                return interaction
-        return None
-
-    def respond(self, interaction: Interaction, body: dict[str, Any]) -> dict[str, Any]:
-        interaction.responded = True
-        interaction.response = body
-        data = body.get("data") or {}
-        kind = body["type"]
-        channel_id = int(interaction.payload.get("channel_id") or 0)
-        if kind in (4, 5):
-            interaction.original = self.make_message(channel_id, data, interaction_id=None)
-        interaction.changed.set()
-        answer: dict[str, Any] = {
-            "interaction": {
-                "id": str(interaction.id),
-                "type": interaction.payload["type"],
-                "response_message_loading": kind == 5,
-                "response_message_ephemeral": bool(int(data.get("flags") or 0) & 64),
-            }
-        }
-        if interaction.original is not None:
-            answer["interaction"]["response_message_id"] = interaction.original["id"]
-        return answer
-
-    def add_followup(self, interaction: Interaction, body: dict[str, Any]) -> dict[str, Any]:
-        channel_id = int(interaction.payload.get("channel_id") or 0)
-        message = self.make_message(channel_id, body, webhook_id=str(BOT_ID))
-        replaces_placeholder = (
-            (interaction.response or {}).get("type") == 5
-            and not interaction.original_deleted
-            and not interaction.followups
-            and not interaction.edits
-        )
-        if replaces_placeholder:
-            public = interaction.deferred_publicly
-        else:
-            public = not int(body.get("flags") or 0) & 64
-        interaction.followups.append(body)
-        interaction.followup_public.append(public)
-        interaction.changed.set()
-        return message
-
-    def edit_response(
-        self, interaction: Interaction, message_id: str, body: dict[str, Any]
-    ) -> dict[str, Any]:
-        interaction.edits.append(body)
-        base = interaction.original or self.make_message(0, {})
-        updated = {**base, **{k: v for k, v in body.items() if k in ("content", "embeds")}}
-        if message_id == "@original":
-            interaction.original = updated
-        interaction.changed.set()
-        return updated
-
-
-def _role(role_id: int, name: str, permissions: int, position: int) -> dict[str, Any]:
-    return {
-        "id": str(role_id),
-        "name": name,
-        "permissions": str(permissions),
-        "position": position,
-        "color": 0,
-        "hoist": False,
-        "managed": position > 0,
-        "mentionable": False,
-        "flags": 0,
-    }
-
-
-def _channel(channel_id: int, name: str, guild_id: int, position: int) -> dict[str, Any]:
-    return {
-        "id": str(channel_id),
-        "type": 0,
-        "name": name,
-        "position": position,
-        "guild_id": str(guild_id),
-        "permission_overwrites": [],
-        "nsfw": False,
-        "parent_id": None,
-        "topic": None,
-        "last_message_id": None,
-        "rate_limit_per_user": 0,
-    }
