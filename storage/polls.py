@@ -33,9 +33,10 @@ from storage.records import (
     SeenKey,
 )
 from storage.social import SocialStore
+from storage.stories import StoryStore
 
 
-class PollStore(FeedStore, EntryStore, SocialStore, OutboxStore):
+class PollStore(FeedStore, EntryStore, StoryStore, SocialStore, OutboxStore):
     async def poll_context(
         self, feed_id: int, entries: Sequence[EntryRef], *, since: datetime
     ) -> PollContext:
@@ -74,7 +75,16 @@ class PollStore(FeedStore, EntryStore, SocialStore, OutboxStore):
             if seen:
                 await insert_seen(db, feed_id, seen, now)
             ids = [
-                await store_article(db, i.article, now, i.seen, i.posts, match_follows=True)
+                await store_article(
+                    db,
+                    i.article,
+                    now,
+                    i.seen,
+                    i.posts,
+                    match_follows=True,
+                    story=i.story,
+                    held=i.held,
+                )
                 for i in articles
             ]
             await apply_success(db, feed_id, now, success)

@@ -18,8 +18,10 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from storage.connection import load_migrations
+from storage.connection import SQLITE, load_migrations
 from storage.records import (
+    ArticleIntent,
+    FeedSuccess,
     FollowDelivery,
     FollowKind,
     NewArticle,
@@ -27,8 +29,11 @@ from storage.records import (
     PostState,
     SeenKey,
     SeenStatus,
+    Subscription,
 )
+from storage.sqlite import SqliteDatabase
 from storage.storage import Storage
+from storage.story_records import HeldPost, HeldReason, StoryChoice
 
 HERE = Path(__file__).resolve().parent
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
@@ -45,8 +50,8 @@ def _article(feed_id: int, n: int) -> NewArticle:
 
 
 async def populate(path: Path, version: int) -> None:
-    conn = await Storage._connect(path, load_migrations()[:version])
-    storage = Storage(conn, path)
+    database = await SqliteDatabase.open(path, load_migrations(SQLITE)[:version])
+    storage = Storage(database)
     try:
         feed = await storage.add_feed("https://gazette.example/rss", now=NOW, title="La Gazette")
         other = await storage.add_feed("https://radio.example/flux.xml", now=NOW, title="Radio")
@@ -70,8 +75,34 @@ async def populate(path: Path, version: int) -> None:
         await storage.mark_sent(claimed[0].post.id, message_id="990000000000000123", now=NOW)
         await storage.mark_failed(claimed[1].post.id, error="400 Invalid Form Body")
         # claimed[2] stays "sending" (a crash), the fourth stays "pending"
+        if version >= 6:
+            await _stories(storage, feed.id, subs[0])
     finally:
         await storage.close()
+
+
+async def _stories(storage: Storage, feed_id: int, sub: Subscription) -> None:
+    """Version 6 (issue 11): one story posted twice by the feed (a republication) in channel
+    101, the second article grouped under the first one's post, and an article held by a
+    filter."""
+    since, first = NOW - timedelta(hours=48), f"{feed_id}:guid-10"
+    for n, matched in ((10, None), (12, first)):
+        story = StoryChoice(
+            key=f"{feed_id}:guid-{n}", story=first, score=0.0 if matched is None else 0.61,
+            matched=matched, shared=("gazette",) if matched else (), lede="marche couvert rouvre",
+            published_at=NOW, group_since=since,
+        )  # fmt: skip
+        intent = ArticleIntent(
+            _article(feed_id, n), SeenKey(f"guid-{n}", None, None, SeenStatus.NEW),
+            (PlannedPost(sub),), story,
+        )  # fmt: skip
+        await storage.record_poll(feed_id, now=NOW, success=FeedSuccess(NOW), articles=[intent])
+    held = HeldPost(sub.id, HeldReason.FILTER, "mot exclu : « travaux »")
+    intent = ArticleIntent(
+        _article(feed_id, 11), SeenKey("guid-11", None, None, SeenStatus.FILTERED), (), None,
+        (held,),
+    )  # fmt: skip
+    await storage.record_poll(feed_id, now=NOW, success=FeedSuccess(NOW), articles=[intent])
 
 
 def _literal(value: object) -> str:
