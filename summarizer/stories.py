@@ -13,7 +13,8 @@ make every word look rare). An article joins the story of its best candidate whe
 
 - both were published within ``window`` of each other;
 - the score is at least ``threshold`` (``THRESHOLDS[method]`` by default);
-- they share at least ``min_names`` named entities (fewer only when one of them has fewer).
+- they share at least ``min_names`` named entities (fewer only when one of them has fewer, but
+  always one: "Une médiathèque ouvre ses portes" in two towns is two stories).
 
 Precision comes first (a false merge hides a story; a missed one only repeats it), and the
 defaults were chosen on measurement by ``benchmarks/stories.py`` (see its docstring for the
@@ -190,7 +191,7 @@ class StoryIndex:
             entry = self._entries[key]
             if abs(entry.article.published - article.published) > self.window:
                 continue
-            needed = min(self.min_names, len(features.names), len(entry.features.names))
+            needed = max(1, min(self.min_names, len(features.names), len(entry.features.names)))
             if len(features.names & entry.features.names) < needed:
                 continue
             score = self._similarity(vector, norm, entry.features)

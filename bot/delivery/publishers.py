@@ -86,6 +86,18 @@ class ConsolePublisher:
         self._stream.flush()
         return f"console-{next(self._ids)}"
 
+    async def edit(self, target_id: int, message_id: str, payload: PostPayload) -> None:
+        """A story's first post shows more outlets (issue 11): printed as its new text."""
+        for item in (payload.embed or {}).get("fields") or []:
+            if item.get("name") == "Aussi chez":
+                self._stream.write(
+                    f"── Mise à jour ({message_id}) ── Aussi chez : {item['value']}\n"
+                )
+                break
+        else:
+            self._stream.write(f"── Mise à jour ({message_id}) ──\n{payload.content}\n")
+        self._stream.flush()
+
 
 def render_text(post: OutgoingPost) -> str:
     """The post as plain text: target, title, link, summary, details and footer."""

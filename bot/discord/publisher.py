@@ -167,6 +167,33 @@ class DiscordPublisher:
             await self._open_discussion(message, payload.thread_name)
         return str(message.id)
 
+    async def edit(self, target_id: int, message_id: str, payload: PostPayload) -> None:
+        """``bot.delivery.story_edits.Editor``: replace a post's content and embed (``PATCH
+        /channels/{id}/messages/{id}``). A forum post's message is its thread's starter, whose id
+        is the thread's: it is edited in the thread."""
+        place = self._client.get_channel(target_id)
+        channel_id = int(message_id) if isinstance(place, discord.ForumChannel) else target_id
+        embed = embed_from(payload.embed)
+        message = self._client.get_partial_messageable(channel_id).get_partial_message(
+            int(message_id)
+        )
+        try:
+            async with asyncio.timeout(self._budget):
+                await message.edit(
+                    content=payload.content or None,
+                    embeds=[embed] if embed is not None else [],
+                    allowed_mentions=allowed_mentions_for(tuple(payload.allowed_user_ids)),
+                )
+        except TimeoutError as exc:
+            raise publishers.Unavailable(f"no answer within {self._budget:g} s") from exc
+        except discord.RateLimited as exc:
+            raise publishers.RateLimited(exc.retry_after) from exc
+        except discord.HTTPException as exc:
+            if exc.status == 404:
+                raise publishers.TargetGone(f"{exc.status} {exc.code}") from exc
+            raise map_http_error(exc) from exc
+        log.info("edited target=%s message_id=%s", target_id, message_id)
+
     async def _send(
         self, destination: discord.abc.Messageable, post: publishers.OutgoingPost
     ) -> discord.Message:
