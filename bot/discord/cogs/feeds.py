@@ -25,6 +25,7 @@ from bot.discord.cogs.checks import (
 )
 from bot.discord.cogs.summary import as_stored
 from bot.discord.error_handler import CommandFailed
+from bot.discord.feed_lookup import find_subscription, source_choices, subscription_choices
 from bot.discord.feed_options import (
     FORMAT_CHOICES,
     check_crosspost,
@@ -38,70 +39,14 @@ from bot.net.errors import FetchError
 from bot.news.preparation import prepare_entry
 from bot.news.subscribing import SubscribeError, check_capacity, resolve_source, subscribe
 from bot.news.workers import WorkerTimeout, parse_task
-from storage.records import FeedRecord, FeedState, Subscription
-from storage.storage import Storage
-from summarizer.catalogue import search_sources
+from storage.records import FeedState
 from summarizer.errors import FeedError, SummarizerError
 
 log = logging.getLogger(__name__)
 
-UNKNOWN_SUBSCRIPTION = (
-    "Je ne trouve pas cet abonnement sur ce serveur : choisissez-le dans la liste."
-)
 EMPTY_FEED = "Ce flux ne contient aucun article pour le moment."
 UNREADABLE_FEED = "Ce flux est illisible pour le moment."
 LIST_TITLE = "Flux du serveur"
-
-
-async def find_subscription(
-    storage: Storage, guild_id: int, value: str
-) -> tuple[Subscription, FeedRecord]:
-    """A subscription of this guild from an autocomplete value (its id) or a typed title/URL."""
-    text = value.strip()
-    subscriptions = await storage.list_for_guild(guild_id)
-    for sub in subscriptions:
-        if text.isdigit() and sub.id == int(text):
-            return sub, await storage.get_feed(sub.feed_id)
-    folded = text.casefold()
-    for sub in subscriptions:
-        feed = await storage.get_feed(sub.feed_id)
-        if folded and folded in (feed.title.casefold(), feed.url.casefold()):
-            return sub, feed
-    raise CommandFailed(UNKNOWN_SUBSCRIPTION)
-
-
-async def source_choices(
-    interaction: discord.Interaction, current: str
-) -> list[app_commands.Choice[str]]:
-    try:
-        return [
-            app_commands.Choice(name=f"{s.name} — {s.description}"[:100], value=s.slug)
-            for s in search_sources(current, limit=25)
-        ]
-    except Exception:  # autocomplete never raises
-        log.exception("source autocomplete failed")
-        return []
-
-
-async def subscription_choices(
-    interaction: discord.Interaction, current: str
-) -> list[app_commands.Choice[str]]:
-    try:
-        storage = services_of(interaction).storage
-        if storage is None or interaction.guild is None:
-            return []
-        folded = current.strip().casefold()
-        choices: list[app_commands.Choice[str]] = []
-        for sub in await storage.list_for_guild(interaction.guild.id):
-            feed = await storage.get_feed(sub.feed_id)
-            channel = interaction.guild.get_channel(sub.channel_id)
-            name = feed_views.choice_name(sub, feed, channel.name if channel else None)
-            if folded in name.casefold():
-                choices.append(app_commands.Choice(name=name, value=str(sub.id)))
-        return choices[:25]
-    except Exception:  # autocomplete never raises
-        log.exception("subscription autocomplete failed")
-        return []
 
 
 class FeedsCog(commands.Cog):
@@ -362,6 +307,31 @@ class FeedsCog(commands.Cog):
             f"{safe(feed_views.filters_text(filters), 1500)}.",
             ephemeral=True,
         )
+
+    @feed.command(name="grouping", description="Post each story once, or every outlet's article")
+    @app_commands.describe(
+        subscription="A subscription of this server",
+        active="Group the outlets telling a story the channel already got (default: yes)",
+    )
+    @app_commands.autocomplete(subscription=subscription_choices)
+    @admin_only
+    async def grouping(
+        self, interaction: discord.Interaction, subscription: str, active: bool
+    ) -> None:
+        storage = storage_of(interaction)
+        assert interaction.guild is not None
+        sub, feed = await find_subscription(storage, interaction.guild.id, subscription)
+        await storage.set_grouping(sub.id, active)
+        log.info("subscription grouping subscription_id=%s active=%s", sub.id, active)
+        name = safe(feed_views.feed_title(feed), 200)
+        text = (
+            f"Regroupement activé pour **{name}** : un sujet déjà publié dans le salon depuis "
+            "48 h complète le premier message (« Aussi chez : … ») au lieu d'être republié."
+            if active
+            else f"Regroupement désactivé pour **{name}** : chaque article est publié, même "
+            "si le salon a déjà le sujet."
+        )
+        await interaction.response.send_message(text, ephemeral=True)
 
     @feed.command(name="enable", description="Re-test and resume a paused subscription")
     @app_commands.describe(subscription="A subscription of this server")

@@ -13,6 +13,8 @@ NAMES: dict[str, str] = {
     "test": "tester",
     "filter": "filtre",
     "enable": "activer",
+    "grouping": "regroupement",
+    "why": "pourquoi",
     "summary": "résumé",
     "summaries": "résumés",
     "follow": "suivre",
@@ -41,6 +43,8 @@ NAMES: dict[str, str] = {
     "template": "modèle",
     "crosspost": "diffuser",
     "discussion": "fil-de-discussion",
+    "active": "actif",
+    "link": "lien",
     # choices
     "Full card": "Fiche complète",
     "Compact card": "Fiche courte",
@@ -97,4 +101,8 @@ DESCRIPTIONS: dict[str, str] = {
     "A template to try, with {titre}, {résumé}, {lien}...": "Un modèle à essayer, avec {titre}, {résumé}, {lien}...",
     "Choose how a subscription's posts look": "Choisir l'apparence des articles d'un abonnement",
     "How posts look": "Apparence des articles",
+    "Post each story once, or every outlet's article": "Publier chaque sujet une fois, ou l'article de chaque site",
+    "Group the outlets telling a story the channel already got (default: yes)": "Regrouper les sites qui racontent un sujet déjà publié ici (oui par défaut)",
+    "What happened to an article in this server, and why": "Ce que le bot a fait d'un article sur ce serveur, et pourquoi",
+    "The article's address": "L'adresse de l'article",
 }
