@@ -33,10 +33,10 @@ from storage.records import (
     SeenKey,
 )
 from storage.social import SocialStore
-from storage.stories import StoryStore
+from storage.why import WhyStore
 
 
-class PollStore(FeedStore, EntryStore, StoryStore, SocialStore, OutboxStore):
+class PollStore(FeedStore, EntryStore, WhyStore, SocialStore, OutboxStore):
     async def poll_context(
         self, feed_id: int, entries: Sequence[EntryRef], *, since: datetime
     ) -> PollContext:

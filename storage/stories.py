@@ -89,7 +89,7 @@ async def group_post(
     return True
 
 
-def _decision(row: Row) -> ArticleDecision:
+def decision_from_row(row: Row) -> ArticleDecision:
     return ArticleDecision(
         article_id=int(row["article_id"]),
         subscription_id=int(row["subscription_id"]),
@@ -131,7 +131,7 @@ class StoryStore(SocialStore):
             "SELECT * FROM article_decisions WHERE article_id = ? ORDER BY subscription_id",
             (article_id,),
         )
-        return [_decision(row) for row in rows]
+        return [decision_from_row(row) for row in rows]
 
     async def set_grouping(self, subscription_id: int, enabled: bool) -> Subscription:
         """Whether the subscription's channel gets each story once (the default) or every

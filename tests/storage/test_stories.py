@@ -10,7 +10,14 @@ from datetime import timedelta
 import pytest
 
 from storage.errors import NotFoundError
-from storage.records import ArticleIntent, FeedSuccess, PlannedPost, PostState, Subscription
+from storage.records import (
+    ArticleIntent,
+    FeedSuccess,
+    PlannedPost,
+    PostState,
+    SeenStatus,
+    Subscription,
+)
 from storage.storage import Storage
 from storage.story_records import HeldPost, HeldReason, StoryChoice
 from tests.storage.helpers import NOW, article, seen
@@ -117,3 +124,20 @@ async def test_held_posts_keep_their_reason_and_the_index_is_rebuilt(storage: St
         (f"{monde}:b", f"{monde}:a", "Mots de b"),
     ]
     assert await storage.recent_stories(since=NOW + timedelta(seconds=1), limit=10) == []
+
+
+async def test_the_trail_of_one_url_in_a_server(storage: Storage) -> None:
+    monde, figaro, sub_monde, sub_figaro = await _two_feeds(storage)
+    first = await _poll(storage, monde, "a", (PlannedPost(sub_monde),), _story(f"{monde}:a", "s"))
+    again = _story(f"{figaro}:b", "s", matched=f"{monde}:a")
+    second = await _poll(storage, figaro, "b", (PlannedPost(sub_figaro),), again)
+    await storage.record_seen(monde, [seen("vieux", SeenStatus.SKIPPED_OLD)], now=NOW)
+    trail = await storage.url_trail([monde, figaro], "exemple.fr/b")
+    assert [(s.feed_id, s.key) for s in trail.seen] == [(figaro, "b")]
+    assert [a.id for a in trail.articles] == [second] and trail.posts == ()
+    [decision] = trail.decisions
+    [first_post] = await storage.posts_for_article(first)
+    assert trail.group_posts == {first_post.id: first_post} == {decision.group_post_id: first_post}
+    old = await storage.url_trail([monde], "exemple.fr/vieux")
+    assert [s.status for s in old.seen] == [SeenStatus.SKIPPED_OLD] and old.articles == ()
+    assert await storage.url_trail([figaro], "exemple.fr/a") == type(trail)()  # another server's

@@ -35,12 +35,14 @@ from bot.discord.feed_options import (
     forum_tag_for,
     target_channel,
 )
+from bot.discord.why_views import explain
 from bot.net.errors import FetchError
 from bot.news.preparation import prepare_entry
 from bot.news.subscribing import SubscribeError, check_capacity, resolve_source, subscribe
 from bot.news.workers import WorkerTimeout, parse_task
 from storage.records import FeedState
-from summarizer.errors import FeedError, SummarizerError
+from summarizer.errors import FeedError, SummarizerError, UrlError
+from summarizer.urls import canonicalize_url
 
 log = logging.getLogger(__name__)
 
@@ -332,6 +334,27 @@ class FeedsCog(commands.Cog):
             "si le salon a déjà le sujet."
         )
         await interaction.response.send_message(text, ephemeral=True)
+
+    @feed.command(name="why", description="What happened to an article in this server, and why")
+    @app_commands.describe(link="The article's address")
+    @admin_only
+    async def why(self, interaction: discord.Interaction, link: str) -> None:
+        storage = storage_of(interaction)
+        assert interaction.guild is not None
+        try:
+            canonical = canonicalize_url(link.strip())
+        except UrlError as exc:
+            raise CommandFailed(
+                "Adresse invalide : donnez l'adresse complète de l'article."
+            ) from exc
+        subs = await storage.list_for_guild(interaction.guild.id)
+        feeds = {sub.feed_id: await storage.get_feed(sub.feed_id) for sub in subs}
+        trail = await storage.url_trail(list(feeds), canonical.rstrip("/").casefold())
+        text = explain(canonical, trail, subs, feeds, guild_id=interaction.guild.id,
+                       tz=interaction.client.settings.timezone)  # type: ignore[attr-defined]  # fmt: skip
+        await interaction.response.send_message(
+            text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+        )
 
     @feed.command(name="enable", description="Re-test and resume a paused subscription")
     @app_commands.describe(subscription="A subscription of this server")
