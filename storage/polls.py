@@ -33,10 +33,10 @@ from storage.records import (
     SeenKey,
 )
 from storage.social import SocialStore
-from storage.why import WhyStore
+from storage.why import DigestStore
 
 
-class PollStore(FeedStore, EntryStore, WhyStore, SocialStore, OutboxStore):
+class PollStore(FeedStore, EntryStore, DigestStore, SocialStore, OutboxStore):
     async def poll_context(
         self, feed_id: int, entries: Sequence[EntryRef], *, since: datetime
     ) -> PollContext:

@@ -15,7 +15,7 @@ from storage.records import PostRecord, SeenStatus, StoredArticle
 from storage.rows import article_from_row, post_from_row
 from storage.stories import StoryStore, decision_from_row
 from storage.story_records import ArticleDecision
-from storage.terms import from_db
+from storage.terms import from_db, to_db
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,3 +75,32 @@ class WhyStore(StoryStore):
                 f"SELECT * FROM {table} WHERE article_id IN ({marks})", tuple(chunk)
             )
         return rows
+
+
+@dataclass(frozen=True, slots=True)
+class DayArticle:
+    """An article of a server's feeds stored since a time, with its story key (for digests)."""
+
+    article: StoredArticle
+    story: str  # the matcher's story, or the article's own key when it was not placed
+
+
+class DigestStore(WhyStore):
+    async def articles_since(
+        self, feed_ids: Sequence[int], since: datetime, *, limit: int = 2000
+    ) -> list[DayArticle]:
+        """The articles of ``feed_ids`` stored after ``since`` (``articles_by_created``)."""
+        found: list[DayArticle] = []
+        for chunk, marks in in_chunks(sorted(set(feed_ids))):
+            rows = await self._fetchall(
+                "SELECT a.*, s.story_key AS story_key FROM articles a"
+                " LEFT JOIN article_stories s ON s.article_id = a.id"
+                f" WHERE a.feed_id IN ({marks}) AND a.created_at >= ?"
+                " ORDER BY a.created_at, a.id LIMIT ?",
+                (*chunk, to_db(since), limit),
+            )
+            for row in rows:
+                article = article_from_row(row)
+                own = f"{article.feed_id}:{article.entry_key}"
+                found.append(DayArticle(article, row["story_key"] or own))
+        return found[:limit]

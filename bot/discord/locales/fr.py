@@ -14,6 +14,8 @@ NAMES: dict[str, str] = {
     "filter": "filtre",
     "enable": "activer",
     "grouping": "regroupement",
+    "digest": "revue",
+    "now": "maintenant",
     "why": "pourquoi",
     "summary": "résumé",
     "summaries": "résumés",
@@ -44,6 +46,7 @@ NAMES: dict[str, str] = {
     "crosspost": "diffuser",
     "discussion": "fil-de-discussion",
     "active": "actif",
+    "public": "public",
     "link": "lien",
     # choices
     "Full card": "Fiche complète",
@@ -105,4 +108,7 @@ DESCRIPTIONS: dict[str, str] = {
     "Group the outlets telling a story the channel already got (default: yes)": "Regrouper les sites qui racontent un sujet déjà publié ici (oui par défaut)",
     "What happened to an article in this server, and why": "Ce que le bot a fait d'un article sur ce serveur, et pourquoi",
     "The article's address": "L'adresse de l'article",
+    "The day's main stories on this server": "Les principaux sujets du jour sur ce serveur",
+    "Show today's press review": "Afficher la revue de presse du jour",
+    "Post it in the channel for everyone (admins)": "La publier dans le salon pour tous (admins)",
 }
