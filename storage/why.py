@@ -6,6 +6,7 @@ first posts of the stories they were grouped with. Every lookup goes through an 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -104,3 +105,17 @@ class DigestStore(WhyStore):
                 own = f"{article.feed_id}:{article.entry_key}"
                 found.append(DayArticle(article, row["story_key"] or own))
         return found[:limit]
+
+    async def topics_between(
+        self, feed_ids: Sequence[int], since: datetime, until: datetime, *, limit: int = 20_000
+    ) -> list[tuple[str, ...]]:
+        """The topics of each article of ``feed_ids`` stored in ``[since, until)`` (``/trends``)."""
+        found: list[tuple[str, ...]] = []
+        for chunk, marks in in_chunks(sorted(set(feed_ids))):
+            rows = await self._fetchall(
+                f"SELECT topics FROM articles WHERE feed_id IN ({marks}) AND created_at >= ?"
+                " AND created_at < ? ORDER BY created_at DESC LIMIT ?",
+                (*chunk, to_db(since), to_db(until), limit),
+            )
+            found += [tuple(json.loads(row[0])) for row in rows]
+        return found

@@ -36,6 +36,7 @@ COGS: tuple[str, ...] = (
     "bot.discord.cogs.search",
     "bot.discord.cogs.follows",
     "bot.discord.cogs.digest",
+    "bot.discord.cogs.trends",
 )
 
 

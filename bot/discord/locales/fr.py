@@ -15,6 +15,7 @@ NAMES: dict[str, str] = {
     "enable": "activer",
     "grouping": "regroupement",
     "digest": "revue",
+    "trends": "tendances",
     "now": "maintenant",
     "why": "pourquoi",
     "summary": "résumé",
@@ -47,6 +48,11 @@ NAMES: dict[str, str] = {
     "discussion": "fil-de-discussion",
     "active": "actif",
     "public": "public",
+    "period": "période",
+    "6 hours": "6 heures",
+    "12 hours": "12 heures",
+    "24 hours": "24 heures",
+    "3 days": "3 jours",
     "link": "lien",
     # choices
     "Full card": "Fiche complète",
@@ -111,4 +117,6 @@ DESCRIPTIONS: dict[str, str] = {
     "The day's main stories on this server": "Les principaux sujets du jour sur ce serveur",
     "Show today's press review": "Afficher la revue de presse du jour",
     "Post it in the channel for everyone (admins)": "La publier dans le salon pour tous (admins)",
+    "Topics and people rising in the feeds": "Les sujets et les personnes en hausse dans les flux",
+    "Compared with the week before (default: 24 hours)": "Comparé à la semaine d'avant (par défaut : 24 heures)",
 }
