@@ -71,6 +71,7 @@ class ChaosConfig:
     during_poll: float = 0.2  # share of kills while a poll prepares pages (before its write)
     patience: float = 120.0  # the longest wait for a run to reach its kill moment (a hang)
     nonce_window: float = 300.0  # the stand-in's; 0 leaves only reconciliation (D5)
+    webhook: bool = False  # webhook identity: executions, which take no nonce at all
     page_delay: float = 0.5  # per article page: a poll of N items lasts N * page_delay
     post_delay: float = 0.3  # per message creation at the stand-in
     finish_timeout: float = 180.0
@@ -85,6 +86,7 @@ class ChaosResult:
     duplicates: int = 0
     missing: int = 0
     embed_links: int = 0  # messages whose embed has a URL (none: it cannot identify a post)
+    by_webhook: int = 0  # messages a channel webhook posted (webhook identity)
     reconciled: int = 0  # posts found on Discord after a kill instead of being sent again
     integrity_failures: int = 0
     locked_lines: int = 0
@@ -127,6 +129,7 @@ class Chaos:
         config = self.config
         args = ["-m", "tests.discord_stand_in", "--nonce-window", str(config.nonce_window)]
         args += ["--post-delay", str(config.post_delay)]
+        args += ["--grant-webhooks"] if config.webhook else []
         process = await asyncio.create_subprocess_exec(
             sys.executable, *args, cwd=ROOT, stdout=asyncio.subprocess.PIPE
         )
@@ -194,8 +197,9 @@ class Chaos:
         try:
             feed = await storage.add_feed(self.feed_url, now=now, title="La Gazette")
             await storage.add_subscription(
-                guild_id=GUILD_ID, channel_id=CHANNEL_ID, feed_id=feed.id, now=now
-            )
+                guild_id=GUILD_ID, channel_id=CHANNEL_ID, feed_id=feed.id, now=now,
+                webhook=self.config.webhook,
+            )  # fmt: skip
             baseline = SeenKey("chaos-baseline", None, None, SeenStatus.BASELINE)
             await storage.record_seen(feed.id, [baseline], now=now)
             await storage.record_poll_success(
@@ -312,6 +316,7 @@ class Chaos:
             if (found := re.search(r"épisode (\d+)", str(embed.get("title") or "")))
         ]
         self.result.messages = len(messages)
+        self.result.by_webhook = sum(1 for m in messages if m.get("webhook_id"))
         self.result.duplicates = len(numbers) - len(set(numbers))
         self.result.missing = len(set(range(self.config.entries)) - set(numbers))
 
@@ -357,12 +362,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--page-delay", type=float, default=0.5)
     parser.add_argument("--post-delay", type=float, default=0.3)
     parser.add_argument("--workdir", type=Path, help="keep the database and bot.log here")
+    parser.add_argument("--webhook", action="store_true", help="webhook identity: no nonce")
     args = parser.parse_args(argv)
     config = ChaosConfig(
         entries=args.entries, kills=args.kills, seed=args.seed, early=args.early,
         during_poll=args.during_poll,
         nonce_window=args.nonce_window, page_delay=args.page_delay, post_delay=args.post_delay,
-        workdir=args.workdir,
+        workdir=args.workdir, webhook=args.webhook,
     )  # fmt: skip
     result = asyncio.run(run_chaos(config))
     print(result.figures())

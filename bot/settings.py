@@ -105,6 +105,10 @@ class Settings:
     contact_url: str = "https://github.com/depeche-bot/depeche"
     shard_count: int | None = None
     shard_ids: tuple[int, ...] = ()
+    # How long a process holds a feed it polls (storage.leases): longer than one poll.
+    feed_lease_seconds: int = 600
+    # This process's name on its leases; empty: the host's name and SHARD_IDS.
+    process_name: str = ""
     log_level: str = "INFO"
     log_file: Path | None = None  # the whole technical log, whatever the terminal shows
     discord_api_base: str = ""
@@ -148,6 +152,7 @@ class Settings:
             "max_posts_per_cycle",
             "fetch_concurrency",
             "per_host_concurrency",
+            "feed_lease_seconds",
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"Réglage {name.upper()} : il faut un entier supérieur à 0.")
@@ -174,6 +179,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "allowed_private_networks": _networks,
     "shard_count": _optional_int,
     "shard_ids": _shards,
+    "feed_lease_seconds": int,
     "log_level": _log_level,
     "log_file": lambda raw: Path(raw.strip()).expanduser() if raw.strip() else None,
 }

@@ -7,8 +7,8 @@ PostgreSQL: a pooled connection's transaction). Nothing awaits the network insid
 
 The storage modules write their SQL once, with ``?`` placeholders, in the subset both backends
 speak (``ON CONFLICT``, ``RETURNING``, ``NULLS FIRST``); ``db.dialect`` says where they must
-differ (the search, the outbox claim's row locks). The backends live in ``storage.sqlite`` and
-``storage.postgres``.
+differ (the search, the row locks of the outbox and feed claims). The backends live in
+``storage.sqlite`` and ``storage.postgres``.
 """
 
 from __future__ import annotations
@@ -60,15 +60,20 @@ class Dialect:
     """What the shared SQL cannot say the same way on both backends."""
 
     name: str  # "sqlite" or "postgresql"
-    claim_lock: str  # appended to the outbox claim's SELECT: row locks, skipping taken rows
 
     @property
     def is_postgresql(self) -> bool:
         return self.name == "postgresql"
 
+    def skip_locked(self, alias: str) -> str:
+        """Appended to a claim's SELECT (the outbox's, the feed leases'): PostgreSQL locks the
+        rows of ``alias`` and skips those another transaction holds; SQLite's ``BEGIN
+        IMMEDIATE`` already lets one writer in at a time."""
+        return f" FOR UPDATE OF {alias} SKIP LOCKED" if self.is_postgresql else ""
 
-SQLITE = Dialect("sqlite", "")
-POSTGRESQL = Dialect("postgresql", " FOR UPDATE OF p SKIP LOCKED")
+
+SQLITE = Dialect("sqlite")
+POSTGRESQL = Dialect("postgresql")
 
 
 class Session(ABC):
@@ -110,6 +115,11 @@ class Database(ABC):
 
     @abstractmethod
     async def backup(self, dest: Path) -> Path: ...
+
+    @property
+    def is_available(self) -> bool:
+        """False while a server is unreachable and being reconnected to (PostgreSQL)."""
+        return True
 
 
 def is_postgresql_url(target: str) -> bool:
@@ -183,6 +193,11 @@ class Connection:
     def location(self) -> str:
         """The file, or the server address without its password."""
         return self._db.location
+
+    @property
+    def is_available(self) -> bool:
+        """False during a database server outage, until the reconnection succeeds."""
+        return self._db.is_available
 
     @property
     def _dialect(self) -> Dialect:

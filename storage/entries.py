@@ -96,13 +96,13 @@ async def _insert_article(db: Session, article: NewArticle, now: datetime) -> in
         if row is not None:
             return int(row[0])
     columns = ("feed_id, entry_key, url, title, summary, text_origin, authors, topics,"
-               " published_at, source, site_name, image, created_at")  # fmt: skip
+               " published_at, source, site_name, image, created_at, entry_hash")  # fmt: skip
     values: list[object] = [
         article.feed_id, article.entry_key, article.url, article.title, article.summary,
         article.text_origin, json.dumps(list(article.authors), ensure_ascii=False),
         json.dumps(list(article.topics), ensure_ascii=False),
         to_db_opt(article.published_at), article.source, article.site_name, article.image,
-        to_db(now),
+        to_db(now), article.entry_hash,
     ]  # fmt: skip
     if db.dialect.is_postgresql:  # SQLite's FTS5 triggers index the article; here, its words
         columns += ", search_topic, search_author, search_any"

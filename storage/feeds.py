@@ -24,6 +24,15 @@ class PollHistory:
 
 
 HAS_SEEN_SQL = "EXISTS (SELECT 1 FROM seen_entries s WHERE s.feed_id = f.id) AS has_seen"
+# A feed to poll (one ``?``: now): active, due, wanted by an active subscription or a console
+# default. ``storage.leases`` adds "and not leased by another process".
+DUE_SQL = (
+    "f.state = 'active' AND (f.next_poll_at IS NULL OR f.next_poll_at <= ?)"
+    " AND (f.is_default = 1 OR EXISTS (SELECT 1 FROM subscriptions s"
+    "      WHERE s.feed_id = f.id AND s.state = 'active'))"
+)
+# Every outcome of a poll ends its lease (``storage.leases``): the feed is free for the next one.
+END_LEASE_SQL = "lease_owner = NULL, lease_until = NULL"
 
 
 def history_from_row(row: Row) -> PollHistory:
@@ -45,7 +54,8 @@ async def apply_success(db: Session, feed_id: int, now: datetime, success: FeedS
         "UPDATE feeds SET etag = ?, last_modified = ?, body_hash = ?,"
         " title = coalesce(nullif(?, ''), title), site_url = coalesce(?, site_url),"
         " last_success_at = ?, last_attempt_at = ?, next_poll_at = ?, failure_count = 0,"
-        " first_failure_at = NULL, last_error = NULL, is_new = 0 WHERE id = ?",
+        " first_failure_at = NULL, last_error = NULL, is_new = 0,"
+        f" {END_LEASE_SQL} WHERE id = ?",
         (success.etag, success.last_modified, success.body_hash, success.title,
          success.site_url, to_db(now), to_db(now), to_db(success.next_poll_at), feed_id),
     )  # fmt: skip
@@ -135,11 +145,7 @@ class FeedStore(Connection):
         """The due feeds of the owned poller partitions, soonest first, with their history."""
         clause, extra = _partition_clause(partitions, owned)
         sql = (
-            f"SELECT *, {HAS_SEEN_SQL} FROM feeds f WHERE f.state = 'active'"
-            " AND (f.next_poll_at IS NULL OR f.next_poll_at <= ?)"
-            f"{clause}"
-            " AND (f.is_default = 1 OR EXISTS (SELECT 1 FROM subscriptions s"
-            "      WHERE s.feed_id = f.id AND s.state = 'active'))"
+            f"SELECT *, {HAS_SEEN_SQL} FROM feeds f WHERE {DUE_SQL}{clause}"
             " ORDER BY f.next_poll_at NULLS FIRST LIMIT ?"
         )
         rows = await self._fetchall(
@@ -187,7 +193,8 @@ class FeedStore(Connection):
         async with self._tx() as db:
             await db.execute(
                 "UPDATE feeds SET last_success_at = ?, last_attempt_at = ?, next_poll_at = ?,"
-                " failure_count = 0, first_failure_at = NULL, last_error = NULL WHERE id = ?",
+                " failure_count = 0, first_failure_at = NULL, last_error = NULL,"
+                f" {END_LEASE_SQL} WHERE id = ?",
                 (to_db(now), to_db(now), to_db(next_poll_at), feed_id),
             )
 
@@ -208,7 +215,7 @@ class FeedStore(Connection):
                 "UPDATE feeds SET failure_count = failure_count + 1,"
                 " first_failure_at = coalesce(first_failure_at, ?), last_attempt_at = ?,"
                 " last_error = ?, next_poll_at = ?, state = coalesce(?, state),"
-                " state_reason = coalesce(?, state_reason) WHERE id = ?",
+                f" state_reason = coalesce(?, state_reason), {END_LEASE_SQL} WHERE id = ?",
                 (to_db(now), to_db(now), error[:500], to_db(next_poll_at),
                  None if state is None else state.value, state_reason, feed_id),
             )  # fmt: skip

@@ -33,7 +33,7 @@ class OutboxStore(Connection):
                 "SELECT p.id FROM posts p LEFT JOIN subscriptions s ON s.id = p.subscription_id"
                 " WHERE (p.state = 'pending' OR (p.state = 'sending' AND p.claimed_at < ?))"
                 " AND (p.subscription_id IS NULL OR s.state = 'active')"
-                f" ORDER BY p.id LIMIT ?{db.dialect.claim_lock}",
+                f" ORDER BY p.id LIMIT ?{db.dialect.skip_locked('p')}",
                 (to_db(now - STALE_SENDING), limit),
             )
             ids = [row[0] for row in rows]

@@ -20,10 +20,13 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from storage.connection import in_chunks
+from storage.corrections import CorrectionStore, apply_corrections
 from storage.entries import EntryStore, insert_seen, store_article
 from storage.feeds import FeedStore, apply_success
+from storage.leases import LeaseStore
 from storage.outbox import OutboxStore
 from storage.records import (
+    ArticleCorrection,
     ArticleIntent,
     Audience,
     EntryRef,
@@ -33,15 +36,31 @@ from storage.records import (
     SeenKey,
 )
 from storage.social import SocialStore
+from storage.webhooks import WebhookStore
 from storage.why import DigestStore
 
 
-class PollStore(FeedStore, EntryStore, DigestStore, SocialStore, OutboxStore):
+class PollStore(
+    FeedStore,
+    LeaseStore,
+    EntryStore,
+    DigestStore,
+    SocialStore,
+    OutboxStore,
+    CorrectionStore,
+    WebhookStore,
+):
     async def poll_context(
-        self, feed_id: int, entries: Sequence[EntryRef], *, since: datetime
+        self,
+        feed_id: int,
+        entries: Sequence[EntryRef],
+        *,
+        since: datetime,
+        now: datetime | None = None,
     ) -> PollContext:
         """What is known of ``entries`` for the feed; the audience (``since``: the start of the
-        day-cap window) only when one of them is unseen."""
+        day-cap window) only when one of them is unseen; the recent articles of the known ones
+        (``now``: the correction window's end; corrections are only looked for with it)."""
         known = await self.known_keys(feed_id, [e.key for e in entries])
         fresh = [e for e in entries if e.key not in known]
         links, titles = await self.blocking_matches(
@@ -50,7 +69,8 @@ class PollStore(FeedStore, EntryStore, DigestStore, SocialStore, OutboxStore):
             title_norms=[e.title_norm for e in fresh if e.title_norm],
         )
         audience = await self._audience(feed_id, since) if fresh else None
-        return PollContext(frozenset(known), frozenset(links), frozenset(titles), audience)
+        recent = await self.recent_articles(feed_id, sorted(known), now=now) if now else {}
+        return PollContext(frozenset(known), frozenset(links), frozenset(titles), audience, recent)
 
     async def _audience(self, feed_id: int, since: datetime) -> Audience:
         subscriptions = tuple(await self.subscriptions_for_feed(feed_id))
@@ -68,9 +88,11 @@ class PollStore(FeedStore, EntryStore, DigestStore, SocialStore, OutboxStore):
         success: FeedSuccess,
         seen: Sequence[SeenKey] = (),
         articles: Sequence[ArticleIntent] = (),
+        corrections: Sequence[ArticleCorrection] = (),
     ) -> PollRecorded:
         """A successful poll in one transaction: the skipped or baseline keys, each article with
-        its seen key, posts and follow DMs (idempotent, as ``save_article``), the feed row."""
+        its seen key, posts and follow DMs (idempotent, as ``save_article``), the corrections
+        of known entries (``storage.corrections``), the feed row."""
         async with self._tx() as db:
             if seen:
                 await insert_seen(db, feed_id, seen, now)
@@ -87,6 +109,7 @@ class PollStore(FeedStore, EntryStore, DigestStore, SocialStore, OutboxStore):
                 )
                 for i in articles
             ]
+            edits = await apply_corrections(db, corrections, now) if corrections else 0
             await apply_success(db, feed_id, now, success)
             pending = 0
             for chunk, marks in in_chunks(ids):
@@ -96,4 +119,4 @@ class PollStore(FeedStore, EntryStore, DigestStore, SocialStore, OutboxStore):
                     chunk,
                 )
                 pending += int(row[0]) if row else 0
-        return PollRecorded(tuple(ids), pending)
+        return PollRecorded(tuple(ids), pending, edits)

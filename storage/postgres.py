@@ -7,12 +7,23 @@ with its version in ``depeche_schema``; the numbered migrations of
 at open, each in its own transaction under an advisory lock (two processes starting at once
 migrate once). Refused without a write, as a SQLite file is: a schema with tables that is not
 Dépêche's, another application's marker, a newer version.
+
+When the server goes away (restarted, stopped, the network cut), the first call that meets it
+raises ``UnavailableError`` and the database enters an outage: every call fails at once with
+``UnavailableError`` (a slash command answers "réessayez dans un instant" rather than hanging)
+while one background task reconnects with backoff (``RECONNECT_FIRST_S`` doubling up to
+``RECONNECT_MAX_S``), logging the outage, each failed attempt and the return. Nothing is lost:
+a unit of work either committed before the loss or is rolled back with it and done again
+later (a poll's feed is still due, a post still ``sending`` is reclaimed and reconciled).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
+import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from functools import lru_cache
@@ -42,6 +53,9 @@ from storage.errors import (
 log = logging.getLogger(__name__)
 
 POOL_SIZE = 4  # connections per process: the writer (one at a time) and concurrent reads
+RECONNECT_FIRST_S = 0.5  # the first wait after the server went away, then doubling
+RECONNECT_MAX_S = 30.0
+CLOSE_TIMEOUT_S = 10.0  # a graceful pool close; then its connections are terminated
 _TOKEN = re.compile(r"'(?:[^']|'')*'|\?")
 _RELATIONS = (
     "SELECT count(*) FROM pg_class WHERE relnamespace = current_schema()::regnamespace"
@@ -138,6 +152,8 @@ class PostgresDatabase(Database):
     def __init__(self, pool: Any, location: str) -> None:
         self._pool = pool
         self.location = location
+        self._outage: asyncio.Task[None] | None = None  # the reconnection, during an outage
+        self._outage_detail = ""
 
     @classmethod
     async def open(cls, url: str, migrations: Sequence[tuple[int, str]]) -> PostgresDatabase:
@@ -155,43 +171,96 @@ class PostgresDatabase(Database):
             raise
         return cls(pool, location)
 
+    @property
+    def is_available(self) -> bool:
+        """False during an outage (from the first lost call to a successful reconnection)."""
+        return self._outage is None or self._outage.done()
+
+    def _check_available(self) -> None:
+        if not self.is_available:
+            raise UnavailableError(self.location, f"reconnexion en cours, {self._outage_detail}")
+
+    def _wrap(self, exc: BaseException) -> StorageError:
+        """``wrap_error``; a lost server also starts the outage and its reconnection."""
+        error = exc if isinstance(exc, StorageError) else wrap_error(exc, self.location)
+        if isinstance(error, UnavailableError) and self.is_available:
+            self._outage_detail = error.detail
+            log.warning("database unavailable database=%s error=%s", self.location, error.detail)
+            self._outage = asyncio.get_running_loop().create_task(self._reconnect())
+        return error
+
+    async def _reconnect(self) -> None:
+        """Wait, try one connection, double the wait; until the server answers again."""
+        started = time.monotonic()
+        delay = RECONNECT_FIRST_S
+        attempt = 0
+        while True:
+            await asyncio.sleep(delay)
+            attempt += 1
+            try:
+                await self._pool.expire_connections()  # the pooled ones died with the server
+                async with self._pool.acquire() as conn:
+                    await conn.fetchval("SELECT 1")
+            except _ERRORS as exc:
+                self._outage_detail = f"{type(exc).__name__}: {exc}"
+                delay = min(delay * 2, RECONNECT_MAX_S)
+                log.info("database still unavailable database=%s attempt=%d retry_in=%.1fs",
+                         self.location, attempt, delay)  # fmt: skip
+                continue
+            log.warning("database reconnected database=%s attempts=%d outage_s=%.1f",
+                        self.location, attempt, time.monotonic() - started)  # fmt: skip
+            return
+
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        self._check_available()
         try:
             async with self._pool.acquire() as conn:
                 return list(await conn.fetch(numbered(sql), *_values(params)))
         except _ERRORS as exc:
-            raise wrap_error(exc, self.location) from exc
+            raise self._wrap(exc) from exc
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Session]:
+        self._check_available()
         try:
             conn = await self._pool.acquire()
         except _ERRORS as exc:
-            raise wrap_error(exc, self.location) from exc
+            raise self._wrap(exc) from exc
         try:
             tx = conn.transaction()
             try:
                 await tx.start()
             except _ERRORS as exc:
-                raise wrap_error(exc, self.location) from exc
+                raise self._wrap(exc) from exc
             try:
                 yield PostgresSession(conn, self.location)
-            except BaseException:
+            except BaseException as exc:
+                if isinstance(exc, UnavailableError):  # a statement met the lost server
+                    self._wrap(exc)
                 try:
                     await tx.rollback()
                 except _ERRORS:
-                    log.exception("rollback failed database=%s", self.location)
+                    log.info("rollback failed database=%s", self.location)
                 raise
             try:
                 await tx.commit()
             except _ERRORS as exc:
-                raise wrap_error(exc, self.location) from exc
+                raise self._wrap(exc) from exc
         finally:
-            await self._pool.release(conn)
+            try:
+                await self._pool.release(conn)
+            except _ERRORS:  # the connection died with the server: the pool replaces it
+                log.debug("lost connection released database=%s", self.location)
 
     async def close(self) -> None:
+        if self._outage is not None and not self._outage.done():
+            self._outage.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._outage
         try:
-            await self._pool.close()
+            await asyncio.wait_for(self._pool.close(), timeout=CLOSE_TIMEOUT_S)
+        except TimeoutError:  # a connection lost mid-query may never say goodbye
+            self._pool.terminate()
         except _ERRORS as exc:
             raise wrap_error(exc, self.location) from exc
 
@@ -219,8 +288,11 @@ async def _check_schema(conn: Any, location: str, supported: int) -> None:
                 f"La base {location} n'a aucun schéma utilisable (search_path) : créez-le ou "
                 "corrigez l'adresse."
             )
-        marker = await _version(conn)
-        relations = int(await conn.fetchval(_RELATIONS))
+        # One snapshot for both reads: another process's first migration committing between
+        # them would otherwise show tables without the marker (a foreign base, wrongly).
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            marker = await _version(conn)
+            relations = int(await conn.fetchval(_RELATIONS))
     except _ERRORS as exc:
         raise wrap_error(exc, location) from exc
     where = f"{location} (schéma {schema})"

@@ -139,6 +139,8 @@ class Subscription:
     forum_tag_id: int | None = None  # a forum's required tag, when no other tag matches
     discussion: bool = False  # a thread opened under each post of a text/announcement channel
     grouping: bool = True  # the channel gets each story once, the first post edited (issue 11)
+    corrections: bool = True  # a sent post is edited in place when its article is corrected
+    webhook: bool = False  # posted through the channel's webhook, as the source
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +182,7 @@ class NewArticle:
     source: str | None = None  # the feed's title, or the article's "Source : X" credit
     site_name: str | None = None
     image: str | None = None
+    entry_hash: str | None = None  # what the feed said of the entry (corrections)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +201,9 @@ class StoredArticle:
     site_name: str | None
     image: str | None
     created_at: datetime
+    entry_hash: str | None = None  # what the feed said of the entry (see ``entry_hash``)
+    corrections: int = 0  # corrections applied since it was stored
+    corrected_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +225,8 @@ class PostRecord:
     # The claim of the first attempt that may have reached Discord (None: never attempted, or
     # attempted before migration 0004); reconciliation looks at the messages created after it.
     first_attempt_at: datetime | None = None
+    edit_pending: bool = False  # its message must be edited: the article was corrected
+    edited_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,6 +291,30 @@ class PollContext:
     blocked_links: frozenset[str]
     blocked_titles: frozenset[str]
     audience: Audience | None = None
+    recent: dict[str, RecentArticle] = field(default_factory=dict)  # known keys, for corrections
+
+
+@dataclass(frozen=True, slots=True)
+class RecentArticle:
+    """An article of a known entry stored within the correction window, as a poll compares
+    it with what the feed says now."""
+
+    article_id: int
+    entry_hash: str
+    corrections: int
+    title: str
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleCorrection:
+    """A correction to record: the article's new title and summary and the entry's new hash.
+    When the text is unchanged, only the hash is kept and no message is edited."""
+
+    article_id: int
+    entry_hash: str
+    title: str
+    summary: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,6 +350,7 @@ class PollRecorded:
 
     article_ids: tuple[int, ...] = ()
     pending_posts: int = 0
+    edits: int = 0  # posts marked for an edit by the poll's corrections
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,9 @@ def article_from_row(row: Row) -> StoredArticle:
         site_name=row["site_name"],
         image=row["image"],
         created_at=from_db(row["created_at"]),
+        entry_hash=row["entry_hash"],
+        corrections=row["corrections"],
+        corrected_at=from_db_opt(row["corrected_at"]),
     )
 
 
@@ -57,6 +60,8 @@ def post_from_row(row: Row) -> PostRecord:
         sent_at=from_db_opt(row["sent_at"]),
         last_error=row["last_error"],
         first_attempt_at=from_db_opt(row["first_attempt_at"]),
+        edit_pending=bool(row["edit_pending"]),
+        edited_at=from_db_opt(row["edited_at"]),
     )
 
 
@@ -78,6 +83,8 @@ def subscription_from_row(row: Row) -> Subscription:
         forum_tag_id=row["forum_tag_id"],
         discussion=bool(row["discussion"]),
         grouping=bool(row["grouping"]),
+        corrections=bool(row["corrections"]),
+        webhook=bool(row["webhook"]),
     )
 
 

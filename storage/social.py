@@ -93,17 +93,20 @@ class SocialStore(Connection):
         crosspost: bool = False,
         forum_tag_id: int | None = None,
         discussion: bool = False,
+        corrections: bool = True,
+        webhook: bool = False,
     ) -> Subscription:
         """Subscribe a channel (a text or announcement channel, a forum, a thread) to a feed;
         raises ``IntegrityError`` if it already is."""
         async with self._tx() as db:
             row = await db.fetchone(
                 "INSERT INTO subscriptions (guild_id, channel_id, feed_id, filters, created_by,"
-                " created_at, format, template, crosspost, forum_tag_id, discussion)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                " created_at, format, template, crosspost, forum_tag_id, discussion,"
+                " corrections, webhook) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " RETURNING id",
                 (guild_id, channel_id, feed_id, (filters or Filters()).to_json(), created_by,
                  to_db(now), post_format.value, template, int(crosspost), forum_tag_id,
-                 int(discussion)),
+                 int(discussion), int(corrections), int(webhook)),
             )  # fmt: skip
         assert row is not None
         return await self.get_subscription(int(row[0]))

@@ -11,6 +11,8 @@ returns dataclasses from ``storage.records``:
 - feeds: ``add_feed``, ``get_feed``, ``feed_by_url``, ``list_feeds``, ``due_feeds``,
   ``due_feeds_with_history`` (with each feed's ``PollHistory``), ``poll_history``,
   ``record_poll_success``, ``set_feed_state``;
+- feed leases (``storage.leases``, several processes): ``claim_due_feeds``, ``release_leases``,
+  ``feed_leases``;
 - seen keys: ``known_keys``, ``has_seen_entries``, ``blocking_matches``, ``record_seen``;
 - articles: ``save_article`` (article + seen key + posts at once), ``get_article``,
   ``article_for_entry``, ``enqueue_post``, ``search_articles``, ``known_authors``,
@@ -25,6 +27,8 @@ returns dataclasses from ``storage.records``:
 - outbox: ``claim_due_posts``, ``mark_sent``, ``mark_failed``, ``release``, ``recover_sending``,
   ``cancel_for_channel``, ``count_posts_since``, ``count_sent_today``, ``posts_for_article``,
   ``list_posts``;
+- ``copy_into(target)``: every row into an empty database of either backend (``storage.copy``,
+  ``depeche migrate-db``);
 - ``backup(dest_path)`` (SQLite: online, ``VACUUM INTO``; PostgreSQL: ``pg_dump``'s job).
 """
 
@@ -33,12 +37,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from storage.connection import POSTGRESQL, SQLITE, Database, load_migrations, parse_target
+from storage.copy import CopyStore
 from storage.errors import StorageError
 from storage.polls import PollStore
 from storage.sqlite import SqliteDatabase
 
 
-class Storage(PollStore):
+class Storage(PollStore, CopyStore):
     """The database of one bot process (one writer lock; SQLite: one connection, PostgreSQL: a
     small pool)."""
 

@@ -6,8 +6,8 @@ Grouping is decided here, inside the poll's write transaction, because only ther
 two feeds polled at once can bring the same story to one channel, and the second write sees the
 first one's post. A grouped article gets no post at all (so nothing can send it twice); the
 channel's first post of the story is marked for an edit (``edits_wanted + 1``), which the
-delivery applies and confirms (``mark_edited``), idempotently: an edit sent twice shows the same
-message.
+delivery applies and confirms (``mark_story_edited``), idempotently: an edit sent twice shows
+the same message.
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ class StoryStore(SocialStore):
             raise NotFoundError(f"subscription {subscription_id}")
         return await self.get_subscription(subscription_id)
 
-    async def due_edits(self, limit: int = 20) -> list[tuple[PostRecord, int]]:
+    async def due_story_edits(self, limit: int = 20) -> list[tuple[PostRecord, int]]:
         """Sent posts whose message must show more outlets, with the edit count wanted."""
         rows = await self._fetchall(
             "SELECT *, edits_wanted AS wanted FROM posts WHERE edits_wanted > edits_done"
@@ -154,7 +154,7 @@ class StoryStore(SocialStore):
         )
         return [(post_from_row(row), int(row["wanted"])) for row in rows]
 
-    async def mark_edited(self, post_id: int, wanted: int) -> None:
+    async def mark_story_edited(self, post_id: int, wanted: int) -> None:
         """The message shows every article grouped when ``wanted`` was read."""
         async with self._tx() as db:
             await db.execute(

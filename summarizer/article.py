@@ -33,6 +33,7 @@ from summarizer.metadata import (
     split_authors,
 )
 from summarizer.model import Article, Entry, TextOrigin
+from summarizer.page_dates import use_french_dates
 from summarizer.topics import normalize_term
 
 log = logging.getLogger(__name__)
@@ -59,9 +60,10 @@ def extract_article(
 ) -> Article:
     """Extract and clean the article of an HTML page.
 
-    htmldate's extensive date search (free text through dateparser, whose locales take seconds
-    to load on first use in a process) runs only when the date is unknown: ``date_known`` (the
-    caller has it, from the feed) and a date in the page's metadata both skip it (issue 15).
+    htmldate's extensive date search (free text through dateparser) runs only when the date is
+    unknown: ``date_known`` (the caller has it, from the feed) and a date in the page's
+    metadata both skip it; when it runs, dateparser reads French and English only
+    (``summarizer.page_dates``), not every language it knows (issue 15).
 
     Raises ``ExtractionError`` with reason ``not_html`` (binary input), ``empty`` (no text) or
     ``too_short`` (fewer than ``MIN_BODY_WORDS`` words of body: a teaser or a paywall).
@@ -77,6 +79,8 @@ def extract_article(
         leads = _leads(root)  # read before trafilatura prunes the tree in place
         _bound_tree(root, url)
         search = not date_known and meta.published is None
+        if search:
+            use_french_dates()  # dateparser in French and English, not in every language
         extracted = trafilatura.bare_extraction(
             root, url=url, with_metadata=True, include_comments=False, include_tables=False,
             date_extraction_params=set_date_params(extensive=search),

@@ -13,6 +13,7 @@ import re
 import lxml.html
 from lxml import etree
 
+from summarizer.cdf import is_cdf
 from summarizer.errors import UrlError
 from summarizer.feed_input import decode_feed
 from summarizer.json_feed import looks_like_json_feed
@@ -38,8 +39,8 @@ _HINT_RE = re.compile(
     re.IGNORECASE,
 )
 _COMMENTS_RE = re.compile(r"comment", re.IGNORECASE)
-_FEED_ROOT_RE = re.compile(rb"<(?:rss|feed|rdf:rdf)[\s>/]", re.IGNORECASE)
-_HTML_ROOT_RE = re.compile(rb"<(?:!doctype\s+html|html|head|body)[\s>]", re.IGNORECASE)
+_FEED_ROOT_RE = re.compile(r"<(?:rss|feed|rdf:rdf)[\s>/]", re.IGNORECASE)
+_HTML_ROOT_RE = re.compile(r"<(?:!doctype\s+html|html|head|body)[\s>]", re.IGNORECASE)
 
 
 def _parse_html(html: bytes) -> lxml.html.HtmlElement | None:
@@ -107,16 +108,43 @@ def discover_feeds(html: bytes, base_url: str) -> list[str]:
 
 
 def looks_like_feed(data: bytes) -> bool:
-    """Quick sniff: does the start of ``data`` open an RSS, RDF or Atom document, or a JSON
-    Feed?"""
-    if looks_like_json_feed(decode_feed(data[:SNIFF_BYTES])):
+    """Quick sniff: does the start of ``data`` open an RSS, RDF, Atom or CDF document, or a
+    JSON Feed?"""
+    text = decode_feed(data[:SNIFF_BYTES]).lstrip("\ufeff \t\r\n")
+    tail = decode_feed(data[-SNIFF_BYTES:]) if len(data) > SNIFF_BYTES else ""
+    if looks_like_json_feed(text, tail) or is_cdf(text):
         return True
-    head = data[:SNIFF_BYTES]
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        head = head.decode("utf-16", "ignore").encode("utf-8")
-    head = head.replace(b"\x00", b"").removeprefix(b"\xef\xbb\xbf").lstrip()
-    if not head.startswith(b"<"):
+    if not text.startswith("<"):  # decoded by BOM or wide pattern: UTF-16 and UTF-32 too
         return False
-    feed = _FEED_ROOT_RE.search(head)
-    html = _HTML_ROOT_RE.search(head)
+    feed = _FEED_ROOT_RE.search(text)
+    html = _HTML_ROOT_RE.search(text)
     return feed is not None and (html is None or feed.start() < html.start())
+
+
+ICON_RELS = ("apple-touch-icon", "apple-touch-icon-precomposed", "icon", "shortcut")
+
+
+def discover_icons(html: bytes, base_url: str) -> list[str]:
+    """The site's icons a page declares (``<link rel="apple-touch-icon">`` first, the larger
+    logo, then ``rel="icon"``), absolute http(s) URLs, then ``/favicon.ico`` of the page's
+    site: a webhook's avatar for the source, best first."""
+    root = _parse_html(html) if html else None
+    found: list[tuple[int, int, str]] = []
+    base = base_url
+    if root is not None:
+        base = _base(root, base_url)
+        for position, link in enumerate(root.iter("link")):
+            rels = str(link.get("rel") or "").lower().split()
+            href = str(link.get("href") or "").strip()
+            ranks = [ICON_RELS.index(r) for r in rels if r in ICON_RELS]
+            if ranks and href:
+                found.append((min(ranks), position, href))
+    icons: list[str] = []
+    for href in [h for *_, h in sorted(found)] + ["/favicon.ico"]:
+        try:
+            url = canonicalize_url(href, base)
+        except UrlError:
+            continue
+        if url.startswith(("http://", "https://")) and url not in icons:
+            icons.append(url)
+    return icons[:MAX_RESULTS]

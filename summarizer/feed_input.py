@@ -12,7 +12,9 @@ Decoding order (XML 1.0 appendix F, RFC 7303, WHATWG labels):
 4. windows-1252 (a superset of Latin-1 that decodes any byte).
 
 Labels are read as browsers read them: Latin-1 and ASCII mean windows-1252, GB2312 means
-GB18030, EUC-KR means windows-949 (each a superset of the declared one).
+GB18030, EUC-KR means windows-949 (each a superset of the declared one), and the WHATWG labels
+Python does not know (``x-euc-jp``, ``ks_c_5601-1989``, ``koi8``, ``x-gbk``, ``x-cp1255``,
+``windows-31j``...) name their encoding.
 """
 
 from __future__ import annotations
@@ -45,14 +47,38 @@ _SUPERSETS = {
     "gbk": "gb18030",
     "euc_kr": "cp949",
 }
+# WHATWG labels Python's codecs do not know, for the encodings feeds are declared in.
+_LABELS = {
+    **dict.fromkeys(("x-euc-jp", "cseucpkdfmtjapanese"), "euc_jp"),
+    **dict.fromkeys(
+        ("cseuckr", "csksc56011987", "iso-ir-149", "ks_c_5601-1989", "ksc_5601", "windows-949"),
+        "cp949",
+    ),
+    **dict.fromkeys(("koi", "koi8", "cskoi8r"), "koi8_r"),
+    "koi8-ru": "koi8_u",
+    **dict.fromkeys(("csgb2312", "gb_2312", "gb_2312-80", "x-gbk", "csiso58gb231280"), "gb18030"),
+    "x-cp1255": "cp1255",
+    **dict.fromkeys(
+        ("csiso88598e", "iso-8859-8-e", "iso88598", "visual", "csiso88598i", "iso-8859-8-i"),
+        "iso8859_8",
+    ),
+    "logical": "iso8859_8",
+    **dict.fromkeys(("x-sjis", "windows-31j"), "cp932"),
+    **dict.fromkeys(("x-mac-cyrillic", "x-mac-ukrainian"), "mac_cyrillic"),
+    **dict.fromkeys(("x-x-big5", "cn-big5"), "big5hkscs"),
+    **dict.fromkeys(("windows-874", "dos-874"), "cp874"),
+    **dict.fromkeys(("unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8"), "utf_8"),
+    "x-unicode20utf8": "utf_8",
+}
 _LATIN = frozenset({"cp1252"})
 _PROLOG_SCAN_LIMIT = 1 << 20
 
 
-def _codec(label: str) -> str | None:
+def codec_for_label(label: str) -> str | None:
     """The Python codec for an encoding label, widened to its superset; None when unknown."""
+    label = label.strip().lower()
     try:
-        name = codecs.lookup(label.strip().lower()).name
+        name = codecs.lookup(_LABELS.get(label, label)).name
     except LookupError:
         return None
     name = name.replace("-", "_")
@@ -73,7 +99,7 @@ def declared_encodings(data: bytes, content_type: str | None) -> list[str]:
         labels.append(header.group(1))
     if prolog := _PROLOG_RE.match(data[:1024]):
         labels.append(prolog.group(1).decode("ascii", "replace"))
-    codecs_found = [codec for label in labels if (codec := _codec(label))]
+    codecs_found = [codec for label in labels if (codec := codec_for_label(label))]
     return list(dict.fromkeys(codecs_found))
 
 

@@ -1,5 +1,6 @@
-"""Feed bytes -> ``ParsedFeed``: RSS 0.9x/1.0/2.0 and Atom through feedparser, on bytes only,
-and JSON Feed 1 and 1.1 (``summarizer.json_feed``) through the same entry rules.
+"""Feed bytes -> ``ParsedFeed``: RSS 0.9x/1.0/2.0, Atom and CDF (``summarizer.cdf``) through
+feedparser, on bytes only, and JSON Feed 1 and 1.1 (``summarizer.json_feed``) through the same
+entry rules.
 
 Policies (reliability checklist):
 
@@ -11,13 +12,14 @@ Policies (reliability checklist):
 * F21, malformed XML: when feedparser can still read the document in its lenient mode, the
   entries it finds are accepted and ``ParsedFeed.is_loose`` is True (feedparser "bozo"); it is
   logged at debug level. The engine treats such a poll as a success.
-* F22, encodings: the bytes are decoded here first (``summarizer.feed_encoding``: BOM, then the
+* F22, encodings: the bytes are decoded here first (``summarizer.feed_input``: BOM, then the
   declared charset and prolog encoding when the body decodes with them, then UTF-8, then
   windows-1252) and feedparser reads UTF-8 only: EUC-JP, KOI8-R, GB2312, UTF-32... all work,
   a Latin-1 body declared UTF-8 reads as Latin-1 and a UTF-8 body labelled Latin-1 as UTF-8.
 * Errors: ``FeedError("not_a_feed")`` for HTML, JSON that is not a JSON Feed, empty or binary
   input and anything feedparser cannot recognise; ``FeedError("empty")`` for a feed without any
-  usable entry. Nothing else is ever raised.
+  usable entry: a valid feed with no items yet, which callers report as empty, never as
+  unreadable. Nothing else is ever raised.
 * At most ``MAX_ENTRIES`` entries are kept (document order); long fields are truncated. A title
   is one line: the first paragraph of its text that is not script source (an escaped HTML page
   as a title leaves code behind feedparser's sanitizer).
@@ -39,10 +41,11 @@ import lxml.html
 from feedparser.exceptions import CharacterEncodingOverride, NonXMLContentType
 from lxml import etree
 
+from summarizer.cdf import cdf_base, cdf_dates_in_utc, cdf_home, is_cdf
 from summarizer.dates import parse_date
 from summarizer.errors import FeedError, UrlError
 from summarizer.feed_input import decode_feed, defuse_doctype
-from summarizer.json_feed import looks_like_json_feed, parse_json_feed
+from summarizer.json_feed import parse_json_feed
 from summarizer.model import Entry, ParsedFeed
 from summarizer.topics import normalize_term
 from summarizer.urls import absolute_http_url, canonicalize_url
@@ -340,7 +343,7 @@ def parse_feed(
     if not isinstance(data, bytes | bytearray) or not data.strip():
         raise FeedError("not_a_feed", url=base_url, detail="empty document")
     text = decode_feed(bytes(data), content_type).lstrip("\ufeff \t\r\n")
-    if looks_like_json_feed(text):
+    if text.startswith("{"):  # JSON: a JSON Feed wherever its keys put "version", or nothing
         try:
             title, link, raw_entries = parse_json_feed(text)
         except FeedError as exc:
@@ -349,18 +352,23 @@ def parse_feed(
     if not text.startswith("<") or _HTML_START_RE.match(text):
         raise FeedError("not_a_feed", url=base_url, detail="not XML")
     xml = defuse_doctype(_as_utf8_xml(text))
+    cdf = is_cdf(text)
+    links_base = cdf_base(text, base_url) if cdf else base_url
     headers = dict(_XML_HEADERS)
-    if base_url:
-        headers["content-location"] = base_url
+    if links_base:
+        headers["content-location"] = links_base
     result = _run_feedparser(xml, headers)
-    if not result.get("version"):
-        raise FeedError("not_a_feed", url=base_url, detail="no RSS or Atom root")
+    if not result.get("version") and not cdf:
+        raise FeedError("not_a_feed", url=base_url, detail="no RSS, Atom or CDF root")
     loose = _is_loose(result)
     if loose:
         log.debug("feed.bozo url=%s error=%r", base_url, result.get("bozo_exception"))
     feed = result.get("feed") or {}
     raw_entries = list(result.get("entries") or [])
-    return _parsed(feed.get("title"), feed, raw_entries, base_url=base_url, loose=loose)
+    if cdf:
+        cdf_dates_in_utc(raw_entries)
+        feed = {**feed, "link": cdf_home(text, links_base) or feed.get("link")}
+    return _parsed(feed.get("title"), feed, raw_entries, base_url=links_base, loose=loose)
 
 
 def _parsed(

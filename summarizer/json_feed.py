@@ -27,10 +27,18 @@ _SANITIZE: Callable[[str, str, str], str] | None = getattr(
 )
 
 
-def looks_like_json_feed(text: str) -> bool:
-    """Cheap check on the start of a decoded document: an object naming a JSON Feed version."""
-    head = text[:4096].lstrip("\ufeff \t\r\n")
-    return head.startswith("{") and "jsonfeed.org/version/1" in head.replace("\\/", "/")
+_SNIFF = 4096
+
+
+def looks_like_json_feed(text: str, tail: str = "") -> bool:
+    """Cheap check on a decoded document: an object naming a JSON Feed version near its start
+    or its end (``tail``, else the end of ``text``): a serializer that sorts keys (Go's maps,
+    ``sort_keys=True``) writes ``version`` last, after every item."""
+    head = text[:_SNIFF].lstrip("\ufeff \t\r\n")
+    if not head.startswith("{"):
+        return False
+    ends = (head, tail[-_SNIFF:] if tail else text[-_SNIFF:])
+    return any("jsonfeed.org/version/1" in end.replace("\\/", "/") for end in ends)
 
 
 def _text(value: object) -> str:

@@ -19,6 +19,7 @@ from lxml import html as lxml_html
 
 from summarizer.boilerplate import clean_author
 from summarizer.dates import parse_date
+from summarizer.feed_input import codec_for_label
 
 MAX_HTML_BYTES = 5 * 1024 * 1024
 _SNIFF_BYTES = 4096
@@ -88,13 +89,9 @@ def _declared_charset(head: bytes) -> str | None:
     match = _CHARSET_RE.search(head)
     if match is None:
         return None
-    label = match.group(1).decode("ascii", errors="ignore").lower()
-    try:
-        name = codecs.lookup(label).name
-    except LookupError:
-        return None
-    # As browsers do (WHATWG), Latin-1 and ASCII labels mean Windows-1252.
-    return "cp1252" if name in {"latin-1", "iso8859-1", "ascii"} else name
+    # As browsers do (WHATWG): Latin-1 and ASCII mean windows-1252, GB2312 GB18030, and the
+    # labels Python does not know ("x-gbk", "koi8", "x-cp1255"...) name their encoding.
+    return codec_for_label(match.group(1).decode("ascii", errors="ignore"))
 
 
 def _decode(data: bytes, encoding: str) -> str | None:

@@ -1,7 +1,8 @@
 """The two-stage learned selection of the ``depeche`` summarizer.
 
-1. Sentence stage: a linear model scores every sentence's features (``summarizer.ranking``),
-   estimating how well that sentence alone would match a lede-style reference.
+1. Sentence stage: boosted regression trees (``summarizer.trees``) score every sentence's
+   features (``summarizer.ranking``), estimating how well that sentence alone would match a
+   lede-style reference.
 2. Summary stage: the ``top_k`` best sentences form a pool; every subset of one to three of them
    that reads on its own and fits the character budget is a candidate summary, described by a
    few summary-level features (its length in words, how far its sentences' scores fall below the
@@ -26,6 +27,7 @@ from importlib import resources
 from itertools import combinations
 
 from summarizer.ranking import FEATURE_NAMES, SentenceInfo
+from summarizer.trees import TreeEnsemble, ensemble_from_dict
 
 __all__ = [
     "MAX_SET",
@@ -81,12 +83,12 @@ _WORD_BINS = (20, 30, 40, 55, 70)
 class RankerModel:
     """The sentence scorer, the candidate-summary scorer and the size of the sentence pool."""
 
-    weights: tuple[float, ...]  # over FEATURE_NAMES
+    sentence: TreeEnsemble  # over FEATURE_NAMES
     summary_weights: tuple[float, ...]  # over SUMMARY_FEATURE_NAMES
     top_k: int
 
     def score(self, features: Sequence[float]) -> float:
-        return sum(w * x for w, x in zip(self.weights, features, strict=True))
+        return self.sentence.predict(features)
 
     def summary_score(self, features: Sequence[float]) -> float:
         return sum(w * x for w, x in zip(self.summary_weights, features, strict=True))
@@ -106,15 +108,15 @@ def model_from_dict(data: dict[str, object]) -> RankerModel:
         raise ValueError("ranker features do not match this version of the code")
     if not isinstance(summary_names, list) or tuple(summary_names) != SUMMARY_FEATURE_NAMES:
         raise ValueError("ranker summary features do not match this version of the code")
-    weights, summary_weights = data.get("weights"), data.get("summary_weights")
-    if not isinstance(weights, list) or not isinstance(summary_weights, list):
-        raise ValueError("ranker weights must be lists")
-    if len(weights) != len(FEATURE_NAMES) or len(summary_weights) != len(SUMMARY_FEATURE_NAMES):
-        raise ValueError("ranker weights do not match the number of features")
+    summary_weights = data.get("summary_weights")
+    if not isinstance(summary_weights, list):
+        raise ValueError("ranker summary weights must be a list")
+    if len(summary_weights) != len(SUMMARY_FEATURE_NAMES):
+        raise ValueError("ranker summary weights do not match the number of summary features")
     if not isinstance(data.get("top_k"), int):
         raise ValueError("ranker top_k must be an integer")
     return RankerModel(
-        weights=tuple(float(w) for w in weights),
+        sentence=ensemble_from_dict(data.get("sentence_trees"), len(FEATURE_NAMES)),
         summary_weights=tuple(float(w) for w in summary_weights),
         top_k=int(data["top_k"]),  # type: ignore[call-overload]
     )

@@ -3,10 +3,12 @@
 Without ``TEST_DATABASE_URL``, ``PostgresServer.start`` creates a cluster with the server's own
 tools (Debian's ``/usr/lib/postgresql/<version>/bin``, else ``initdb``/``pg_ctl`` on the PATH) in
 a temporary folder, trust authentication, a free port on 127.0.0.1 and its unix socket in that
-folder; durability is off (a test cluster lives minutes). PostgreSQL refuses to run as root, so
-as root the folder belongs to the ``postgres`` user and every tool runs through
-``runuser -u postgres --``. ``stop`` shuts it down and removes the folder. Each pytest-xdist
-worker starts its own (a session fixture); each test gets a fresh schema in it.
+folder; durability against a machine crash is off (a test cluster lives minutes).
+``shut_down`` and ``start_again`` restart it on the same port with its data (the outage tests).
+PostgreSQL refuses to run as root, so as root the folder belongs to the ``postgres`` user and
+every tool runs through ``runuser -u postgres --``. ``stop`` shuts it down and removes the
+folder. Each pytest-xdist worker starts its own (a session fixture); each test gets a fresh
+schema in it.
 
 Where no server can be found or started, the tests that need one are skipped with
 ``ENABLE_HELP``; ``DEPECHE_REQUIRE_POSTGRES=1`` (set by ``.ci/run``) makes that a failure.
@@ -78,6 +80,7 @@ class PostgresServer:
     folder: Path | None = None
     bin_dir: Path | None = None
     as_postgres: bool = False
+    options: str = ""  # the server's command-line options (its port), kept for a restart
 
     @classmethod
     def start(cls) -> PostgresServer:
@@ -102,9 +105,12 @@ class PostgresServer:
             last_error = ""
             for _ in range(3):  # a free port can be taken between the probe and the start
                 port = free_port()
+                # fsync off: nothing reaches the disk, but every commit is written to the OS
+                # before it returns (synchronous_commit stays on), so an immediate shutdown
+                # (a server crash, the outage tests) loses nothing the bot saw committed.
                 options = (
                     f"-c listen_addresses=127.0.0.1 -p {port} -k {folder}"
-                    " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+                    " -c fsync=off -c full_page_writes=off"
                     " -c max_connections=100"
                 )
                 try:
@@ -115,6 +121,7 @@ class PostgresServer:
                     last_error = str(exc)
                     continue
                 server.url = f"postgresql://postgres@/postgres?host={folder}&port={port}"
+                server.options = options
                 return server
             raise Unavailable(f"pg_ctl start failed: {last_error}")
         except BaseException:
@@ -137,6 +144,20 @@ class PostgresServer:
             if self.folder is not None and (self.folder / "server.log").exists():
                 log = (self.folder / "server.log").read_text(errors="replace")[-800:]
             raise Unavailable(f"{tool} exited {done.returncode}: {done.stderr[-800:]} {log}")
+
+    def shut_down(self, mode: str = "fast") -> None:
+        """Stop the server and keep its data (a restart, an outage): ``fast`` disconnects the
+        clients as a clean restart does, ``immediate`` as a crash does."""
+        if self.folder is None:
+            raise Unavailable(f"the server of {URL_ENV} is not ours to stop")
+        self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", mode, "-w", "stop")
+
+    def start_again(self) -> None:
+        """Start the server ``shut_down`` stopped, on the same port, with the same data."""
+        if self.folder is None:
+            raise Unavailable(f"the server of {URL_ENV} is not ours to start")
+        self._run("pg_ctl", "-D", str(self.folder / "data"), "-l", str(self.folder / "server.log"),
+                  "-w", "-t", str(START_TIMEOUT_S), "-o", self.options, "start")  # fmt: skip
 
     def stop(self) -> None:
         if self.folder is None:

@@ -52,6 +52,9 @@ class PostPayload:
     fallback_tag: int | None = None  # a forum's required tag when no other one matches
     crosspost: bool = False  # publish to the servers following an announcement channel
     discussion: bool = False  # open a thread under the message, for readers to discuss it
+    webhook: bool = False  # sent through the channel's webhook, under ``username``
+    username: str = ""  # the source's name, as the webhook message's author
+    avatar_url: str | None = None  # the source's icon, as its avatar
 
 
 def clean_text(text: str, *, keep_newlines: bool = False) -> str:
@@ -149,6 +152,7 @@ def render_post(
     tz: str,
     mention_ids: Sequence[int] = (),
     reference: str | None = None,
+    updated: bool = False,
 ) -> PostPayload:
     """The Discord payload for ``article``: content, one embed, and the users it may ping.
 
@@ -167,7 +171,7 @@ def render_post(
     image = http_url(article.image)
     if image:
         embed["thumbnail"] = {"url": image}
-    footer = footer_with(FOOTER, reference) if reference else FOOTER
+    footer = footer_with(FOOTER, reference, updated=updated) if reference else FOOTER
     embed["footer"] = {"text": footer}
     used = len(embed["title"]) + sum(len(f["name"]) + len(f["value"]) for f in fields) + len(footer)
     description = safe(article.summary, min(DESCRIPTION_MAX, TOTAL_MAX - used), keep_newlines=True)

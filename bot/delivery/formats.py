@@ -275,11 +275,12 @@ def _text_message(
     *,
     mention_ids: Sequence[int],
     reference: str | None,
+    updated: bool = False,
 ) -> PostPayload:
     """A message without embed: follow pings, the pieces (``fallback``, the ``texte`` ones, when
     nothing of them fits or shows), then the reference line."""
     head, pinged = _mentions(mention_ids)
-    tail = content_line(reference) if reference else ""
+    tail = content_line(reference, updated=updated) if reference else ""
     budget = CONTENT_MAX - (len(head) + 1 if head else 0) - (len(tail) + 1 if tail else 0)
     body = fit(pieces, budget).strip() or fit(fallback, budget).strip()
     body = defuse(body)
@@ -319,7 +320,11 @@ def first_sentence(summary: str) -> str:
 
 
 def _compact(
-    article: StoredArticle, *, mention_ids: Sequence[int], reference: str | None
+    article: StoredArticle,
+    *,
+    mention_ids: Sequence[int],
+    reference: str | None,
+    updated: bool = False,
 ) -> PostPayload:
     title = safe(article.title, TITLE_MAX) or "Sans titre"
     embed: dict[str, Any] = {"title": title, "type": "rich"}
@@ -332,7 +337,8 @@ def _compact(
     # A footer shows no markdown: the source is cleaned, its mentions broken, not escaped.
     source = truncate(break_mentions(clean_text(article.source or article.site_name or "")), 200)
     credit = f"{source} · {FOOTER}" if source else FOOTER
-    embed["footer"] = {"text": footer_with(credit, reference) if reference else credit}
+    footer = footer_with(credit, reference, updated=updated) if reference else credit
+    embed["footer"] = {"text": footer}
     head, pinged = _mentions(mention_ids)
     return PostPayload(content=head, embed=embed, allowed_user_ids=pinged)
 
@@ -345,14 +351,18 @@ def render(
     tz: str,
     mention_ids: Sequence[int] = (),
     reference: str | None = None,
+    updated: bool = False,
 ) -> PostPayload:
     """The payload of ``article`` in ``post_format``. A ``lien`` post without a link that can
     be shown whole, a ``modèle`` without a valid template or whose text comes out empty fall
-    back to ``texte``."""
+    back to ``texte``. ``updated``: a message edited after a correction (« mis à jour »
+    before the reference)."""
     if post_format is PostFormat.COMPLET:
-        return render_post(article, tz=tz, mention_ids=mention_ids, reference=reference)
+        return render_post(
+            article, tz=tz, mention_ids=mention_ids, reference=reference, updated=updated
+        )
     if post_format is PostFormat.COMPACT:
-        return _compact(article, mention_ids=mention_ids, reference=reference)
+        return _compact(article, mention_ids=mention_ids, reference=reference, updated=updated)
     found = values(article, tz)
     texte = _texte_pieces(found)
     pieces = texte
@@ -363,4 +373,6 @@ def render(
             pieces = _template_pieces(template, found)
         except FormatError:  # stored before a rule changed: the article still goes out
             pieces = texte
-    return _text_message(pieces, texte, mention_ids=mention_ids, reference=reference)
+    return _text_message(
+        pieces, texte, mention_ids=mention_ids, reference=reference, updated=updated
+    )

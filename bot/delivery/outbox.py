@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from bot.clock import Clock
 from bot.delivery import reconcile
 from bot.delivery.cooldown import DiscordCooldown
+from bot.delivery.corrections import MessageEditor, deliver_edits
+from bot.delivery.identity import webhook_avatar, webhook_username
 from bot.delivery.payloads import mention_ids, post_payload
 from bot.delivery.publishers import (
     BadPayload,
@@ -29,8 +31,9 @@ from bot.delivery.publishers import (
     TargetGone,
     ThreadClosed,
     Unavailable,
+    WebhookUnavailable,
 )
-from bot.delivery.story_edits import Editor, apply_edits
+from bot.delivery.story_edits import apply_edits
 from storage.errors import StorageError
 from storage.records import ClaimedPost, Subscription, SubscriptionState, TargetKind
 from storage.storage import Storage
@@ -59,11 +62,12 @@ class DeliveryReport:
     sent: int = 0
     failed: int = 0
     released: int = 0
-    edited: int = 0  # first posts of stories edited with more outlets (issue 11)
+    edited: int = 0  # messages edited: corrections, and stories' « Aussi chez » (issue 11)
     stopped: bool = False  # circuit breaker tripped (rate limit or outage)
     notices: list[DeliveryNotice] = field(default_factory=list)
     blocked: set[tuple[TargetKind, int]] = field(default_factory=set)  # no more sends this round
     subscriptions: dict[int, Subscription] = field(default_factory=dict)  # their formats
+    avatars: dict[int, str] = field(default_factory=dict)  # feed id: icon, for webhook posts
 
 
 class Delivery:
@@ -103,6 +107,8 @@ class Delivery:
         wanted = {i.post.subscription_id for i in claimed if i.post.subscription_id is not None}
         if wanted:  # each post in its subscription's format, read once per round
             report.subscriptions = await self.storage.subscriptions_by_id(wanted)
+            faces = {s.feed_id for s in report.subscriptions.values() if s.webhook}
+            report.avatars = await self.storage.feed_avatars(faces) if faces else {}
         by_target: dict[tuple[TargetKind, int], list[ClaimedPost]] = {}
         for item in claimed:
             by_target.setdefault((item.post.target_kind, item.post.target_id), []).append(item)
@@ -139,8 +145,14 @@ class Delivery:
             total.stopped = report.stopped
             done = report.sent + report.failed + report.released
             if report.stopped or done < batch or time.monotonic() >= deadline:
-                await self._edit_stories(total)
-                return total
+                break
+        if not total.stopped and time.monotonic() < deadline:  # new posts first, then edits
+            edits = await deliver_edits(
+                self.storage, self.publisher, self.clock, self.cooldown, tz=self.tz, limit=batch
+            )
+            total.edited, total.stopped = edits.edited, edits.stopped
+        await self._edit_stories(total)
+        return total
 
     async def _deliver_or_release(self, item: ClaimedPost, report: DeliveryReport) -> None:
         if report.stopped or (item.post.target_kind, item.post.target_id) in report.blocked:
@@ -158,7 +170,16 @@ class Delivery:
         subscription = report.subscriptions.get(post.subscription_id or 0)
         companions = await self._companions(post.id) if post.target_kind is CHANNEL else []
         payload = post_payload(
-            post, item.article, subscription, tz=self.tz, mentions=mentions, companions=companions
+            post,
+            item.article,
+            subscription,
+            tz=self.tz,
+            mentions=mentions,
+            companions=companions,
+            username=webhook_username(item.article.source or item.article.site_name),
+            avatar_url=webhook_avatar(report.avatars.get(subscription.feed_id))
+            if subscription
+            else None,
         )
         outgoing = OutgoingPost(post, payload)
         if report.stopped:  # another lane tripped the breaker while this one was preparing
@@ -181,6 +202,8 @@ class Delivery:
             await self._forbidden(item, exc, report)
         except TargetGone as exc:
             await self._gone(item, exc, report)
+        except WebhookUnavailable as exc:
+            await self._no_webhook(item, exc, report)
         except BadPayload as exc:
             switched = await self.storage.mark_failed(post.id, error=str(exc), bad_format=True)
             report.failed += 1
@@ -202,7 +225,7 @@ class Delivery:
 
     async def _edit_stories(self, report: DeliveryReport) -> None:
         """Issue 11: the first posts of stories other outlets now tell, edited once sent."""
-        if report.stopped or not isinstance(self.publisher, Editor):
+        if report.stopped or not isinstance(self.publisher, MessageEditor):
             return
         try:
             report.edited += await apply_edits(self.storage, self.publisher, tz=self.tz)
@@ -233,6 +256,19 @@ class Delivery:
         report.released += 1
         report.notices.append(DeliveryNotice(post.guild_id, post.target_id, reason))
 
+    async def _no_webhook(
+        self, item: ClaimedPost, exc: WebhookUnavailable, report: DeliveryReport
+    ) -> None:
+        """Back to the bot's own messages: nothing was posted, so the post goes out again, as
+        the bot, in a later round; admins are told once."""
+        post = item.post
+        if post.subscription_id is not None:
+            await self.storage.set_webhook_identity(post.subscription_id, False)
+        await self.storage.release(post.id, error=str(exc), attempted=False)
+        report.released += 1
+        report.blocked.add((post.target_kind, post.target_id))
+        report.notices.append(DeliveryNotice(post.guild_id, post.target_id, _NO_WEBHOOK))
+
     async def _gone(self, item: ClaimedPost, exc: TargetGone, report: DeliveryReport) -> None:
         post = item.post
         await self.storage.mark_failed(post.id, error=str(exc))
@@ -255,6 +291,12 @@ _THREAD_CLOSED = (
     "manquante). Rouvrez le fil puis utilisez /flux activer."
 )
 _GONE = "Le salon n'existe plus."
+_NO_WEBHOOK = (
+    "Le webhook de ce salon a été supprimé et je ne peux pas en créer un autre (permission "
+    "« Gérer les webhooks » manquante, ou trop de webhooks dans le salon) : les articles sont "
+    "de nouveau publiés sous le nom du bot. Rétablissez la permission puis choisissez "
+    "l'identité de la source avec /flux format."
+)
 _BAD_FORMAT = (
     "Discord a refusé plusieurs messages de suite pour ce flux ; l'abonnement est suspendu. "
     "Utilisez /flux activer pour réessayer."

@@ -1,6 +1,7 @@
 """What one outbox post looks like when it is sent or edited: its subscription's format, the
 follow pings of its channel, its reference, where it goes, and the outlets grouped under it
-(issue 11). A send and a later edit build it the same way, so the edit changes only the list."""
+(issue 11), the source's face for a webhook post (issue 10). A send and a later edit build it the
+same way, so an edit changes only what changed."""
 
 from __future__ import annotations
 
@@ -46,7 +47,12 @@ def post_payload(
     tz: str,
     mentions: Sequence[int] = (),
     companions: Sequence[Companion] = (),
+    username: str = "",
+    avatar_url: str | None = None,
+    updated: bool = False,
 ) -> PostPayload:
+    """The post as its subscription shows it; ``username`` and ``avatar_url`` are the source's
+    face for a webhook post (issue 10), ``updated`` marks a corrected article (« mis à jour »)."""
     payload = render(
         article,
         post_format=subscription.format if subscription else PostFormat.COMPLET,
@@ -54,6 +60,7 @@ def post_payload(
         tz=tz,
         mention_ids=mentions,
         reference=post_reference(post.id),
+        updated=updated,
     )
     payload = with_companions(payload, companions)
     return replace(
@@ -63,4 +70,7 @@ def post_payload(
         fallback_tag=subscription.forum_tag_id if subscription else None,
         crosspost=bool(subscription and subscription.crosspost),
         discussion=bool(subscription and subscription.discussion),
+        webhook=bool(subscription and subscription.webhook),
+        username=username,
+        avatar_url=avatar_url,
     )

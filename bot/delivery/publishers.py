@@ -68,6 +68,11 @@ class Unavailable(PublishError):
     """Discord is down or unreachable (5xx, network)."""
 
 
+class WebhookUnavailable(PublishError):
+    """The channel's webhook is gone and cannot be made again (Manage Webhooks missing, or
+    Discord's cap): nothing was posted; the subscription falls back to the bot's messages."""
+
+
 class Publisher(Protocol):
     async def publish(self, post: OutgoingPost) -> str | None:
         """Send ``post``; return the message id (or None). Raise ``PublishError`` subclasses."""
@@ -86,16 +91,10 @@ class ConsolePublisher:
         self._stream.flush()
         return f"console-{next(self._ids)}"
 
-    async def edit(self, target_id: int, message_id: str, payload: PostPayload) -> None:
-        """A story's first post shows more outlets (issue 11): printed as its new text."""
-        for item in (payload.embed or {}).get("fields") or []:
-            if item.get("name") == "Aussi chez":
-                self._stream.write(
-                    f"── Mise à jour ({message_id}) ── Aussi chez : {item['value']}\n"
-                )
-                break
-        else:
-            self._stream.write(f"── Mise à jour ({message_id}) ──\n{payload.content}\n")
+    async def edit(self, post: OutgoingPost) -> None:
+        """A corrected article: printed again, said to replace the earlier print."""
+        text = render_text(post).replace("── Publication", "── Mise à jour", 1)
+        self._stream.write(text + "\n")
         self._stream.flush()
 
 

@@ -10,6 +10,10 @@ hexadecimal, at least four digits), which Discord keeps with the message:
 - on a last line of subtext (``-# réf. 002a``) for a message without an embed, so that a text
   format, a digest or an edit carries the same reference in the same words.
 
+A message edited after a correction says so just before its reference (``· mis à jour ·
+réf. 002a`` in the footer, ``-# mis à jour · réf. 002a`` as the last line): the reference stays
+the last words, where the search reads it.
+
 Within one database a post id names one post, so the reference never matches another post's
 message; the search only looks at the bot's own messages created after the post's first attempt
 (``bot.delivery.reconcile``). Article text cannot forge one: it is markdown-escaped, so neither
@@ -24,7 +28,8 @@ from typing import Any
 
 LABEL = "réf."
 _IN_FOOTER = re.compile(r"(?:^|\s)réf\. ([0-9a-f]{4,})$")
-_IN_CONTENT = re.compile(r"^-# réf\. ([0-9a-f]{4,})$", re.MULTILINE)
+UPDATED = "mis à jour"
+_IN_CONTENT = re.compile(r"^-# (?:mis à jour · )?réf\. ([0-9a-f]{4,})$", re.MULTILINE)
 
 
 def post_reference(post_id: int) -> str:
@@ -34,21 +39,23 @@ def post_reference(post_id: int) -> str:
     return f"{post_id:04x}"
 
 
-def footer_with(footer: str, reference: str) -> str:
-    """``footer`` followed by the reference, as an embed footer shows it."""
-    return f"{footer} · {LABEL} {reference}" if footer else f"{LABEL} {reference}"
+def footer_with(footer: str, reference: str, *, updated: bool = False) -> str:
+    """``footer`` followed by the reference, as an embed footer shows it (``updated``: after
+    « mis à jour », for a message edited after a correction)."""
+    tail = f"{UPDATED} · {LABEL} {reference}" if updated else f"{LABEL} {reference}"
+    return f"{footer} · {tail}" if footer else tail
 
 
-def content_line(reference: str) -> str:
+def content_line(reference: str, *, updated: bool = False) -> str:
     """The reference as the last line of a message without an embed (Discord subtext)."""
-    return f"-# {LABEL} {reference}"
+    return f"-# {UPDATED} · {LABEL} {reference}" if updated else f"-# {LABEL} {reference}"
 
 
 def defuse(text: str) -> str:
     """``text`` with every line that reads as a reference turned into plain text (its ``#``
     escaped), so that only the line the bot appends names the post (an admin's template may
     hold anything)."""
-    return _IN_CONTENT.sub(lambda match: f"-\\# {LABEL} {match.group(1)}", text)
+    return _IN_CONTENT.sub(lambda match: "-\\#" + match.group(0)[2:], text)
 
 
 def references_in(message: Mapping[str, Any]) -> set[str]:

@@ -10,12 +10,15 @@ import discord
 from discord import app_commands
 
 from bot.errors import BotError
+from storage.errors import UnavailableError
 
 log = logging.getLogger(__name__)
 
 UNEXPECTED = "Une erreur inattendue est survenue. Réessayez dans quelques minutes."
 NOT_ADMIN = "Cette commande est réservée aux personnes qui peuvent gérer le serveur."
 GUILD_ONLY = "Cette commande ne fonctionne que sur un serveur."
+# The database server is restarting or unreachable (storage.postgres reconnects meanwhile).
+DATABASE_DOWN = "La base de données est indisponible, réessayez dans un instant."
 
 
 class CommandFailed(BotError, app_commands.AppCommandError):
@@ -35,6 +38,8 @@ def user_message(error: app_commands.AppCommandError) -> str | None:
     original = getattr(error, "original", error)
     if isinstance(original, CommandFailed):
         return original.message
+    if isinstance(original, UnavailableError):
+        return DATABASE_DOWN
     if isinstance(error, app_commands.CommandOnCooldown):
         return f"Doucement : réessayez dans {math.ceil(error.retry_after)} s."
     if isinstance(error, NotAdmin | app_commands.MissingPermissions):

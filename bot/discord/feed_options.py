@@ -11,8 +11,13 @@ from discord import app_commands
 from bot.delivery.embeds import safe
 from bot.delivery.formats import FormatError, check_choice, parse_format
 from bot.delivery.forums import ForumTag, closest_tag
+from bot.discord import feed_views
+from bot.discord.cogs.checks import fetcher_of
 from bot.discord.error_handler import CommandFailed
-from storage.records import PostFormat
+from bot.news.avatars import find_avatar
+from bot.news.preparation import Fetcher
+from storage.records import FeedRecord, PostFormat, Subscription
+from storage.storage import Storage
 
 Postable = discord.TextChannel | discord.ForumChannel | discord.Thread
 SEE, EMBED, HISTORY = (
@@ -39,6 +44,11 @@ NOT_DISCUSSABLE = (
     "d'annonces : un forum en ouvre déjà un par article, un fil ne peut pas en contenir."
 )
 DISCUSSION_PERMISSION = ("create_public_threads", "Créer des fils publics")
+WEBHOOK_PERMISSION = ("manage_webhooks", "Gérer les webhooks")
+NOT_WEBHOOKABLE = (
+    "L'identité de la source (un webhook) n'existe que dans un salon textuel ou d'annonces : "
+    "choisissez-en un, ou retirez l'option « identité-source »."
+)
 LOCKED_THREAD = (
     "Ce fil est verrouillé et archivé : il me faut la permission « Gérer les fils » pour le "
     "rouvrir. Rouvrez-le ou choisissez un autre salon."
@@ -113,6 +123,20 @@ def check_discussion(channel: Postable, guild: discord.Guild, discussion: bool) 
         )
 
 
+def check_webhook(channel: Postable, guild: discord.Guild, webhook: bool) -> None:
+    """Posting as the source needs a text or announcement channel and Manage Webhooks there."""
+    if not webhook:
+        return
+    if not isinstance(channel, discord.TextChannel):
+        raise CommandFailed(NOT_WEBHOOKABLE)
+    name, label = WEBHOOK_PERMISSION
+    if not getattr(channel.permissions_for(guild.me), name):
+        raise CommandFailed(
+            f"Je ne peux pas publier sous le nom de la source dans <#{channel.id}> : il me "
+            f"manque « {label} ». Donnez-moi cette permission dans ce salon puis réessayez."
+        )
+
+
 def forum_tag_for(channel: Postable, *names: str | None) -> int | None:
     """For a forum that requires a tag: the tag closest to the feed's ``names`` (its title, its
     source), applied to every post no other tag matches; a French refusal when none does."""
@@ -145,3 +169,46 @@ async def target_channel(interaction: discord.Interaction, chosen: object | None
     if not isinstance(channel, discord.TextChannel | discord.ForumChannel | discord.Thread):
         raise CommandFailed(NOT_POSTABLE)
     return channel
+
+
+async def reply(interaction: discord.Interaction, text: str) -> None:
+    """The ephemeral answer, as a follow-up once the command deferred."""
+    if interaction.response.is_done():
+        await interaction.followup.send(text, ephemeral=True)
+    else:
+        await interaction.response.send_message(text, ephemeral=True)
+
+
+async def remember_avatar(storage: Storage, fetcher: Fetcher, feed: FeedRecord) -> None:
+    """The source's icon for webhook identity, found once (``bot.news.avatars``) and kept."""
+    await storage.set_feed_avatar(feed.id, await find_avatar(fetcher, feed.site_url, feed.url))
+
+
+async def apply_options(
+    interaction: discord.Interaction,
+    storage: Storage,
+    sub: Subscription,
+    feed: FeedRecord,
+    *,
+    corrections: bool | None,
+    webhook: bool | None,
+) -> str:
+    """``/feed format``'s options besides the format; what changed, in French ("" if none).
+    Webhook identity fetches the icon: the command defers first."""
+    notes = []
+    if webhook is not None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        guild = interaction.guild
+        assert guild is not None
+        if webhook:
+            channel = guild.get_channel_or_thread(sub.channel_id)
+            if not isinstance(channel, discord.TextChannel):
+                raise CommandFailed(NOT_WEBHOOKABLE)
+            check_webhook(channel, guild, True)
+            await remember_avatar(storage, fetcher_of(interaction), feed)
+        await storage.set_webhook_identity(sub.id, webhook)
+        notes.append(feed_views.webhook_text(feed, webhook))
+    if corrections is not None:
+        await storage.set_corrections(sub.id, corrections)
+        notes.append(feed_views.corrections_text(feed, corrections))
+    return " ".join(notes)

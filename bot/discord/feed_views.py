@@ -77,6 +77,32 @@ def feed_title(feed: FeedRecord) -> str:
     return feed.title or feed.url
 
 
+def webhook_text(feed: FeedRecord, enabled: bool) -> str:
+    """The answer to ``/feed format webhook:``."""
+    title = safe(feed_title(feed), 200)
+    if enabled:
+        return (
+            f"Les articles de **{title}** seront publiés sous le nom et le logo de la source, "
+            "par un webhook du salon que je crée et réutilise."
+        )
+    return f"Les articles de **{title}** seront publiés sous le nom du bot."
+
+
+def corrections_text(feed: FeedRecord, enabled: bool) -> str:
+    """The answer to ``/feed format corrections:``."""
+    title = safe(feed_title(feed), 200)
+    if enabled:
+        return (
+            f"Corrections activées pour **{title}** : un article déjà publié dont le site "
+            "corrige le titre ou le résumé (dans les 48 h) est modifié sur place, marqué "
+            "« mis à jour », jamais publié deux fois."
+        )
+    return (
+        f"Corrections désactivées pour **{title}** : les articles publiés restent tels quels, "
+        "même si le site les corrige."
+    )
+
+
 def subscription_field(
     subscription: Subscription, feed: FeedRecord, *, now: datetime, tz: str
 ) -> tuple[str, str]:

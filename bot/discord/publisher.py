@@ -21,6 +21,7 @@ import discord
 from bot.delivery import publishers
 from bot.delivery.embeds import PostPayload
 from bot.delivery.forums import ForumTag, matching_tags
+from bot.discord.webhooks import ChannelWebhooks, WebhookStore
 from storage.records import TargetKind
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ GONE_CODES = {10003, 10013, 50007}  # Unknown Channel, Unknown User, Cannot DM t
 BAD_FORMAT_CODES = {50035, 50006, 50008}
 PUBLISH_BUDGET_SECONDS = 8.0  # > a normal bucket wait, < discord.py's 25 s of 5xx retries
 THREAD_ARCHIVED = 50083  # a message to an archived thread
+NOT_AUTHOR = 50005  # "Cannot edit a message authored by another user"
 ARCHIVED_PAGE = 100  # a forum's most recently archived posts read by reconciliation
 
 
@@ -86,9 +88,21 @@ def map_http_error(exc: discord.HTTPException) -> publishers.PublishError:
 class DiscordPublisher:
     """Implements ``bot.delivery.publishers.Publisher`` on top of a logged-in discord.py client."""
 
-    def __init__(self, client: discord.Client, *, budget: float = PUBLISH_BUDGET_SECONDS) -> None:
+    def __init__(
+        self,
+        client: discord.Client,
+        *,
+        budget: float = PUBLISH_BUDGET_SECONDS,
+        webhooks: WebhookStore | None = None,
+    ) -> None:
         self._client = client
         self._budget = budget
+        # Webhook identity (``bot.discord.webhooks``): only with a store for the webhooks.
+        self._webhooks = ChannelWebhooks(client, webhooks) if webhooks is not None else None
+
+    def attach_webhooks(self, store: WebhookStore) -> None:
+        """Webhook identity once storage is open (the run mode builds the publisher first)."""
+        self._webhooks = ChannelWebhooks(self._client, store)
 
     @property
     def client(self) -> discord.Client:
@@ -109,6 +123,8 @@ class DiscordPublisher:
                     forum = self._client.get_channel(target_id)
                     if isinstance(forum, discord.ForumChannel):
                         return await self._forum_posts_after(forum, after=after, limit=limit)
+                if self._webhooks is not None:
+                    await self._webhooks.remember(channel_id)
                 page = await self._client.http.logs_from(channel_id, limit, after=after)
         except TimeoutError as exc:
             raise publishers.Unavailable(f"no history within {self._budget:g} s") from exc
@@ -120,6 +136,8 @@ class DiscordPublisher:
         """True for a message the logged-in bot posted (its author is the bot user)."""
         me = self._client.user
         author = message.get("author")
+        if self._webhooks is not None and self._webhooks.is_own(message):
+            return True
         return me is not None and isinstance(author, Mapping) and author.get("id") == str(me.id)
 
     async def publish(self, post: publishers.OutgoingPost) -> str | None:
@@ -136,7 +154,17 @@ class DiscordPublisher:
                     await self._reopen(place)
                 destination = await self._destination(kind, post.target_id)
                 try:
-                    message = await self._send(destination, post)
+                    if (
+                        payload.webhook
+                        and self._webhooks
+                        and isinstance(place, discord.TextChannel)
+                    ):
+                        mentions = allowed_mentions_for(tuple(payload.allowed_user_ids))
+                        message: discord.Message = await self._webhooks.send(
+                            place.id, post, mentions
+                        )
+                    else:
+                        message = await self._send(destination, post)
                 except discord.HTTPException as exc:
                     if exc.code != THREAD_ARCHIVED:
                         raise
@@ -167,32 +195,45 @@ class DiscordPublisher:
             await self._open_discussion(message, payload.thread_name)
         return str(message.id)
 
-    async def edit(self, target_id: int, message_id: str, payload: PostPayload) -> None:
-        """``bot.delivery.story_edits.Editor``: replace a post's content and embed (``PATCH
-        /channels/{id}/messages/{id}``). A forum post's message is its thread's starter, whose id
-        is the thread's: it is edited in the thread."""
-        place = self._client.get_channel(target_id)
-        channel_id = int(message_id) if isinstance(place, discord.ForumChannel) else target_id
-        embed = embed_from(payload.embed)
-        message = self._client.get_partial_messageable(channel_id).get_partial_message(
-            int(message_id)
-        )
+    async def edit(self, post: publishers.OutgoingPost) -> None:
+        """``bot.delivery.corrections.MessageEditor``: the sent post's message edited in place
+        (``PATCH /channels/{channel}/messages/{message}``), in a forum post's thread for a
+        forum, a thread unarchived first when Discord says it is archived."""
+        message_id = int(post.post.message_id or 0)
+        embed = embed_from(post.payload.embed)
         try:
             async with asyncio.timeout(self._budget):
-                await message.edit(
-                    content=payload.content or None,
+                channel_id = post.target_id
+                if post.target_kind is TargetKind.DM:
+                    channel_id = (await self._dm_channel(post.target_id)).id
+                elif isinstance(self._client.get_channel(post.target_id), discord.ForumChannel):
+                    channel_id = message_id  # a forum post's thread has its message's id
+                elif self._webhooks is not None and await self._webhooks.edit(
+                    channel_id, message_id, post
+                ):
+                    log.info("edited through webhook message_id=%s", message_id)
+                    return
+                with discord.http.handle_message_parameters(
+                    content=post.payload.content or None,
                     embeds=[embed] if embed is not None else [],
-                    allowed_mentions=allowed_mentions_for(tuple(payload.allowed_user_ids)),
-                )
+                    allowed_mentions=discord.AllowedMentions.none(),
+                ) as params:
+                    try:
+                        await self._client.http.edit_message(channel_id, message_id, params=params)
+                    except discord.HTTPException as exc:
+                        if exc.code != THREAD_ARCHIVED:
+                            raise
+                        await self._reopen(await self._client.fetch_channel(channel_id))
+                        await self._client.http.edit_message(channel_id, message_id, params=params)
         except TimeoutError as exc:
             raise publishers.Unavailable(f"no answer within {self._budget:g} s") from exc
         except discord.RateLimited as exc:
             raise publishers.RateLimited(exc.retry_after) from exc
         except discord.HTTPException as exc:
-            if exc.status == 404:
-                raise publishers.TargetGone(f"{exc.status} {exc.code}") from exc
+            if exc.code == NOT_AUTHOR:  # never the bot's to edit (a webhook's, say): for good
+                raise publishers.BadPayload(f"status={exc.status} code={exc.code}") from exc
             raise map_http_error(exc) from exc
-        log.info("edited target=%s message_id=%s", target_id, message_id)
+        log.info("edited target=%s message_id=%s", post.target_id, message_id)
 
     async def _send(
         self, destination: discord.abc.Messageable, post: publishers.OutgoingPost

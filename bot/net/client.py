@@ -47,18 +47,22 @@ log = logging.getLogger(__name__)
 
 VERSION = "0.1"
 MiB = 1024 * 1024
-Kind = Literal["feed", "page"]
+Kind = Literal["feed", "page", "image"]
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _KEPT_HEADERS = ("content-type", "content-encoding", "content-length", "cache-control", "expires")
 _ACCEPT = {
     "feed": "application/rss+xml, application/atom+xml, application/feed+json;q=0.9, "
     "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
     "page": "text/html, application/xhtml+xml;q=0.9, */*;q=0.5",
+    "image": "image/png, image/jpeg, image/gif, image/webp",
 }
 # Types we never download past the headers (S16); feeds are often mislabelled, so for feeds
 # only obviously binary media are refused.
 _REFUSED_PREFIXES = ("image/", "video/", "audio/", "font/", "application/pdf", "application/zip")
 _PAGE_REFUSED = (*_REFUSED_PREFIXES, "application/octet-stream")
+# A source's icon (a webhook's avatar): only the image types Discord takes as an avatar.
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
+IMAGE_MAX_BYTES = 1 * MiB
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +77,8 @@ class FetchLimits:
     max_redirects: int = 5
 
     def cap_for(self, kind: Kind) -> int:
+        if kind == "image":
+            return min(IMAGE_MAX_BYTES, self.max_page_bytes)
         return self.max_feed_bytes if kind == "feed" else self.max_page_bytes
 
 
@@ -241,7 +247,13 @@ class GuardedClient:
             return _result(url, target, response, b"", sent=headers)
         _raise_for_status(url, response)
         content_type = response.content_type.lower() if "Content-Type" in response.headers else ""
-        if content_type.startswith(_PAGE_REFUSED if kind == "page" else _REFUSED_PREFIXES):
+        if kind == "image":
+            refused = content_type not in IMAGE_TYPES
+        else:
+            refused = content_type.startswith(
+                _PAGE_REFUSED if kind == "page" else _REFUSED_PREFIXES
+            )
+        if refused:
             raise FetchError("bad_content_type", url=url, status=status, detail=content_type)
         cap = self._limits.cap_for(kind)
         if response.content_length is not None and response.content_length > cap:

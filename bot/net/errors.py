@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from bot.errors import BotError
 from bot.net.policy import redact_url
 
@@ -27,7 +29,13 @@ REASONS = frozenset(
 
 # One generic text for every network failure, so users cannot probe the internal network
 # (S10): a blocked address, a refused connection, a timeout and a TLS error look the same.
+# The same text names what was asked for: a page, a feed, or an address that may be either.
 GENERIC_MESSAGE = "Impossible de récupérer cette page."
+GENERIC_MESSAGES = {
+    "page": GENERIC_MESSAGE,
+    "feed": "Impossible de récupérer ce flux.",
+    "address": "Impossible de récupérer cette adresse.",
+}
 _USER_MESSAGES = {
     "invalid_url": "Cette adresse n'est pas valide : il faut une adresse web en http ou https.",
     "bad_scheme": "Cette adresse n'est pas valide : il faut une adresse web en http ou https.",
@@ -65,5 +73,11 @@ class FetchError(BotError):
 
     @property
     def user_message(self) -> str:
-        """French text for Discord or CLI users; never says why the network refused."""
-        return _USER_MESSAGES.get(self.reason, GENERIC_MESSAGE)
+        """French text for Discord or CLI users about a page; never says why the network
+        refused."""
+        return self.message_about("page")
+
+    def message_about(self, what: Literal["page", "feed", "address"]) -> str:
+        """``user_message`` naming what was asked for: a page, a feed (a catalogue name,
+        ``/feed test``), or an address that may be a page or a feed (``/feed add URL``)."""
+        return _USER_MESSAGES.get(self.reason, GENERIC_MESSAGES[what])

@@ -7,9 +7,11 @@ every candidate, whether freshly prepared or already stored for another server.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Protocol
 
 from bot.clock import Clock
+from bot.news.corrections import entry_hash
 from bot.news.preparation import Fetcher, PreparedArticle, prepare_entry
 from bot.news.selection import entry_norms, passes_filters
 from bot.news.workers import WorkerPool, parse_task
@@ -69,7 +71,7 @@ async def backfill(
             continue
         link, title = entry_norms(entry)
         await storage.save_article(
-            prepared.to_new_article(feed.id, entry.key),
+            replace(prepared.to_new_article(feed.id, entry.key), entry_hash=entry_hash(entry)),
             now=now,
             seen=SeenKey(entry.key, link, title, SeenStatus.NEW),
             posts=[plan],

@@ -5,8 +5,10 @@ entries, read once) and one write per outcome (``record_not_modified``, ``record
 or ``record_poll``, each one transaction; see ``storage.polls``). The decisions need no I/O and
 live in pure helpers (``bot.news.polling``: when to poll; ``bot.news.selection``: which entries,
 which posts). Rules are those of docs/reliability.md (F1-F25). A cycle polls every due feed of
-this process's poller partitions with a bounded number of feeds in flight (docs/scaling.md),
-never one coroutine per due feed.
+the database with a bounded number of feeds in flight (docs/scaling.md), never one coroutine
+per due feed. Feeds are claimed a batch at a time with a lease (``storage.leases``): several
+processes over one database never poll the same feed at once, and the feeds of one that died
+are claimed again when its leases end.
 """
 
 from __future__ import annotations
@@ -22,16 +24,16 @@ from bot.clock import Clock
 from bot.net.client import FetchResult
 from bot.net.errors import FetchError
 from bot.news.backfill import backfill as backfill_subscription
+from bot.news.claims import FeedClaims
+from bot.news.corrections import prepare_corrections, wanted_corrections
 from bot.news.polling import (
     ChangeHistory,
-    Partitioning,
     adaptive_interval,
     backoff_delay,
     first_poll_delay,
     jittered,
     next_poll_after_failure,
     observe_change,
-    partitioning_for,
     should_disable,
 )
 from bot.news.preparation import Fetcher, prepare_entry
@@ -39,7 +41,9 @@ from bot.news.selection import Caps, classify_entries, entry_norms, entry_ref, p
 from bot.news.stories import StoryMatcher
 from bot.news.workers import WorkerPool, WorkerTimeout, parse_task
 from bot.settings import Settings
+from storage.errors import UnavailableError
 from storage.feeds import PollHistory
+from storage.leases import owner_name
 from storage.records import (
     Audience,
     FeedRecord,
@@ -84,6 +88,7 @@ class PollReport:
     reason: str | None = None  # the failure's reason code (``FetchError.reason``...)
     failures: int = 0  # consecutive failures, this one included
     new_titles: tuple[str, ...] = ()  # the articles prepared by this poll, oldest first
+    edits: int = 0  # posts whose message will be edited: their article was corrected
 
 
 class Engine:
@@ -98,7 +103,7 @@ class Engine:
         rng: random.Random | None = None,
         on_notice: Callable[[FeedNotice], Awaitable[None]] | None = None,
         concurrency: int | None = None,
-        partitioning: Partitioning | None = None,
+        owner: str | None = None,
     ) -> None:
         self.settings = settings
         self.storage = storage
@@ -109,9 +114,9 @@ class Engine:
         self._on_notice = on_notice
         # Feeds in flight: enough to keep the fetch slots and the CPU workers busy.
         self.concurrency = concurrency or settings.fetch_concurrency * 2
-        self.partitioning = partitioning or partitioning_for(
-            settings.shard_count, settings.shard_ids
-        )
+        # This process's name on the feed leases it holds (storage.leases).
+        self.owner = owner or owner_name(settings.process_name, settings.shard_ids)
+        self.lease = timedelta(seconds=settings.feed_lease_seconds)
         self.stories = StoryMatcher(storage)  # issue 11: one story, one post per channel
 
     @property
@@ -123,25 +128,38 @@ class Engine:
         return now + jittered(delay, self._rng)
 
     async def poll_due_feeds(self, limit: int = DUE_LIMIT) -> list[PollReport]:
-        """The scheduled job: every due feed of this process's partitions, ``concurrency`` at a
-        time; one failure never stops the others."""
-        part = self.partitioning
-        due = await self.storage.due_feeds_with_history(
-            self.clock.now(), limit, partitions=part.count, owned=part.owned
-        )
-        queue = iter(due)
+        """The scheduled job: every due feed no other process holds, ``concurrency`` at a time,
+        each leased before it is polled; one failure never stops the others."""
+        claims = FeedClaims(
+            self.storage, self.clock, owner=self.owner, lease=self.lease,
+            batch=self.concurrency, limit=limit,
+        )  # fmt: skip
         reports: list[PollReport] = []
 
         async def lane() -> None:
-            for feed, history in queue:  # shared iterator: each feed is taken by one lane
-                report = await self._poll_guarded(feed, history)
+            while (item := await claims.next()) is not None:
+                report = await self._poll_guarded(*item)
                 if report is not None:
                     reports.append(report)
 
-        lanes = min(self.concurrency, len(due))
-        await asyncio.gather(*(lane() for _ in range(lanes)))
+        # Every lane ends before the cycle does, even when a claim fails (the database is
+        # unavailable): the polls in flight record their outcome, then the error is raised.
+        ended = await asyncio.gather(
+            *(lane() for _ in range(self.concurrency)), return_exceptions=True
+        )
         await self._send_notices(reports)
+        for result in ended:
+            if isinstance(result, BaseException):
+                raise result
         return reports
+
+    async def release_leases(self) -> int:
+        """End the leases this process holds: at a clean stop, those of the polls it cut short
+        (another process takes them at once); at start-up, those its crashed run left."""
+        released = await self.storage.release_leases(self.owner)
+        if released:
+            log.info("feed leases released owner=%s feeds=%d", self.owner, released)
+        return released
 
     async def _send_notices(self, reports: Sequence[PollReport]) -> None:
         for report in reports:
@@ -156,6 +174,10 @@ class Engine:
         failure, so the feed backs off instead of crashing again at every cycle."""
         try:
             return await self.poll_feed(feed, history)
+        except UnavailableError as exc:  # nothing recorded: the feed is polled again later
+            log.warning("poll not recorded feed_id=%s database unavailable: %s", feed.id,
+                        exc.detail)  # fmt: skip
+            return None
         except Exception as exc:
             log.exception("poll crashed feed_id=%s", feed.id)
             try:
@@ -273,7 +295,7 @@ class Engine:
         workers, no storage), plan their posts (pure), then record it all at once."""
         entries = parsed.entries
         context = await self.storage.poll_context(
-            feed.id, [entry_ref(e) for e in entries], since=now - timedelta(days=1)
+            feed.id, [entry_ref(e) for e in entries], since=now - timedelta(days=1), now=now
         )
         selection = classify_entries(
             entries, known=set(context.known), blocked_links=set(context.blocked_links),
@@ -288,6 +310,13 @@ class Engine:
                 settings=self.settings,
             )  # fmt: skip
             prepared.append((entry, article))
+        wanted = wanted_corrections(
+            entries, context.recent, limit=self.settings.max_posts_per_cycle
+        )
+        fixes = await prepare_corrections(
+            wanted, feed_title=title, fetcher=self.fetcher, workers=self.workers,
+            settings=self.settings,
+        )  # fmt: skip
         caps = Caps(self.settings.max_posts_per_cycle, self.settings.max_posts_per_day)
         grouping = self.settings.story_grouping and bool(prepared)
         index = await self.stories.ready(now) if grouping else None
@@ -303,12 +332,15 @@ class Engine:
         next_at = self._next_poll(now, changed or changes)
         recorded = await self.storage.record_poll(
             feed.id, now=now, success=self._success(result, parsed, next_at, changed),
-            seen=selection.skipped, articles=intents,
+            seen=selection.skipped, articles=intents, corrections=fixes,
         )  # fmt: skip
+        if recorded.edits:
+            log.info("entries corrected feed_id=%s posts_to_edit=%d", feed.id, recorded.edits)
         return PollReport(
             feed.id, "processed", len(intents), recorded.pending_posts, len(selection.skipped),
             title=title, next_poll_at=next_at,
             new_titles=tuple(article.article.title for _, article in prepared),
+            edits=recorded.edits,
         )  # fmt: skip
 
     async def _failed(

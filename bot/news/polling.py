@@ -1,4 +1,4 @@
-"""Polling policy, pure: when to poll a feed next and which process polls it.
+"""Polling policy, pure: when to poll a feed next.
 
 No I/O here; the engine passes in the clock's ``now``, the feed's change history and a
 ``random.Random``. Three rules (docs/scaling.md):
@@ -14,9 +14,9 @@ No I/O here; the engine passes in the clock's ``now``, the feed's change history
   (an import, a fresh database) do not stay in lockstep.
 - **Failures.** Retry-After when given, else exponential backoff; disable after 10 failures
   over 3 days (docs/reliability.md F5-F7).
-- **Ownership.** With ``SHARD_COUNT`` set, feed polling is split into as many partitions as
-  shards; a process polls the partitions of the shards it runs (``SHARD_IDS``, all when empty).
-  Partition = feed id modulo the partition count: stable, and exactly one owner per feed.
+
+Which process polls a feed is not a policy but a claim: a lease in storage (``storage.leases``,
+``bot.news.claims``), so the feeds of a process that died are taken over.
 """
 
 from __future__ import annotations
@@ -110,40 +110,3 @@ def next_poll_after_failure(
 def should_disable(failures: int, first_failure_at: datetime, now: datetime) -> bool:
     """F7: at least 10 consecutive failures and at least 3 days without a success."""
     return failures >= DISABLE_AFTER_FAILURES and now - first_failure_at >= DISABLE_AFTER_AGE
-
-
-# --- ownership ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Partitioning:
-    """The poller partitions of this process: ``owned`` out of ``count``."""
-
-    count: int = 1
-    owned: tuple[int, ...] = (0,)
-
-    def __post_init__(self) -> None:
-        if self.count < 1:
-            raise ValueError("partition count must be at least 1")
-        if not self.owned or any(not 0 <= p < self.count for p in self.owned):
-            raise ValueError(f"owned partitions must be within 0..{self.count - 1}")
-
-    @property
-    def is_everything(self) -> bool:
-        return set(self.owned) == set(range(self.count))
-
-    def owns(self, feed_id: int) -> bool:
-        return partition_of(feed_id, self.count) in self.owned
-
-
-def partition_of(feed_id: int, count: int) -> int:
-    """The poller partition of a feed (the same in every process)."""
-    return feed_id % count
-
-
-def partitioning_for(shard_count: int | None, shard_ids: tuple[int, ...]) -> Partitioning:
-    """One partition per shard; this process owns the partitions of the shards it runs."""
-    if not shard_count:
-        return Partitioning()
-    owned = tuple(sorted(set(shard_ids))) if shard_ids else tuple(range(shard_count))
-    return Partitioning(shard_count, owned)

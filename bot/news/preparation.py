@@ -26,10 +26,12 @@ from bot.settings import Settings
 from storage.records import (
     NewArticle,
 )
-from summarizer.errors import SummarizerError
+from summarizer.discovery import looks_like_feed
+from summarizer.errors import ExtractionError, SummarizerError
 from summarizer.model import Article, Entry, Summary, TextOrigin
 
 log = logging.getLogger(__name__)
+IS_A_FEED = "is_a_feed"  # ExtractionError reason: /summary or summarize of a feed's address
 
 OLD_ENTRY_AGE = timedelta(days=2)  # F19
 
@@ -39,7 +41,7 @@ class Fetcher(Protocol):
         self,
         url: str,
         *,
-        kind: Literal["feed", "page"] = "feed",
+        kind: Literal["feed", "page", "image"] = "feed",
         etag: str | None = None,
         last_modified: str | None = None,
     ) -> Any: ...
@@ -144,9 +146,12 @@ async def prepare_entry(
 async def prepare_url(
     url: str, *, fetcher: Fetcher, workers: WorkerPool, settings: Settings
 ) -> PreparedArticle:
-    """``/summary <url>`` and the CLI: raises ``FetchError`` or ``SummarizerError``. Someone
-    waits for the answer: its work goes before the poll cycle's (``urgent``)."""
+    """``/summary <url>`` and the CLI: raises ``FetchError`` or ``SummarizerError`` (reason
+    ``IS_A_FEED`` when the address is a feed). Someone waits for the answer: its work goes
+    before the poll cycle's (``urgent``)."""
     result = await fetcher.fetch(url, kind="page")
+    if looks_like_feed(result.body):  # a feed is not an article: its markup is no summary
+        raise ExtractionError(IS_A_FEED, url=result.final_url, detail="the page is a feed")
     article: Article = await workers.run(extract_task, result.body, result.final_url, urgent=True)
     return await summarize_article(
         article, workers=workers, settings=settings, source_name=None, urgent=True

@@ -8,9 +8,10 @@ clock's ``now``; these functions return decisions.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from bot.news.corrections import entry_hash
 from bot.news.preparation import PreparedArticle
 from storage.records import (
     ArticleIntent,
@@ -212,6 +213,6 @@ def plan_articles(
             status = SeenStatus.FILTERED
         seen = SeenKey(entry.key, *entry_norms(entry), status)
         story = (stories or {}).get(entry.key)
-        new = article.to_new_article(feed_id, entry.key)
+        new = replace(article.to_new_article(feed_id, entry.key), entry_hash=entry_hash(entry))
         intents.append(ArticleIntent(new, seen, tuple(plans), story, tuple(held)))
     return tuple(intents)

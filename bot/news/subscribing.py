@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from bot.errors import BotError
 from bot.net.client import FetchResult
@@ -95,6 +95,15 @@ def target_url(text: str, lookup: SourceLookup | None = None) -> tuple[str, Sour
     if "." in bare and " " not in bare and is_http_url("https://" + bare):
         return "https://" + bare, None  # "lemonde.fr"
     raise SubscribeError(UNKNOWN_NAME.format(text=text[:80]))
+
+
+def asked_for(text: str, lookup: SourceLookup | None = None) -> Literal["feed", "address"]:
+    """What a failed fetch of ``text`` is called: a catalogue name is a feed; an address may
+    be a feed or a page to find one in."""
+    try:
+        return "feed" if target_url(text, lookup)[1] is not None else "address"
+    except SubscribeError:
+        return "address"
 
 
 async def _parse(result: Any, workers: WorkerPool) -> ParsedFeed | None:

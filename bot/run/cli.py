@@ -1,4 +1,5 @@
-"""The ``depeche`` command: ``run``, ``summarize``, ``preview``, ``backup``, ``sources``.
+"""The ``depeche`` command: ``run``, ``summarize``, ``preview``, ``backup``, ``migrate-db``,
+``sources``.
 
 Argument parsing and printing only; the work is done by the core (``summarizer``) and by the
 run modes (``bot.run.console_mode``, ``bot.run.discord_mode``) and ``bot.run.oneshot``.
@@ -96,9 +97,62 @@ def build_parser() -> argparse.ArgumentParser:
     )
     backup.set_defaults(handler=_backup)
 
+    migrate = commands.add_parser(
+        "migrate-db",
+        help="copier la base vers une base vide (SQLite vers PostgreSQL ou l'inverse)",
+        description=(
+            "Copie toute la base SOURCE (flux, articles vus, abonnements, suivis, publications "
+            "en attente) dans la base CIBLE, qui doit être vide, puis vérifie le nombre de "
+            "lignes de chaque table. Arrêtez le bot pendant la copie."
+        ),
+    )
+    migrate.add_argument(
+        "source", metavar="SOURCE", help="base à copier : chemin, sqlite:///… ou postgresql://…"
+    )
+    migrate.add_argument(
+        "target", metavar="CIBLE", help="base vide qui reçoit la copie (créée si besoin)"
+    )
+    migrate.set_defaults(handler=_migrate_db)
+
     sources = commands.add_parser("sources", help="lister le catalogue de sources")
     sources.set_defaults(handler=_sources)
+    _opml_parser(commands)
     return parser
+
+
+def _opml_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    opml = commands.add_parser("opml", help="exporter ou importer les abonnements (OPML)")
+    actions = opml.add_subparsers(dest="action", required=True, metavar="ACTION")
+    export = actions.add_parser("export", help="écrire les abonnements dans un fichier OPML")
+    export.add_argument("file", type=Path, metavar="FICHIER", help="fichier OPML à écrire")
+    export.add_argument("--guild", type=int, metavar="ID", help="un serveur (défaut : tous)")
+    export.set_defaults(handler=_opml_export)
+    imported = actions.add_parser("import", help="abonner un salon aux flux d'un fichier OPML")
+    imported.add_argument("file", type=Path, metavar="FICHIER", help="fichier OPML à lire")
+    imported.add_argument("--guild", type=int, metavar="ID", required=True, help="le serveur")
+    imported.add_argument("--channel", type=int, metavar="ID", required=True, help="le salon")
+    imported.set_defaults(handler=_opml_import)
+
+
+def _opml_export(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.run import opml_cli
+
+    count = opml_cli.write_file(args.file, asyncio.run(opml_cli.export_data(settings, args.guild)))
+    print(f"{count} flux écrits dans {args.file}.")
+    return 0
+
+
+def _opml_import(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.run import opml_cli
+
+    outlines = opml_cli.outlines_of(args.file)
+    report = asyncio.run(
+        opml_cli.import_outlines_into(
+            settings, outlines, guild_id=args.guild, channel_id=args.channel
+        )
+    )
+    print(report.french(limit=None))
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -191,6 +245,14 @@ def _backup(args: argparse.Namespace, settings: Settings) -> int:
         raise console.UserFacingError(f"{args.destination} existe déjà : choisissez un autre nom.")
     asyncio.run(oneshot.backup(settings, args.destination))
     print(f"Sauvegarde écrite dans {args.destination}.")
+    return 0
+
+
+def _migrate_db(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.run.migrate import describe, migrate_db
+
+    report = asyncio.run(migrate_db(args.source, args.target))
+    print(describe(report, args.source, args.target))
     return 0
 
 

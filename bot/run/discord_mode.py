@@ -28,15 +28,17 @@ def services_factory(settings: Settings, stack: contextlib.AsyncExitStack):  # t
 
     async def build(bot: DepecheBot) -> Services:
         notifier = DiscordNotifier(bot)
+        publisher = DiscordPublisher(bot)
         runtime = await stack.enter_async_context(
             open_runtime(
                 settings,
-                DiscordPublisher(bot),
+                publisher,
                 on_feed_notice=notifier.feed_notice,
                 on_delivery_notice=notifier.delivery_notice,
             )
         )
         notifier.cooldown = runtime.delivery.cooldown  # X4: notices wait out Discord's pauses
+        publisher.attach_webhooks(runtime.storage)  # webhook identity: one webhook per channel
         for subscription in await runtime.storage.list_for_guild(CONSOLE_GUILD):
             await runtime.storage.remove_subscription(subscription.id)  # console-mode leftovers
         return Services(

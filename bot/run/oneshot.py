@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import re
 import zlib
@@ -14,7 +15,7 @@ from pathlib import Path
 from bot.net.client import GuardedClient
 from bot.net.errors import FetchError
 from bot.net.policy import redact_url
-from bot.news.preparation import PreparedArticle, prepare_entry, prepare_url
+from bot.news.preparation import IS_A_FEED, PreparedArticle, prepare_entry, prepare_url
 from bot.news.workers import WorkerPool, WorkerTimeout, parse_task
 from bot.run import console
 from bot.run.console import UserFacingError
@@ -22,6 +23,7 @@ from bot.settings import Settings
 from storage import Storage
 from storage.errors import StorageError
 from summarizer.catalogue import find_source
+from summarizer.discovery import looks_like_feed
 from summarizer.errors import FeedError, SummarizerError
 from summarizer.metadata import MAX_HTML_BYTES, decode_html, is_binary
 
@@ -41,6 +43,14 @@ async def _tools(settings: Settings) -> AsyncIterator[tuple[GuardedClient, Worke
 
 
 MAX_PREVIEW = 20
+_OS_REASONS = {
+    errno.EACCES: "accès refusé",
+    errno.EPERM: "accès refusé",
+    errno.EISDIR: "c'est un dossier, pas un fichier",
+    errno.ENOENT: "fichier introuvable",
+    errno.EIO: "erreur de lecture du disque",
+    errno.ENAMETOOLONG: "nom de fichier trop long",
+}
 _URL_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 
@@ -57,6 +67,12 @@ def _unreadable(exc: SummarizerError, what: str) -> UserFacingError:
     return UserFacingError(f"{what} : {console.reason_words(exc.reason)}.")
 
 
+def _a_feed(source: str) -> UserFacingError:
+    return UserFacingError(
+        f"{source} est un flux, pas une page : « depeche preview {source} » montre ses articles."
+    )
+
+
 async def summarize_url(settings: Settings, url: str) -> PreparedArticle:
     """``depeche summarize URL`` through the guarded client."""
     async with _tools(settings) as (fetcher, workers):
@@ -65,6 +81,8 @@ async def summarize_url(settings: Settings, url: str) -> PreparedArticle:
         except FetchError as exc:
             raise _fetch_failure(exc, "cette page") from exc
         except SummarizerError as exc:
+            if exc.reason == IS_A_FEED:
+                raise _a_feed(url) from exc
             raise _unreadable(exc, "aucun article lisible sur cette page") from exc
         except WorkerTimeout as exc:
             raise UserFacingError("l'analyse de cette page a pris trop de temps.") from exc
@@ -121,12 +139,17 @@ def local_feed(feed: str) -> bytes | None:
     if find_source(feed) is not None or _URL_RE.match(feed):
         return None
     path = Path(feed)
+    if path.is_dir():
+        raise UserFacingError(f"{feed} est un dossier : il faut un fichier de flux.")
     if not path.is_file():
         raise UserFacingError(
             f"fichier introuvable : {feed} (ni un fichier, ni un nom du catalogue, "
             "ni une adresse http ou https)"
         )
-    return read_local(path)
+    data = read_local(path)
+    if not data.strip():
+        raise UserFacingError(f"{feed} est vide : il faut un fichier de flux.")
+    return data
 
 
 async def _feed_bytes(
@@ -145,8 +168,10 @@ def read_local(path: Path) -> bytes:
     """A local file's bytes, a gzip file decompressed (at most ``MAX_HTML_BYTES``)."""
     try:
         data = path.read_bytes()
-    except OSError as exc:
-        raise UserFacingError(f"impossible de lire {path} : {exc.strerror or exc}") from exc
+    except OSError as exc:  # the system's words are English: French ones, errno in the log
+        log.info("cli.unreadable_file path=%s errno=%s", path, exc.errno)
+        why = _OS_REASONS.get(exc.errno or 0, "erreur du système (détails dans le journal)")
+        raise UserFacingError(f"impossible de lire {path} : {why}.") from exc
     if not data.startswith(b"\x1f\x8b"):
         return data
     inflater = zlib.decompressobj(wbits=31)  # gzip header
@@ -178,6 +203,8 @@ def summarize_source(source: str, settings: Settings) -> PreparedArticle:
     if _URL_RE.match(source):
         return asyncio.run(summarize_url(settings, source))
     path = Path(source)
+    if path.is_dir():
+        raise UserFacingError(f"{source} est un dossier : il faut une page HTML ou un texte.")
     if not path.is_file():
         raise UserFacingError(f"fichier introuvable : {source}")
     return prepare_file(path, settings)
@@ -191,6 +218,10 @@ def prepare_file(path: Path, settings: Settings) -> PreparedArticle:
     from summarizer.topics import topics_for
 
     data = read_local(path)
+    if not data.strip():
+        raise UserFacingError(f"{path} est vide : il faut une page HTML ou un fichier texte.")
+    if looks_like_feed(data):
+        raise _a_feed(str(path))
     if is_binary(data):
         log.info("cli.binary_input path=%s", path)
         raise UserFacingError(

@@ -60,6 +60,7 @@ async def open_runtime(
             engine = Engine(settings, storage, fetcher, workers, clock, on_notice=on_feed_notice)
             delivery = Delivery(storage, publisher, clock, tz=settings.timezone)
             await delivery.recover()
+            await engine.release_leases()  # those a crash of this process left: ours again
             scheduler = build_scheduler(
                 engine,
                 delivery,
@@ -71,6 +72,10 @@ async def open_runtime(
                 yield Runtime(settings, storage, fetcher, workers, engine, delivery, scheduler)
             finally:
                 await scheduler.stop()  # in-flight jobs end before what they use is closed
+                try:  # the polls cut short: their feeds go to another process at once
+                    await engine.release_leases()
+                except StorageError as exc:  # the leases then end by themselves
+                    log.warning("feed leases not released error=%s", exc)
     finally:
         workers.close()
         await storage.close()

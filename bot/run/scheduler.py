@@ -20,6 +20,7 @@ from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import
 from bot.delivery.outbox import Delivery, DeliveryNotice
 from bot.news.engine import Engine, PollReport
 from bot.settings import Settings
+from storage.errors import UnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,8 @@ def _guarded(
             await job()
         except asyncio.CancelledError:  # stopped at shutdown: not a failure
             log.info("job cancelled job=%s", name)
+        except UnavailableError as exc:  # the server restarts: storage reconnects, next run
+            log.warning("job skipped job=%s database unavailable: %s", name, exc.detail)
         except Exception:
             log.exception("job failed job=%s", name)
         finally:

@@ -66,6 +66,22 @@ async def test_d4_fifty_sigkills_lose_nothing_and_post_nothing_twice(tmp_path: P
     assert set(result.modes) == {"start-up", "poll", "delivery"}, result.figures()
 
 
+@pytest.mark.timeout(1800)
+async def test_d4_the_webhook_path_loses_nothing_and_posts_nothing_twice(tmp_path: Path) -> None:
+    """Webhook identity under chaos: executions take no nonce at all, so after every kill only
+    the outbox and the reconciliation (the channel's webhook messages counted as the bot's,
+    found by their reference) stand between a lost outcome and a duplicate."""
+    config = ChaosConfig(
+        entries=20, kills=30, seed=11, nonce_window=0.0, page_delay=0.05, post_delay=0.3,
+        webhook=True,
+    )  # fmt: skip
+    result = await run_chaos(config)
+    assert result.kills >= 30 and result.finished, result.figures()
+    assert (result.duplicates, result.missing) == (0, 0), result.figures()
+    assert result.messages == 20 and result.by_webhook == 20, result.figures()
+    assert result.integrity_failures == 0 and result.states == {"sent": 20}
+
+
 async def test_d5_after_the_nonce_window_the_bot_finds_its_message(tmp_path: Path) -> None:
     """D5: killed after Discord created the message but before the ``sent`` update, restarted
     after the nonce window: the bot reads the channel, records the message, posts nothing."""

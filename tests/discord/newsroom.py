@@ -37,7 +37,13 @@ LOCAL = (ipaddress.ip_network("127.0.0.1/32"),)
 SITE = (
     "<!doctype html><html lang='fr'><head><title>Le Journal de Test</title>"
     "<link rel='alternate' type='application/rss+xml' title='Flux' href='/feed.xml'>"
+    "<link rel='apple-touch-icon' href='/logo.png'>"
     "</head><body><p>La page d'accueil du journal.</p></body></html>"
+)
+# A 1x1 PNG: the site's logo, a webhook's avatar for the source.
+LOGO = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c63000100000500010d0a2db40000000049454e44ae426082"
 )
 NO_FEED = "<!doctype html><html><head><title>Vide</title></head><body><p>Rien.</p></body></html>"
 
@@ -52,7 +58,11 @@ def news_app(state: FeedState) -> web.Application:
     async def bare(request: web.Request) -> web.Response:
         return web.Response(text=NO_FEED, content_type="text/html")
 
+    async def logo(request: web.Request) -> web.Response:
+        return web.Response(body=LOGO, content_type="image/png")
+
     app.router.add_get("/", home)
+    app.router.add_get("/logo.png", logo)
     app.router.add_get("/sans-flux", bare)
     return app
 
@@ -101,7 +111,7 @@ async def open_newsroom(
     state = FeedState(etag=None)  # no 304s: every poll reads the body
     clock = FrozenClock(datetime.now(UTC).replace(microsecond=0))
     workers = WorkerPool(size=2, mode="thread", timeout=PATIENCE)
-    storage = await Storage.open(settings.database_path)
+    storage = await Storage.open(settings.database)  # DATABASE_URL when set
     limits = FetchLimits(total=5, connect=2, sock_read=5)
     fetcher = GuardedClient.from_settings(settings, limits=limits)
     async with contextlib.AsyncExitStack() as stack:  # closed even when the test body fails
@@ -117,7 +127,8 @@ async def open_newsroom(
             return services
 
         bot = DepecheBot(settings, build, cogs=COGS, guild_ready_timeout=0.05)
-        delivery = Delivery(storage, DiscordPublisher(bot), clock, tz=settings.timezone)
+        publisher = DiscordPublisher(bot, webhooks=storage)  # wired as bot.run.discord_mode does
+        delivery = Delivery(storage, publisher, clock, tz=settings.timezone)
         if scheduler is not None:
             services.scheduler = build_scheduler(engine, delivery, settings, **scheduler)
         if before_start is not None:

@@ -111,9 +111,9 @@ async def test_add_errors_are_clear_and_save_nothing(room: Newsroom) -> None:
     page = await add_feed(room, room.base + "/sans-flux")
     assert page.texts() == subscribing.NOT_A_FEED
     refused = await add_feed(room, "http://10.1.2.3/feed.xml")
-    assert refused.texts() == "Impossible de récupérer cette page."
+    assert refused.texts() == "Impossible de récupérer cette adresse."  # a page or a feed
     missing = await add_feed(room, room.base + "/absent.xml")
-    assert missing.texts() == "Impossible de récupérer cette page."
+    assert missing.texts() == "Impossible de récupérer cette adresse."
     assert await room.storage.list_for_guild(GUILD_ID) == []
     seed(room, 1)
     await add_feed(room, room.feed_url)
@@ -133,7 +133,7 @@ async def test_s1_add_refuses_every_blocked_address(
     for address in table:
         host = f"[{address}]" if ":" in address else address
         answer = await add_feed(room, f"http://{host}/feed.xml")
-        assert answer.texts() == "Impossible de récupérer cette page.", address
+        assert answer.texts() == "Impossible de récupérer cette adresse.", address
     refusals = [r for r in caplog.records if "reason=blocked_address" in r.getMessage()]
     assert len(refusals) == len(table)
     assert await room.storage.list_for_guild(GUILD_ID) == []
@@ -239,6 +239,31 @@ async def test_remove_with_autocomplete(room: Newsroom) -> None:
     assert "Je ne trouve pas cet abonnement" in unknown.texts()
 
 
+async def test_a_catalogue_feed_that_cannot_be_fetched_is_called_a_feed(
+    room: Newsroom, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15: a catalogue name names a feed; its failure says so (the same words for every
+    network failure, S10), and nothing is saved."""
+    absent = Source("le-test", "Le Test", room.base + "/absent.xml", room.base + "/", (), "")
+    monkeypatch.setattr(subscribing, "find_source", lambda name: absent)
+    answer = await add_feed(room, "Le Test")
+    assert answer.texts() == "Impossible de récupérer ce flux."
+    assert await room.storage.list_for_guild(GUILD_ID) == []
+
+
+async def test_feed_test_says_a_feed_is_empty_or_cannot_be_fetched(room: Newsroom) -> None:
+    """Issue 15: an empty feed is empty, not unreadable; a feed gone missing is a feed."""
+    await add_feed(room, room.feed_url)  # nothing seeded: a valid feed with no items
+    [sub] = await room.storage.list_for_guild(GUILD_ID)
+    empty = await answered(await slash(room.stand_in, "feed", "test", subscription=str(sub.id)))
+    assert empty.texts() == "Ce flux ne contient aucun article pour le moment."
+    room.state.status = 404
+    missing = await answered(await slash(room.stand_in, "feed", "test", subscription=str(sub.id)))
+    assert missing.texts() == "Impossible de récupérer ce flux."
+    for text in (empty.texts(), missing.texts()):
+        assert "page" not in text and "lisible" not in text and "(" not in text
+
+
 async def test_feed_test_renders_the_latest_entry_and_records_nothing(room: Newsroom) -> None:
     seed(room, 3)
     await add_feed(room, room.feed_url)
@@ -296,8 +321,8 @@ async def test_new_commands_are_synced_with_french_names(room: Newsroom) -> None
     subcommands = {o["name"]: o["name_localizations"]["fr"] for o in commands["feed"]["options"]}
     assert subcommands == {
         "add": "ajouter", "remove": "retirer", "list": "liste", "test": "tester",
-        "filter": "filtre", "enable": "activer", "format": "format",
-        "grouping": "regroupement", "why": "pourquoi",
+        "filter": "filtre", "enable": "activer", "format": "format", "export": "exporter",
+        "import": "importer", "grouping": "regroupement", "why": "pourquoi",
     }  # fmt: skip
     follow_options = {o["name"]: o for o in commands["follow"]["options"]}
     assert [c["name_localizations"]["fr"] for c in follow_options["type"]["choices"]] == [

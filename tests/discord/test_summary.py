@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 
 from bot.discord.app import DepecheBot, Services
-from bot.discord.cogs.summary import UNAVAILABLE
+from bot.discord.cogs.summary import A_FEED, UNAVAILABLE
 from bot.net.client import GuardedClient
 from bot.news.workers import WorkerPool
 from tests.discord.conftest import BotFactory
@@ -97,6 +97,27 @@ async def test_summary_defers_at_once_then_answers_with_the_post_embed(
     assert "Villeneuve" in embed["title"]
     assert "budget" in embed["description"]
     assert interaction.followups[0]["allowed_mentions"] == {"parse": []}
+
+
+async def test_summary_of_a_feed_says_it_is_a_feed(
+    stand_in: StandIn, summary_bot: DepecheBot
+) -> None:
+    """Issue 15: a feed's address is no article; its markup summarized as one was garbage."""
+    rss = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Le Journal'
+        "</title><item><title>Une nouvelle</title><link>https://exemple.fr/a</link></item>"
+        "</channel></rss>"
+    )
+
+    async def feed(request: web.Request) -> web.Response:
+        return web.Response(text=rss, content_type="application/rss+xml")
+
+    app = web.Application()
+    app.router.add_get("/flux.xml", feed)
+    async with serve(app) as base:
+        interaction = await answered(await slash(stand_in, "summary", url=f"{base}/flux.xml"))
+    assert interaction.texts() == A_FEED
+    assert A_FEED.startswith("Cette adresse est un flux, pas un article")
 
 
 async def test_summary_of_a_private_address_gets_the_generic_message(

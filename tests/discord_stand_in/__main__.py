@@ -28,12 +28,13 @@ import contextlib
 import json
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 from aiohttp import web
 
 from tests.discord_stand_in.server import API_PREFIX, StandIn, json_response
+from tests.discord_stand_in.webhooks import MANAGE_WEBHOOKS
 from tests.discord_stand_in.world import GUILD_ID, channel_object
 
 CONTROL_PREFIX = "/_stand_in"
@@ -61,13 +62,25 @@ class StandaloneStandIn(StandIn):
         bound = self._runner.addresses[0][1]
         self.base_url = f"http://127.0.0.1:{bound}"
         self.gateway.url = f"ws://127.0.0.1:{bound}/gateway-ws"
+        self.attachments.base = self.api_base
 
     async def _post_message(
         self, request: web.Request, params: dict[str, str], body: Any
     ) -> web.Response:
+        return await self._slowly(super()._post_message(request, params, body))
+
+    async def _followup(
+        self, request: web.Request, params: dict[str, str], body: Any
+    ) -> web.Response:
+        """A channel webhook's execution creates a message as slowly as a channel send."""
+        if self.world.by_token(params["token"]) is not None:  # an interaction's follow-up
+            return await super()._followup(request, params, body)
+        return await self._slowly(super()._followup(request, params, body))
+
+    async def _slowly(self, creating: Awaitable[web.Response]) -> web.Response:
         if self.post_delay:
             await asyncio.sleep(self.post_delay / 2)
-        response = await super()._post_message(request, params, body)
+        response = await creating
         if self.post_delay:
             await asyncio.sleep(self.post_delay / 2)
         if response.status == 200 and self.stall_count > 0:
@@ -101,12 +114,17 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--nonce-window", type=float, default=300.0, help="seconds")
     parser.add_argument("--post-delay", type=float, default=0.0, help="seconds per message")
     parser.add_argument("--channel", type=int, action="append", default=[], help="extra channel")
+    parser.add_argument(
+        "--grant-webhooks", action="store_true", help="the bot's role may manage webhooks"
+    )
     return parser.parse_args(argv)
 
 
 async def serve(args: argparse.Namespace) -> None:
     server = StandaloneStandIn(nonce_window=args.nonce_window)
     server.post_delay = args.post_delay
+    if args.grant_webhooks:
+        server.world.grant_bot(MANAGE_WEBHOOKS)
     channels = server.world.guilds[GUILD_ID]["channels"]
     for channel_id in args.channel:
         if server.world.find_channel(channel_id) is None:

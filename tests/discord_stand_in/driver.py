@@ -62,6 +62,9 @@ def _build_options(
                 "permissions": str(ADMIN_PERMISSIONS),
             }
             option["value"] = str(value)
+        if option_type == 11:  # an attachment: ``value`` is Attachments.upload()'s object
+            resolved.setdefault("attachments", {})[value["id"]] = value
+            option["value"] = value["id"]
         if name == focused:
             option["focused"] = True
         options.append(option)

@@ -68,9 +68,15 @@ class EditRefused(Exception):
 
 
 def edit_message(
-    world: World, channel_id: int, message_id: int, body: dict[str, Any]
+    world: World,
+    channel_id: int,
+    message_id: int,
+    body: dict[str, Any],
+    *,
+    as_author: bool = False,
 ) -> dict[str, Any]:
-    """Apply an edit to the stored message and return it, or raise ``EditRefused``."""
+    """Apply an edit to the stored message and return it, or raise ``EditRefused``.
+    ``as_author``: the message's own webhook edits it (``webhooks.py``)."""
     channel = world.find_channel(channel_id)
     if channel is None:
         raise EditRefused(404, 10003, "Unknown Channel")
@@ -81,7 +87,7 @@ def edit_message(
     granted = -1 if is_dm else world.bot_permissions(channel_id)
     if not granted & VIEW_CHANNEL:
         raise EditRefused(403, 50001, "Missing Access")
-    own = message["author"]["id"] == str(BOT_ID) and not message.get("webhook_id")
+    own = as_author or (message["author"]["id"] == str(BOT_ID) and not message.get("webhook_id"))
     if not own and any(key in body for key in AUTHOR_FIELDS):
         raise EditRefused(403, 50005, "Cannot edit a message authored by another user")
     if not own and "flags" in body and not granted & MANAGE_MESSAGES:

@@ -19,7 +19,8 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.discord_stand_in import messages, places, rules
+from tests.discord_stand_in import attachments, messages, places, rules, webhooks
+from tests.discord_stand_in.faults import FAULTS, Fault
 from tests.discord_stand_in.gateway import Gateway
 from tests.discord_stand_in.history import HistoryQueryError, history_page, parse_query
 from tests.discord_stand_in.world import FORUM, THREAD_TYPES, World
@@ -27,7 +28,6 @@ from tests.patience import PATIENCE
 
 API_PREFIX = "/api/v10"
 JSON_HEADERS = {"Content-Type": "application/json"}
-RATE_LIMIT_BODY = {"message": "You are being rate limited.", "retry_after": 1.0, "global": False}
 
 Handler = Callable[[web.Request, dict[str, str], Any], Awaitable[web.Response]]
 
@@ -59,50 +59,8 @@ class RecordedRequest:
     query: dict[str, str]
     json: Any
     status: int = 0
+    files: list[Any] = field(default_factory=list)  # attachments.Upload of a multipart request
     at: float = field(default_factory=time.monotonic)
-
-
-@dataclass
-class Fault:
-    """A scripted failure: the next ``times`` requests matching ``method`` + ``path`` fail; with
-    ``seconds``, every matching request fails for that long after the first one (a window, like
-    Discord's global rate limit, which answers 429 to everything until it resets)."""
-
-    method: str
-    path: re.Pattern[str]
-    status: int
-    body: Any
-    headers: dict[str, str]
-    times: int
-    seconds: float | None = None
-    until: float | None = None
-
-    def applies(self, method: str, path: str) -> bool:
-        if self.method != method or not self.path.fullmatch(path):
-            return False
-        if self.seconds is None:
-            if self.times <= 0:
-                return False
-            self.times -= 1
-            return True
-        now = time.monotonic()
-        if self.until is None:
-            self.until = now + self.seconds
-        return now < self.until
-
-
-FAULTS: dict[str, tuple[int, Any, dict[str, str]]] = {
-    "ratelimit": (429, RATE_LIMIT_BODY, {"Via": "1.1 google"}),
-    "global_ratelimit": (429, {**RATE_LIMIT_BODY, "global": True}, {"Via": "1.1 google"}),
-    "cloudflare": (429, "error code: 1015", {"Content-Type": "text/plain"}),
-    "unauthorized": (401, {"code": 0, "message": "401: Unauthorized"}, {}),
-    "forbidden": (403, {"code": 50013, "message": "Missing Permissions"}, {}),
-    "missing_access": (403, {"code": 50001, "message": "Missing Access"}, {}),
-    "not_found": (404, {"code": 10003, "message": "Unknown Channel"}, {}),
-    "invalid_form": (400, {"code": 50035, "message": "Invalid Form Body", "errors": {}}, {}),
-    "server_error": (500, {"code": 0, "message": "500: Internal Server Error"}, {}),
-    "unavailable": (503, {"code": 0, "message": "503: Service Unavailable"}, {}),
-}
 
 
 class StandIn:
@@ -114,6 +72,8 @@ class StandIn:
         self.requests: list[RecordedRequest] = []
         self.faults: list[Fault] = []
         self.edits = messages.EditLog()  # every message edit Discord accepted
+        self.hooks = webhooks.Hooks()  # channel webhooks and what they posted
+        self.attachments = attachments.Attachments()  # files on the "CDN"
         self.request_event = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.base_url = ""
@@ -132,6 +92,7 @@ class StandIn:
         port = self._runner.addresses[0][1]
         self.base_url = f"http://127.0.0.1:{port}"
         self.gateway.url = f"ws://127.0.0.1:{port}/gateway-ws"
+        self.attachments.base = self.api_base
 
     async def close(self) -> None:
         await self.gateway.close()
@@ -187,17 +148,18 @@ class StandIn:
     # ---- dispatch ----------------------------------------------------------------------------
     async def _dispatch(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["tail"]
-        payload: Any = None
-        if request.can_read_body:
-            raw = await request.read()
-            payload = (
-                json.loads(raw) if raw and request.content_type == "application/json" else None
-            )
-        record = RecordedRequest(request.method, path, dict(request.query), payload)
+        payload, uploads = await attachments.read_body(request)
+        record = RecordedRequest(request.method, path, dict(request.query), payload, files=uploads)
         self.requests.append(record)
-        response = self._scripted_fault(request.method, path) or await self._route(
-            request, path, payload
-        )
+        try:
+            payload = attachments.attach(self, payload, uploads) if uploads else payload
+        except attachments.TooLarge:
+            payload = None
+            response = error_response(413, 40005, "Request entity too large")
+        else:
+            response = self._scripted_fault(request.method, path) or await self._route(
+                request, path, payload
+            )
         record.status = response.status
         self.request_event.set()
         return response
@@ -246,6 +208,8 @@ class StandIn:
         self._add("DELETE", "/webhooks/{app_id}/{token}/messages/{message_id}", self._delete)
         places.register(self)
         messages.register(self)
+        webhooks.register(self)
+        attachments.register(self)
 
     def _simple(self, build: Callable[[dict[str, str], Any], Any]) -> Handler:
         async def handler(request: web.Request, params: dict[str, str], body: Any) -> web.Response:
@@ -346,7 +310,9 @@ class StandIn:
         self, request: web.Request, params: dict[str, str], body: Any
     ) -> web.Response:
         interaction = self.world.by_token(params["token"])
-        if interaction is None or not interaction.responded:
+        if interaction is None:  # a channel webhook's execution, then
+            return await webhooks.execute(self, request, params, body)
+        if not interaction.responded:
             return error_response(404, 10015, "Unknown Webhook")
         errors = rules.check_message(body or {})
         if errors:
@@ -355,7 +321,9 @@ class StandIn:
 
     async def _edit(self, request: web.Request, params: dict[str, str], body: Any) -> web.Response:
         interaction = self.world.by_token(params["token"])
-        if interaction is None or not interaction.responded:
+        if interaction is None:  # a channel webhook editing one of its messages, then
+            return await webhooks.edit(self, request, params, body)
+        if not interaction.responded:
             return error_response(404, 10015, "Unknown Webhook")
         errors = rules.check_message(body or {}, allow_empty=True)
         if errors:

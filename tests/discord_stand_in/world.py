@@ -106,6 +106,7 @@ class World(InteractionDesk):
         self.interactions: dict[int, Interaction] = {}
         self.dm_channels: dict[int, dict[str, Any]] = {}
         self.crossposts: list[str] = []  # ids of the messages published to followers
+        self.granted = 0  # permissions given to the bot's role beyond BOT_PERMISSIONS
         self.add_guild(
             GUILD_ID, "Rédaction", {CHANNEL_ID: "actualites", OTHER_CHANNEL_ID: "general"}
         )
@@ -211,7 +212,15 @@ class World(InteractionDesk):
         for overwrite in channel.get("permission_overwrites") or []:
             if overwrite["id"] == str(BOT_ID):
                 denied |= int(overwrite["deny"])
-        return BOT_PERMISSIONS & ~denied
+        return (BOT_PERMISSIONS | self.granted) & ~denied
+
+    def grant_bot(self, permissions: int) -> None:
+        """More permissions for the bot's role (before it connects: GUILD_CREATE has them)."""
+        self.granted |= permissions
+        for guild in self.guilds.values():
+            for role in guild["roles"]:
+                if role["id"] == str(BOT_ROLE_ID):
+                    role["permissions"] = str(int(role["permissions"]) | permissions)
 
     def get_message(self, channel_id: int, message_id: int) -> dict[str, Any] | None:
         for message in self.messages.get(channel_id, []):

@@ -1,26 +1,21 @@
 """Polling policy (bot.news.polling) and its use by the engine: adaptive intervals, jitter,
-ownership."""
+bounded lanes (which process polls a feed: tests/engine/test_feed_leases.py)."""
 
 from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.news.engine import Engine
 from bot.news.polling import (
     MAX_INTERVAL,
     ChangeHistory,
-    Partitioning,
     adaptive_interval,
     first_poll_delay,
     jittered,
     observe_change,
-    partition_of,
-    partitioning_for,
 )
 from tests.engine.conftest import START, World
 
@@ -98,22 +93,6 @@ def test_first_poll_delays_are_spread_over_an_interval() -> None:
     assert max(delays) - min(delays) > BASE * 0.8  # not a lockstep
 
 
-def test_every_feed_has_exactly_one_owner_among_the_shards() -> None:
-    shards = [partitioning_for(4, (i,)) for i in range(4)]
-    for feed_id in range(1, 1001):
-        assert sum(p.owns(feed_id) for p in shards) == 1
-    assert partition_of(13, 4) == partition_of(13, 4) == 1
-
-
-def test_partitioning_from_shard_settings() -> None:
-    assert partitioning_for(None, ()) == Partitioning(1, (0,))
-    assert partitioning_for(4, ()).is_everything
-    mine = partitioning_for(4, (2, 1))
-    assert mine.owned == (1, 2) and not mine.is_everything
-    with pytest.raises(ValueError):
-        partitioning_for(2, (5,))
-
-
 # --- engine -------------------------------------------------------------------------------
 
 
@@ -151,33 +130,6 @@ async def test_quiet_feed_backs_off_and_a_change_brings_it_back(world: World) ->
     feed = await world.feed()
     assert feed.next_poll_at is not None
     assert feed.next_poll_at - world.clock.now() <= BASE * 1.05
-
-
-async def test_a_process_polls_only_the_feeds_of_its_partitions(world: World) -> None:
-    await world.subscribe(100)
-    base = world.state.base
-    for n in range(5):
-        feed = await world.storage.add_feed(f"{base}/feed.xml?n={n}", now=START)
-        await world.storage.add_subscription(
-            guild_id=2, channel_id=200 + n, feed_id=feed.id, now=START
-        )
-    engines = [
-        Engine(
-            world.engine.settings,
-            world.storage,
-            world.engine.fetcher,
-            world.engine.workers,
-            world.clock,
-            rng=random.Random(1),
-            partitioning=Partitioning(2, (part,)),
-        )
-        for part in (0, 1)
-    ]
-    first = {r.feed_id for r in await engines[0].poll_due_feeds()}
-    second = {r.feed_id for r in await engines[1].poll_due_feeds()}
-    assert first and second and not first & second
-    assert all(i % 2 == 0 for i in first) and all(i % 2 == 1 for i in second)
-    assert first | second == {f.id for f in await world.storage.list_feeds()}
 
 
 async def test_bounded_lanes_still_poll_every_due_feed(world: World) -> None:

@@ -63,11 +63,13 @@ def recording(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[Recorde
 
 async def polled(world: World, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Recorder]:
     """One scheduled cycle over the one due feed; the recorder keeps the per-feed calls (the
-    cycle's own due query, shared by every feed, is checked and removed)."""
+    cycle's own claim of a batch of due feeds, shared by the batch, is checked and removed with
+    its transaction)."""
     with recording(world, monkeypatch) as recorder:
         [report] = await world.engine.poll_due_feeds()
     monkeypatch.undo()
-    assert recorder.calls.pop(0) == "due_feeds_with_history"
+    assert recorder.calls.pop(0) == "claim_due_feeds"
+    recorder.transactions -= 1
     return report, recorder
 
 

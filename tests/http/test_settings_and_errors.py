@@ -7,7 +7,7 @@ import ipaddress
 import pytest
 
 from bot.net.client import GuardedClient
-from bot.net.errors import GENERIC_MESSAGE, REASONS, FetchError
+from bot.net.errors import GENERIC_MESSAGE, GENERIC_MESSAGES, REASONS, FetchError
 from bot.settings import Settings
 from tests.http.conftest import TEST_LIMITS, Served
 from tests.servers import state_of
@@ -48,6 +48,19 @@ def test_every_network_reason_has_the_generic_message() -> None:
         assert FetchError(reason, url="http://x.test/").user_message == GENERIC_MESSAGE
     for reason in specific:
         assert FetchError(reason, url="http://x.test/").user_message != GENERIC_MESSAGE
+
+
+def test_s10_the_generic_message_names_a_page_a_feed_or_an_address_never_a_reason() -> None:
+    """Issue 15: a feed that cannot be fetched is called a feed; within each kind every network
+    failure still reads the same (S10)."""
+    specific = {"invalid_url", "bad_scheme", "bad_content_type"}
+    for what, text in GENERIC_MESSAGES.items():
+        answers = {
+            FetchError(r, url="http://x.test/").message_about(what) for r in REASONS - specific
+        }
+        assert answers == {text}
+    assert GENERIC_MESSAGES["feed"] == "Impossible de récupérer ce flux."
+    assert GENERIC_MESSAGES["page"] == GENERIC_MESSAGE
 
 
 def test_unknown_reason_is_a_programming_error() -> None:

@@ -1,4 +1,4 @@
-"""Stories and decisions (migration 0006, issue 11) on both backends: the matcher's choice kept
+"""Stories and decisions (migration 0008, issue 11) on both backends: the matcher's choice kept
 with each article, a story already posted in a channel grouped under the first post (no second
 post, an edit wanted, one line per outlet), grouping turned off, the held posts and their
 reasons, the index rebuilt from storage."""
@@ -66,18 +66,18 @@ async def test_a_story_already_posted_in_the_channel_is_grouped_not_posted(
         shared=("marseillaise", "maritima"), lede="Mots de b", published_at=NOW, group_since=NOW,
     )  # fmt: skip
 
-    assert await storage.due_edits() == []  # not sent yet: its first send shows the group
+    assert await storage.due_story_edits() == []  # not sent yet: its first send shows the group
     [claimed] = await storage.claim_due_posts(now=NOW, limit=5)
     await storage.mark_sent(claimed.post.id, message_id="123", now=NOW)
-    [(due, wanted)] = await storage.due_edits()
+    [(due, wanted)] = await storage.due_story_edits()
     assert (due.id, wanted) == (post.id, 1)
     companions = await storage.companions([post.id])
     assert [(c.article_id, c.source, c.url) for c in companions[post.id]] == [
         (second, "Figaro", "https://exemple.fr/b")
     ]
-    await storage.mark_edited(post.id, wanted)
-    await storage.mark_edited(post.id, wanted)  # an edit confirmed twice changes nothing
-    assert await storage.due_edits() == []
+    await storage.mark_story_edited(post.id, wanted)
+    await storage.mark_story_edited(post.id, wanted)  # an edit confirmed twice changes nothing
+    assert await storage.due_story_edits() == []
 
 
 async def test_grouping_turned_off_posts_every_outlet(storage: Storage) -> None:

@@ -1,5 +1,6 @@
 """Issue 15: htmldate's extensive date search (free text through dateparser, whose locales take
-seconds on first use in a process) runs only when the date is unknown. A date in the page's
+seconds on first use in a process) runs only when the date is unknown, and then in French and
+English only. A date in the page's
 metadata, or one the caller already has from the feed (``date_known``), skips it. Timings are
 in ``benchmarks/page_dates.py``; here the search is counted, not timed."""
 
@@ -9,9 +10,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import htmldate.core
+import htmldate.extractors
 import pytest
 
 from summarizer.article import extract_article
+from summarizer.page_dates import LANGUAGES, french_date_parser
 
 BODY = "".join(
     "<p>Le chœur chante le dimanche à la cathédrale, puis chaque mardi et chaque jeudi dans "
@@ -57,3 +60,26 @@ def test_a_date_known_from_the_feed_skips_the_search(searched: list[str]) -> Non
     article = extract_article(UNDATED, date_known=True)
     assert article.text and article.published is None  # the caller keeps the feed's date
     assert searched == []
+
+
+def test_the_free_text_search_reads_french_and_english_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """dateparser in every language loads all its locales on the first string it cannot read
+    (1.5 to 5 s per process); the search asks a parser limited to French and English, which
+    still reads a French date htmldate's own patterns leave to it."""
+    parser = french_date_parser()
+    asked: list[str] = []
+    real = parser.get_date_data
+
+    def counted(text: str, *args: Any, **kwargs: Any) -> Any:
+        asked.append(text)
+        return real(text, *args, **kwargs)
+
+    monkeypatch.setattr(parser, "get_date_data", counted)
+    page = UNDATED.replace("<article>", "<article><div class='date'>jeudi 03 déc. 2026</div>")
+    article = extract_article(page)
+    assert article.published == datetime(2026, 12, 2, 23, 0, tzinfo=UTC)  # Paris midnight
+    assert asked == ["jeudi 03 déc. 2026"]  # the free text went to our parser
+    assert htmldate.extractors.get_external_parser() is parser
+    assert parser.languages == list(LANGUAGES) == ["fr", "en"]

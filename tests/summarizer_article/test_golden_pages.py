@@ -11,6 +11,7 @@ import pytest
 
 from summarizer.article import MIN_BODY_WORDS, extract_article
 from summarizer.errors import ExtractionError
+from summarizer.metadata import decode_html
 from summarizer.model import TextOrigin
 
 PAGES = Path(__file__).parents[1] / "data" / "pages"
@@ -133,3 +134,21 @@ def test_xhtml_page_with_an_xml_declaration(as_bytes: bool) -> None:
     article = extract_article(xhtml if as_bytes else xhtml.decode())
     assert article.source == "Numerama"
     assert article.authors == ("Camille Moreau",)
+
+
+@pytest.mark.parametrize(
+    ("label", "codec", "text"),
+    [
+        ("x-gbk", "gbk", "北京迎来初雪"),
+        ("koi8", "koi8-r", "В Москве выпал первый снег"),
+        ("x-cp1255", "cp1255", "שלג ראשון בירושלים"),
+        ("cseuckr", "euc-kr", "서울에 첫눈이 내렸다"),
+        ("ISO-8859-1", "cp1252", "Première neige à Besançon, 5 € le chocolat"),
+    ],
+)
+def test_a_page_declared_with_a_browser_label_is_decoded_by_it(
+    label: str, codec: str, text: str
+) -> None:
+    """Issue 15: the labels browsers know and Python does not name their encoding."""
+    page = f'<html><head><meta charset="{label}"><title>{text}</title></head></html>'
+    assert text in decode_html(page.encode(codec))

@@ -140,6 +140,22 @@ def test_a_json_feed_without_items_is_empty_and_deep_json_is_not_a_feed() -> Non
     assert caught.value.reason == "not_a_feed"
 
 
+def test_a_json_feed_with_sorted_keys_is_recognised_by_its_version_at_the_end() -> None:
+    """Go's maps and ``sort_keys=True`` write "version" last, after every item: the feed is
+    recognised by content wherever the key is, by the parser and by the sniff of /feed add."""
+    items = [{**JSON_FEED_11["items"][0], "id": f"neige-{n}"} for n in range(40)]
+    data = json.dumps({**JSON_FEED_11, "items": items}, sort_keys=True).encode()
+    assert data.rindex(b'"version"') > 16_000  # far past any sniff of the start
+    assert looks_like_feed(data)
+    parsed = parse_feed(data)
+    assert parsed.title == "Le Petit Écho du Vercors" and len(parsed.entries) == 40
+    not_a_feed = json.dumps({"items": items, "version": "2.0"}, sort_keys=True).encode()
+    assert not looks_like_feed(not_a_feed)
+    with pytest.raises(FeedError) as caught:
+        parse_feed(not_a_feed)
+    assert caught.value.reason == "not_a_feed"
+
+
 def test_json_feeds_are_recognised_and_discovered() -> None:
     assert looks_like_feed(_json(JSON_FEED_11))
     assert looks_like_feed(b'{"version":"https:\\/\\/jsonfeed.org\\/version\\/1","items":[]}')
@@ -207,6 +223,37 @@ def test_wide_encodings_are_read_by_bom_or_by_their_pattern(codec: str, bom: byt
     label = codec.split("-")[0] + "-" + codec.split("-")[1]
     data = bom + _rss(title, encoding=label).encode(codec)
     assert parse_feed(data).entries[0].title == title
+    assert looks_like_feed(data)  # /feed add's sniff reads it too
+
+
+@pytest.mark.parametrize(
+    ("label", "codec"),
+    [
+        ("x-euc-jp", "euc-jp"),
+        ("cseuckr", "euc-kr"),
+        ("ks_c_5601-1989", "euc-kr"),
+        ("koi8", "koi8-r"),
+        ("x-gbk", "gb2312"),
+        ("csgb2312", "gb2312"),
+        ("x-cp1255", "windows-1255"),
+        ("windows-31j", "shift_jis"),
+    ],
+)
+def test_browser_labels_python_does_not_know_are_read_as_browsers_read_them(
+    label: str, codec: str
+) -> None:
+    title = {
+        "euc-jp": "東京で初雪を観測",
+        "euc-kr": "서울에 첫눈이 내렸다",
+        "koi8-r": "В Москве выпал первый снег",
+        "gb2312": "北京迎来初雪",
+        "windows-1255": "שלג ראשון בירושלים",
+        "shift_jis": "大阪で初雪を観測",
+    }[codec]
+    data = _rss(title, encoding=label).encode(codec)
+    assert parse_feed(data).entries[0].title == title
+    header = _rss(title, encoding=None).encode(codec)
+    assert parse_feed(header, content_type=f"text/xml; charset={label}").entries[0].title == title
 
 
 def test_a_wrong_declaration_falls_through_to_what_the_body_is() -> None:

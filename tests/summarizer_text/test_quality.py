@@ -42,4 +42,5 @@ def test_model_features_cover_every_sentence() -> None:
     article = ARTICLES[0]
     infos = analyse(["Une phrase.", "Une autre phrase."], [0, 1], article["title"])
     assert [i.index for i in infos] == [0, 1]
-    assert {len(i.features) for i in infos} == {len(FEATURE_NAMES)} == {len(load_model().weights)}
+    widths = {len(i.features) for i in infos}
+    assert widths == {len(FEATURE_NAMES)} == {load_model().sentence.n_features}

@@ -108,8 +108,9 @@ def test_input_is_capped_at_twenty_thousand_characters() -> None:  # S14
         summary = summarize(head + late, title=TITLE, algorithm=algorithm)
         assert summary.sentences
         assert late not in summary.sentences
-    # A sentence just inside the cap is still reachable.
-    assert late in summarize(late + " " + head, title=TITLE).sentences
+    # A sentence just inside the cap is still there (lead: what reaches the ranker, whatever a
+    # model thinks of an article of 259 identical sentences).
+    assert late in summarize(late + " " + head, title=TITLE, algorithm="lead").sentences
 
 
 def test_a_twenty_megabyte_input_returns() -> None:  # S14

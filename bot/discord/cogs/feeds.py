@@ -25,24 +25,34 @@ from bot.discord.cogs.checks import (
 )
 from bot.discord.cogs.summary import as_stored
 from bot.discord.error_handler import CommandFailed
-from bot.discord.feed_lookup import find_subscription, source_choices, subscription_choices
+from bot.discord.feed_choices import find_subscription, source_choices, subscription_choices
 from bot.discord.feed_options import (
     FORMAT_CHOICES,
+    apply_options,
     check_crosspost,
     check_discussion,
     check_postable,
+    check_webhook,
     chosen_format,
     forum_tag_for,
+    remember_avatar,
+    reply,
     target_channel,
 )
-from bot.discord.why_views import explain
+from bot.discord.feed_stories import story_commands
+from bot.discord.feed_transfer import transfer_commands
 from bot.net.errors import FetchError
 from bot.news.preparation import prepare_entry
-from bot.news.subscribing import SubscribeError, check_capacity, resolve_source, subscribe
+from bot.news.subscribing import (
+    SubscribeError,
+    asked_for,
+    check_capacity,
+    resolve_source,
+    subscribe,
+)
 from bot.news.workers import WorkerTimeout, parse_task
 from storage.records import FeedState
-from summarizer.errors import FeedError, SummarizerError, UrlError
-from summarizer.urls import canonicalize_url
+from summarizer.errors import FeedError, SummarizerError
 
 log = logging.getLogger(__name__)
 
@@ -51,13 +61,17 @@ UNREADABLE_FEED = "Ce flux est illisible pour le moment."
 LIST_TITLE = "Flux du serveur"
 
 
-class FeedsCog(commands.Cog):
-    feed = app_commands.Group(
-        name="feed",
-        description="Manage the news feeds posted on this server",
-        default_permissions=discord.Permissions(manage_guild=True),
-        guild_only=True,
-    )
+FEED = app_commands.Group(
+    name="feed",
+    description="Manage the news feeds posted on this server",
+    default_permissions=discord.Permissions(manage_guild=True),
+    guild_only=True,
+)
+
+
+class FeedsCog(story_commands(FEED, transfer_commands(FEED))):  # type: ignore[misc]
+    # /feed export and import (feed_transfer.py), /feed grouping and why (feed_stories.py)
+    feed = FEED
 
     @feed.command(name="add", description="Subscribe a channel to a feed")
     @app_commands.describe(
@@ -65,6 +79,8 @@ class FeedsCog(commands.Cog):
         channel="Text or announcement channel, forum or thread to post in (default: this one)",
         crosspost="Publish each post to the servers following this announcement channel",
         discussion="Open a discussion thread under each post",
+        corrections="Edit a post in place when its article is corrected (default: yes)",
+        webhook="Post as the source, with its name and logo (a webhook)",
         backfill="Number of recent articles to post now (0-10)",
         format="How posts look (default: full card)",
         template="Your template, with {titre}, {résumé}, {lien}... (template format)",
@@ -86,6 +102,8 @@ class FeedsCog(commands.Cog):
         template: app_commands.Range[str, 1, 1500] | None = None,
         crosspost: bool = False,
         discussion: bool = False,
+        corrections: bool = True,
+        webhook: bool = False,
     ) -> None:
         post_format, kept = chosen_format(format, template)  # refused before any fetch
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -98,6 +116,7 @@ class FeedsCog(commands.Cog):
         check_postable(target, guild)
         check_crosspost(target, crosspost)
         check_discussion(target, guild, discussion)
+        check_webhook(target, guild, webhook)
         try:
             await check_capacity(storage, guild.id, settings.max_feeds_per_guild)
             resolved = await resolve_source(
@@ -110,13 +129,16 @@ class FeedsCog(commands.Cog):
                 resolved, storage=storage, engine=services.engine, guild_id=guild.id,
                 channel_id=target.id, user_id=interaction.user.id, backfill=backfill,
                 now=now_of(services), style={"post_format": post_format, "template": kept,
-                "crosspost": crosspost, "forum_tag_id": tag, "discussion": discussion},
+                "crosspost": crosspost, "forum_tag_id": tag, "discussion": discussion,
+                "corrections": corrections, "webhook": webhook},
             )  # fmt: skip
         except FetchError as exc:
             log.info("feed add fetch failed interaction_id=%s error=%s", interaction.id, exc)
-            raise CommandFailed(exc.user_message) from exc
+            raise CommandFailed(exc.message_about(asked_for(source))) from exc
         except SubscribeError as exc:
             raise CommandFailed(exc.message) from exc
+        if webhook:
+            await remember_avatar(storage, fetcher, done.feed)
         log.info("feed added subscription_id=%s guild_id=%s", done.subscription.id, guild.id)
         text = (
             f"Abonnement ajouté : **{safe(feed_views.feed_title(done.feed), 200)}** "
@@ -218,7 +240,7 @@ class FeedsCog(commands.Cog):
                 workers=workers, settings=settings,
             )  # fmt: skip
         except FetchError as exc:
-            raise CommandFailed(exc.user_message) from exc
+            raise CommandFailed(exc.message_about("feed")) from exc
         except FeedError as exc:
             message = EMPTY_FEED if exc.reason == "empty" else UNREADABLE_FEED
             raise CommandFailed(message) from exc
@@ -244,6 +266,8 @@ class FeedsCog(commands.Cog):
         subscription="A subscription of this server",
         format="How posts look",
         template="Your template, with {titre}, {résumé}, {lien}... (template format)",
+        corrections="Edit a post in place when its article is corrected",
+        webhook="Post as the source, with its name and logo (a webhook)",
     )
     @app_commands.autocomplete(subscription=subscription_choices)
     @app_commands.choices(format=FORMAT_CHOICES)
@@ -254,11 +278,18 @@ class FeedsCog(commands.Cog):
         subscription: str,
         format: str | None = None,
         template: app_commands.Range[str, 1, 1500] | None = None,
+        corrections: bool | None = None,
+        webhook: bool | None = None,
     ) -> None:
         storage = storage_of(interaction)
         assert interaction.guild is not None
         sub, feed = await find_subscription(storage, interaction.guild.id, subscription)
+        notes = await apply_options(
+            interaction, storage, sub, feed, corrections=corrections, webhook=webhook
+        )
         if format is None and template is None:
+            if notes:
+                return await reply(interaction, notes)
             raise CommandFailed(
                 f"Format actuel de **{safe(feed_views.feed_title(feed), 200)}** : "
                 f"« {LABELS[sub.format]} ». Choisissez un format (ou un modèle) pour le changer."
@@ -269,11 +300,11 @@ class FeedsCog(commands.Cog):
             "subscription format subscription_id=%s format=%s by=%s",
             sub.id, post_format.value, interaction.user.id,
         )  # fmt: skip
-        await interaction.response.send_message(
+        text = (
             f"Format de **{safe(feed_views.feed_title(feed), 200)}** : « {LABELS[post_format]} »,"
-            " pour les prochains articles. Essayez-le avec /flux tester.",
-            ephemeral=True,
+            " pour les prochains articles. Essayez-le avec /flux tester."
         )
+        await reply(interaction, f"{text} {notes}".strip())
 
     @feed.command(name="filter", description="Set the keywords a subscription keeps or drops")
     @app_commands.describe(
@@ -308,52 +339,6 @@ class FeedsCog(commands.Cog):
             f"Filtres de **{safe(feed_views.feed_title(feed), 200)}** : "
             f"{safe(feed_views.filters_text(filters), 1500)}.",
             ephemeral=True,
-        )
-
-    @feed.command(name="grouping", description="Post each story once, or every outlet's article")
-    @app_commands.describe(
-        subscription="A subscription of this server",
-        active="Group the outlets telling a story the channel already got (default: yes)",
-    )
-    @app_commands.autocomplete(subscription=subscription_choices)
-    @admin_only
-    async def grouping(
-        self, interaction: discord.Interaction, subscription: str, active: bool
-    ) -> None:
-        storage = storage_of(interaction)
-        assert interaction.guild is not None
-        sub, feed = await find_subscription(storage, interaction.guild.id, subscription)
-        await storage.set_grouping(sub.id, active)
-        log.info("subscription grouping subscription_id=%s active=%s", sub.id, active)
-        name = safe(feed_views.feed_title(feed), 200)
-        text = (
-            f"Regroupement activé pour **{name}** : un sujet déjà publié dans le salon depuis "
-            "48 h complète le premier message (« Aussi chez : … ») au lieu d'être republié."
-            if active
-            else f"Regroupement désactivé pour **{name}** : chaque article est publié, même "
-            "si le salon a déjà le sujet."
-        )
-        await interaction.response.send_message(text, ephemeral=True)
-
-    @feed.command(name="why", description="What happened to an article in this server, and why")
-    @app_commands.describe(link="The article's address")
-    @admin_only
-    async def why(self, interaction: discord.Interaction, link: str) -> None:
-        storage = storage_of(interaction)
-        assert interaction.guild is not None
-        try:
-            canonical = canonicalize_url(link.strip())
-        except UrlError as exc:
-            raise CommandFailed(
-                "Adresse invalide : donnez l'adresse complète de l'article."
-            ) from exc
-        subs = await storage.list_for_guild(interaction.guild.id)
-        feeds = {sub.feed_id: await storage.get_feed(sub.feed_id) for sub in subs}
-        trail = await storage.url_trail(list(feeds), canonical.rstrip("/").casefold())
-        text = explain(canonical, trail, subs, feeds, guild_id=interaction.guild.id,
-                       tz=interaction.client.settings.timezone)  # type: ignore[attr-defined]  # fmt: skip
-        await interaction.response.send_message(
-            text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
         )
 
     @feed.command(name="enable", description="Re-test and resume a paused subscription")

@@ -23,7 +23,7 @@ from bot.discord.cogs.checks import services_of
 from bot.discord.error_handler import reply_ephemeral
 from bot.discord.gate import SummaryGate
 from bot.net.errors import FetchError
-from bot.news.preparation import PreparedArticle, prepare_url
+from bot.news.preparation import IS_A_FEED, PreparedArticle, prepare_url
 from bot.news.workers import WorkerTimeout
 from storage.records import StoredArticle
 from summarizer.errors import SummarizerError
@@ -31,6 +31,7 @@ from summarizer.errors import SummarizerError
 log = logging.getLogger(__name__)
 
 UNREADABLE = "Je n'ai pas trouvé de texte d'article à résumer sur cette page."
+A_FEED = "Cette adresse est un flux, pas un article : « /flux ajouter » l'abonne à un salon."
 TOO_SLOW = "Le résumé a pris trop de temps : réessayez plus tard."
 UNAVAILABLE = "Le résumé n'est pas disponible pour le moment : réessayez plus tard."
 SUMMARY_DEADLINE = 60.0  # fetch (20 s) + extraction and summary (10 s each) + margin
@@ -94,7 +95,7 @@ class SummaryCog(commands.Cog):
             return
         except SummarizerError as exc:
             log.info("summary failed interaction_id=%s reason=%s", interaction.id, exc.reason)
-            await reply_ephemeral(interaction, UNREADABLE)
+            await reply_ephemeral(interaction, A_FEED if exc.reason == IS_A_FEED else UNREADABLE)
             return
         except (WorkerTimeout, TimeoutError):
             log.info("summary too slow interaction_id=%s", interaction.id)

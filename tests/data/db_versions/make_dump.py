@@ -20,12 +20,14 @@ from pathlib import Path
 
 from storage.connection import SQLITE, load_migrations
 from storage.records import (
+    ArticleCorrection,
     ArticleIntent,
     FeedSuccess,
     FollowDelivery,
     FollowKind,
     NewArticle,
     PlannedPost,
+    PostFormat,
     PostState,
     SeenKey,
     SeenStatus,
@@ -37,6 +39,7 @@ from storage.story_records import HeldPost, HeldReason, StoryChoice
 
 HERE = Path(__file__).resolve().parent
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+TEMPLATE = "**{titre}** — {source} {lien}"
 
 
 def _article(feed_id: int, n: int) -> NewArticle:
@@ -45,7 +48,7 @@ def _article(feed_id: int, n: int) -> NewArticle:
         title=f"Le marché couvert rouvre ses portes, épisode {n}",
         summary="Le conseil municipal a voté la rénovation. Les commerçants reviendront en juin.",
         text_origin="page", authors=("Camille Martin",), topics=("commerce", "municipalité"),
-        published_at=NOW - timedelta(hours=n), source="La Gazette",
+        published_at=NOW - timedelta(hours=n), source="La Gazette", entry_hash=f"{n:032x}",
     )  # fmt: skip
 
 
@@ -71,18 +74,37 @@ async def populate(path: Path, version: int) -> None:
             seen = SeenKey(f"guid-{n}", f"gazette.example/article/{n}", None, SeenStatus.NEW)
             plans = [PlannedPost(subs[0]), PlannedPost(subs[1], PostState.SKIPPED_FLOOD)]
             await storage.save_article(_article(feed.id, n), now=NOW, seen=seen, posts=plans)
+        if version >= 5:  # post formats and destinations
+            await storage.set_format(subs[1].id, PostFormat.MODELE, template=TEMPLATE)
+            await storage.set_format(subs[2].id, PostFormat.TEXTE)
+        if version >= 6:  # a process died mid-poll: its lease on the first feed is still held
+            await storage.claim_due_feeds(
+                NOW, 1, owner="hote-b:4242:0badcafe", lease=timedelta(minutes=10)
+            )
         claimed = await storage.claim_due_posts(now=NOW, limit=3)
         await storage.mark_sent(claimed[0].post.id, message_id="990000000000000123", now=NOW)
         await storage.mark_failed(claimed[1].post.id, error="400 Invalid Form Body")
         # claimed[2] stays "sending" (a crash), the fourth stays "pending"
-        if version >= 6:
+        if version >= 7:  # corrections and webhook identity
+            await storage.set_corrections(subs[1].id, False)
+            fix = ArticleCorrection(
+                claimed[0].article.id, "f" * 32, "Le marché couvert rouvre ses portes (MàJ)",
+                claimed[0].article.summary,
+            )  # fmt: skip
+            await storage.record_poll(
+                feed.id, now=NOW, success=FeedSuccess(next_poll_at=NOW), corrections=[fix]
+            )
+            await storage.set_webhook_identity(subs[0].id, True)
+            await storage.set_feed_avatar(feed.id, "https://gazette.example/apple-touch-icon.png")
+            await storage.save_webhook(101, 990000000000000777, "jeton-du-webhook", now=NOW)
+        if version >= 8:  # same story, one post (issue 11)
             await _stories(storage, feed.id, subs[0])
     finally:
         await storage.close()
 
 
 async def _stories(storage: Storage, feed_id: int, sub: Subscription) -> None:
-    """Version 6 (issue 11): one story posted twice by the feed (a republication) in channel
+    """Version 8 (issue 11): one story posted twice by the feed (a republication) in channel
     101, the second article grouped under the first one's post, and an article held by a
     filter."""
     since, first = NOW - timedelta(hours=48), f"{feed_id}:guid-10"

@@ -1,5 +1,6 @@
-"""Finding a subscription of the server from what an admin typed or picked, and the
-autocompletes of the /feed commands (sources of the catalogue, the server's subscriptions)."""
+"""What the ``/feed`` commands look up: a subscription of the guild from an autocomplete value
+or a typed title, and the autocomplete choices of sources and subscriptions (which never
+raise)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
--- Dépêche schema, version 6, PostgreSQL: same story, one post, and why (as SQLite's 0006).
+-- Dépêche schema, version 8, PostgreSQL: same story, one post, and why (as SQLite's 0008).
 -- The matcher's decision for each article it placed: the story it joined (story_key, the key
 -- "feed_id:entry_key" of the story's first article, kept as text: that article may be pruned),
 -- the article it matched and the score, the named entities they share (JSON), the words it

@@ -1,4 +1,4 @@
--- 0006: same story, one post (issue 11), and why an article was or was not posted.
+-- 0008: same story, one post (issue 11), and why an article was or was not posted.
 -- The matcher's decision for each article it placed: the story it joined (story_key, the key
 -- "feed_id:entry_key" of the story's first article, kept as text: that article may be pruned),
 -- the article it matched and the score, the named entities they share (JSON), the words it
