@@ -148,6 +148,7 @@ class Chaos:
             ALLOWED_PRIVATE_NETWORKS="127.0.0.0/8",
             MAX_POSTS_PER_CYCLE="100000",
             MAX_POSTS_PER_DAY="100000",
+            STORY_GROUPING="non",  # every entry is the same story: each must be posted once
             DEFAULT_FEEDS="",
             LOG_LEVEL="INFO",
             PYTHONUNBUFFERED="1",

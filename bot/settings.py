@@ -60,6 +60,15 @@ def _timezone(raw: str) -> str:
     return raw.strip()
 
 
+def _flag(raw: str) -> bool:
+    value = raw.strip().casefold()
+    if value in {"oui", "1", "true", "vrai", "yes", "on"}:
+        return True
+    if value in {"non", "0", "false", "faux", "no", "off"}:
+        return False
+    raise ValueError(raw)
+
+
 def _database_url(raw: str) -> str:
     try:
         parse_target(raw)
@@ -85,6 +94,9 @@ class Settings:
     timezone: str = "Europe/Paris"
     max_posts_per_cycle: int = 5
     max_posts_per_day: int = 50
+    # Issue 11: a story a channel already got within 48 h from another outlet edits the first
+    # post ("Aussi chez") instead of posting again; per subscription with /feed regroupement.
+    story_grouping: bool = True
     max_feeds_per_guild: int = 30
     summary_cooldown_seconds: int = 30
     fetch_concurrency: int = 20
@@ -159,6 +171,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "timezone": _timezone,
     "max_posts_per_cycle": int,
     "max_posts_per_day": int,
+    "story_grouping": _flag,
     "max_feeds_per_guild": int,
     "summary_cooldown_seconds": int,
     "fetch_concurrency": int,

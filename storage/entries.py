@@ -20,6 +20,8 @@ from storage.records import (
 from storage.rows import article_from_row, post_from_row
 from storage.search import SearchKind, search_columns, search_sql
 from storage.social import select_dm_follows
+from storage.stories import group_post, insert_decisions, insert_story
+from storage.story_records import HeldPost, StoryChoice
 from storage.terms import fold_term, to_db, to_db_opt
 
 
@@ -129,20 +131,31 @@ async def store_article(
     seen: SeenKey | None,
     posts: Sequence[PlannedPost],
     match_follows: bool,
+    story: StoryChoice | None = None,
+    held: Sequence[HeldPost] = (),
     with_terms: bool = True,
 ) -> int:
     """Inside a write transaction: the article (reused on (feed_id, entry_key)), its seen key,
-    its subscription posts, the DMs of matching follows, its terms (unless the caller upserts
-    the terms of all its articles at once, ``upsert_terms``). Returns the article id."""
+    its story and the subscriptions that hold it (issue 11), its subscription posts (a post of
+    a story the channel already has is grouped instead, see ``storage.stories``), the DMs of
+    matching follows, its terms (unless the caller upserts the terms of all its articles at
+    once, ``upsert_terms``). Returns the article id."""
     article_id = await _insert_article(db, article, now)
     if seen is not None and article.feed_id is not None:
         await insert_seen(db, article.feed_id, [seen], now)
+    if story is not None:
+        await insert_story(db, article_id, story)
+    await insert_decisions(db, article_id, held, now)
+    guilds: set[int] = set()
     for plan in posts:
         sub = plan.subscription
+        if await group_post(db, article_id, plan, story, now):
+            continue
         await _insert_post(db, article_id, (TargetKind.CHANNEL, sub.channel_id),
                            state=plan.state, now=now, guild_id=sub.guild_id,
                            subscription_id=sub.id)  # fmt: skip
-    guilds = {p.subscription.guild_id for p in posts if p.state is PostState.PENDING}
+        if plan.state is PostState.PENDING:
+            guilds.add(sub.guild_id)
     if match_follows and guilds:
         await _enqueue_dm_follows(db, article_id, article, sorted(guilds), now)
     if with_terms:

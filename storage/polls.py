@@ -37,10 +37,18 @@ from storage.records import (
 )
 from storage.social import SocialStore
 from storage.webhooks import WebhookStore
+from storage.why import DigestStore
 
 
 class PollStore(
-    FeedStore, LeaseStore, EntryStore, SocialStore, OutboxStore, CorrectionStore, WebhookStore
+    FeedStore,
+    LeaseStore,
+    EntryStore,
+    DigestStore,
+    SocialStore,
+    OutboxStore,
+    CorrectionStore,
+    WebhookStore,
 ):
     async def poll_context(
         self,
@@ -91,7 +99,15 @@ class PollStore(
             await upsert_terms(db, [i.article for i in articles], now)  # first, in one order
             ids = [
                 await store_article(
-                    db, i.article, now, i.seen, i.posts, match_follows=True, with_terms=False
+                    db,
+                    i.article,
+                    now,
+                    i.seen,
+                    i.posts,
+                    match_follows=True,
+                    story=i.story,
+                    held=i.held,
+                    with_terms=False,
                 )
                 for i in articles
             ]

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from storage.story_records import HeldPost, StoryChoice
+
 
 class FeedState(StrEnum):
     ACTIVE = "active"
@@ -136,6 +138,7 @@ class Subscription:
     crosspost: bool = False  # an announcement channel's posts published to its followers
     forum_tag_id: int | None = None  # a forum's required tag, when no other tag matches
     discussion: bool = False  # a thread opened under each post of a text/announcement channel
+    grouping: bool = True  # the channel gets each story once, the first post edited (issue 11)
     corrections: bool = True  # a sent post is edited in place when its article is corrected
     webhook: bool = False  # posted through the channel's webhook, as the source
 
@@ -363,6 +366,8 @@ class ArticleIntent:
     article: NewArticle
     seen: SeenKey
     posts: tuple[PlannedPost, ...] = ()
+    story: StoryChoice | None = None  # the story matcher's decision (issue 11)
+    held: tuple[HeldPost, ...] = ()  # the subscriptions that did not post it, and why
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,6 +82,7 @@ def subscription_from_row(row: Row) -> Subscription:
         crosspost=bool(row["crosspost"]),
         forum_tag_id=row["forum_tag_id"],
         discussion=bool(row["discussion"]),
+        grouping=bool(row["grouping"]),
         corrections=bool(row["corrections"]),
         webhook=bool(row["webhook"]),
     )

@@ -13,12 +13,14 @@ rate limit or an outage pauses the job (``DiscordCooldown``) and the edit waits.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from bot.clock import Clock
 from bot.delivery.cooldown import DiscordCooldown
-from bot.delivery.formats import render
+from bot.delivery.identity import webhook_avatar, webhook_username
+from bot.delivery.payloads import post_payload
 from bot.delivery.publishers import (
     BadPayload,
     OutgoingPost,
@@ -26,9 +28,9 @@ from bot.delivery.publishers import (
     TargetGone,
     Unavailable,
 )
-from bot.delivery.references import post_reference
-from storage.records import ClaimedPost, PostFormat, Subscription
+from storage.records import ClaimedPost, Subscription
 from storage.storage import Storage
+from storage.story_records import Companion
 
 log = logging.getLogger(__name__)
 
@@ -51,17 +53,23 @@ class EditReport:
     stopped: bool = False
 
 
-def edit_payload(item: ClaimedPost, subscription: Subscription | None, tz: str) -> OutgoingPost:
-    """The corrected article in the post's format, marked « mis à jour ». No mention: the
-    members were pinged when it was posted."""
-    payload = render(
-        item.article,
-        post_format=subscription.format if subscription else PostFormat.COMPLET,
-        template=subscription.template if subscription else None,
-        tz=tz,
-        reference=post_reference(item.post.id),
-        updated=True,
-    )
+def edit_payload(
+    item: ClaimedPost,
+    subscription: Subscription | None,
+    tz: str,
+    *,
+    companions: Sequence[Companion] = (),
+    avatar: str | None = None,
+) -> OutgoingPost:
+    """The corrected article as the post was sent (format, the outlets grouped under it, the
+    source's face for a webhook post), marked « mis à jour ». No mention: the members were
+    pinged when it was posted."""
+    article = item.article
+    payload = post_payload(
+        item.post, article, subscription, tz=tz, companions=companions,
+        username=webhook_username(article.source or article.site_name),
+        avatar_url=webhook_avatar(avatar), updated=True,
+    )  # fmt: skip
     return OutgoingPost(item.post, payload)
 
 
@@ -82,9 +90,16 @@ async def deliver_edits(
     items = await storage.claim_due_edits(limit=limit)
     wanted = {i.post.subscription_id for i in items if i.post.subscription_id is not None}
     subscriptions = await storage.subscriptions_by_id(wanted) if wanted else {}
+    companions = await storage.companions([i.post.id for i in items]) if items else {}
+    feeds = {s.feed_id for s in subscriptions.values() if s.webhook}
+    avatars = await storage.feed_avatars(feeds) if feeds else {}
     for item in items:
         post = item.post
-        outgoing = edit_payload(item, subscriptions.get(post.subscription_id or 0), tz)
+        subscription = subscriptions.get(post.subscription_id or 0)
+        outgoing = edit_payload(
+            item, subscription, tz, companions=companions.get(post.id, []),
+            avatar=avatars.get(subscription.feed_id) if subscription else None,
+        )  # fmt: skip
         try:
             await publisher.edit(outgoing)
         except RateLimited as exc:

@@ -13,16 +13,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from bot.clock import Clock
 from bot.delivery import reconcile
 from bot.delivery.budget import RequestBudget
 from bot.delivery.cooldown import DiscordCooldown
-from bot.delivery.corrections import deliver_edits
-from bot.delivery.formats import render
-from bot.delivery.forums import thread_name
+from bot.delivery.corrections import MessageEditor, deliver_edits
 from bot.delivery.identity import webhook_avatar, webhook_username
+from bot.delivery.payloads import mention_ids, post_payload
 from bot.delivery.publishers import (
     BadPayload,
     Forbidden,
@@ -35,18 +34,19 @@ from bot.delivery.publishers import (
     Unavailable,
     WebhookUnavailable,
 )
-from bot.delivery.references import post_reference
+from bot.delivery.story_edits import apply_edits
 from storage.errors import StorageError
 from storage.records import (
     ClaimedPost,
-    PostFormat,
     ShardScope,
-    StoredArticle,
     Subscription,
     SubscriptionState,
     TargetKind,
 )
 from storage.storage import Storage
+from storage.story_records import Companion
+
+CHANNEL = TargetKind.CHANNEL
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class DeliveryReport:
     sent: int = 0
     failed: int = 0
     released: int = 0
-    edited: int = 0  # messages edited after a correction (``bot.delivery.corrections``)
+    edited: int = 0  # messages edited: corrections, and stories' « Aussi chez » (issue 11)
     stopped: bool = False  # circuit breaker tripped (rate limit or outage)
     notices: list[DeliveryNotice] = field(default_factory=list)
     blocked: set[tuple[TargetKind, int]] = field(default_factory=set)  # no more sends this round
@@ -167,6 +167,7 @@ class Delivery:
                 self.storage, self.publisher, self.clock, self.cooldown, tz=self.tz, limit=batch
             )
             total.edited, total.stopped = edits.edited, edits.stopped
+        await self._edit_stories(total)
         return total
 
     async def _deliver_or_release(self, item: ClaimedPost, report: DeliveryReport) -> None:
@@ -181,24 +182,16 @@ class Delivery:
         if await reconcile.already_posted(self.storage, self.publisher, item, now=self.clock.now()):
             report.sent += 1  # D5: it reached Discord before a crash or outage; not sent again
             return
-        mentions = await self._mention_ids(post.target_kind, post.target_id, item.article)
+        mentions = await mention_ids(self.storage, post.target_kind, post.target_id, item.article)
         subscription = report.subscriptions.get(post.subscription_id or 0)
-        payload = render(
+        companions = await self._companions(post.id) if post.target_kind is CHANNEL else []
+        payload = post_payload(
+            post,
             item.article,
-            post_format=subscription.format if subscription else PostFormat.COMPLET,
-            template=subscription.template if subscription else None,
+            subscription,
             tz=self.tz,
-            mention_ids=mentions,
-            reference=post_reference(post.id),
-        )
-        payload = replace(
-            payload,
-            thread_name=thread_name(item.article.title),
-            tag_terms=(*item.article.topics, item.article.source or item.article.site_name or ""),
-            fallback_tag=subscription.forum_tag_id if subscription else None,
-            crosspost=bool(subscription and subscription.crosspost),
-            discussion=bool(subscription and subscription.discussion),
-            webhook=bool(subscription and subscription.webhook),
+            mentions=mentions,
+            companions=companions,
             username=webhook_username(item.article.source or item.article.site_name),
             avatar_url=webhook_avatar(report.avatars.get(subscription.feed_id))
             if subscription
@@ -248,21 +241,22 @@ class Delivery:
             await self.storage.mark_sent(post.id, message_id=message_id, now=self.clock.now())
             report.sent += 1
 
-    async def _mention_ids(
-        self, target_kind: TargetKind, target_id: int, article: StoredArticle
-    ) -> tuple[int, ...]:
-        """The members to ping in a channel post: their mention follows of that channel match
-        the article. DMs never mention anyone; a failed lookup only costs the pings."""
-        if target_kind is not TargetKind.CHANNEL:
-            return ()
+    async def _edit_stories(self, report: DeliveryReport) -> None:
+        """Issue 11: the first posts of stories other outlets now tell, edited once sent."""
+        if report.stopped or not isinstance(self.publisher, MessageEditor):
+            return
         try:
-            follows = await self.storage.mention_follows(
-                target_id, title=article.title, topics=article.topics, authors=article.authors
-            )
+            report.edited += await apply_edits(self.storage, self.publisher, tz=self.tz)
         except StorageError:
-            log.exception("mention lookup failed channel_id=%s", target_id)
-            return ()
-        return tuple(sorted({f.user_id for f in follows if f.user_id is not None}))
+            log.exception("story edits failed")
+
+    async def _companions(self, post_id: int) -> list[Companion]:
+        """The outlets already grouped under a post not sent yet (issue 11)."""
+        try:
+            return (await self.storage.companions([post_id])).get(post_id, [])
+        except StorageError:
+            log.exception("companions lookup failed post_id=%s", post_id)
+            return []
 
     async def _forbidden(self, item: ClaimedPost, exc: Forbidden, report: DeliveryReport) -> None:
         post = item.post

@@ -35,6 +35,8 @@ COGS: tuple[str, ...] = (
     "bot.discord.cogs.feeds",
     "bot.discord.cogs.search",
     "bot.discord.cogs.follows",
+    "bot.discord.cogs.digest",
+    "bot.discord.cogs.trends",
 )
 
 

@@ -38,6 +38,7 @@ from bot.news.polling import (
 )
 from bot.news.preparation import Fetcher, prepare_entry
 from bot.news.selection import Caps, classify_entries, entry_norms, entry_ref, plan_articles
+from bot.news.stories import StoryMatcher
 from bot.news.workers import WorkerPool, WorkerTimeout, parse_task
 from bot.settings import Settings
 from storage.errors import UnavailableError
@@ -116,6 +117,7 @@ class Engine:
         # This process's name on the feed leases it holds (storage.leases).
         self.owner = owner or owner_name(settings.process_name, settings.shard_ids)
         self.lease = timedelta(seconds=settings.feed_lease_seconds)
+        self.stories = StoryMatcher(storage)  # issue 11: one story, one post per channel
 
     @property
     def interval(self) -> timedelta:
@@ -316,7 +318,15 @@ class Engine:
             settings=self.settings,
         )  # fmt: skip
         caps = Caps(self.settings.max_posts_per_cycle, self.settings.max_posts_per_day)
-        intents = plan_articles(feed.id, prepared, context.audience or Audience(), caps)
+        grouping = self.settings.story_grouping and bool(prepared)
+        index = await self.stories.ready(now) if grouping else None
+        stories = {
+            entry.key: self.stories.choose(index, feed.id, entry, article, now)
+            for entry, article in prepared
+            if index is not None
+        }
+        audience = context.audience or Audience()
+        intents = plan_articles(feed.id, prepared, audience, caps, stories)
         fresh = any(e.key not in context.known for e in entries)
         changed = observe_change(changes, now) if fresh else None
         next_at = self._next_poll(now, changed or changes)

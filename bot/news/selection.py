@@ -26,6 +26,7 @@ from storage.records import (
     SeenStatus,
     Subscription,
 )
+from storage.story_records import HeldPost, HeldReason, StoryChoice
 from storage.terms import fold_term
 from summarizer.model import Entry
 from summarizer.topics import article_terms
@@ -100,19 +101,31 @@ def _contains(haystack: str, terms: Iterable[str]) -> bool:
 
 def matches_filters(filters: Filters, prepared: PreparedArticle) -> bool:
     """Include/exclude keywords (title + summary), authors, categories/topics."""
+    return filter_refusal(filters, prepared) is None
+
+
+def _listed(terms: Sequence[str]) -> str:
+    return ", ".join(f"« {term} »" for term in terms[:5])
+
+
+def filter_refusal(filters: Filters, prepared: PreparedArticle) -> str | None:
+    """Which rule of ``filters`` holds the article back, in French (``None``: it passes)."""
     if filters.is_empty:
-        return True
+        return None
     art = prepared.article
     text = fold_term(f"{art.title} {prepared.summary.text}")
     if filters.include and not _contains(text, filters.include):
-        return False
+        return f"aucun des mots demandés : {_listed(filters.include)}"
     if filters.exclude and _contains(text, filters.exclude):
-        return False
+        found = [t for t in filters.exclude if _contains(text, [t])]
+        return f"mot exclu : {_listed(found)}"
     if filters.authors and not _contains(" | ".join(fold_term(a) for a in art.authors) or "",
                                          filters.authors):  # fmt: skip
-        return False
+        return f"aucun des auteurs demandés : {_listed(filters.authors)}"
     tags = " | ".join(fold_term(t) for t in (*art.categories, *prepared.topics))
-    return not (filters.categories and not _contains(tags, filters.categories))
+    if filters.categories and not _contains(tags, filters.categories):
+        return f"aucune des catégories demandées : {_listed(filters.categories)}"
+    return None
 
 
 def matches_follows(follows: Iterable[Follow], prepared: PreparedArticle) -> bool:
@@ -132,10 +145,21 @@ def passes_filters(
 ) -> bool:
     """A subscription's own ``/feed filter`` and, when its channel has any in ``topic_filters``
     (channel-level follows by channel id), the channel's topic filters: one must match."""
-    if not matches_filters(sub.filters, prepared):
-        return False
+    return held_by(sub, topic_filters, prepared) is None
+
+
+def held_by(
+    sub: Subscription, topic_filters: Mapping[int, Sequence[Follow]], prepared: PreparedArticle
+) -> HeldPost | None:
+    """Why ``passes_filters`` is false (the rule, in French, for ``/feed why``), else None."""
+    refusal = filter_refusal(sub.filters, prepared)
+    if refusal is not None:
+        return HeldPost(sub.id, HeldReason.FILTER, refusal)
     channel_filters = topic_filters.get(sub.channel_id, ())
-    return not channel_filters or matches_follows(channel_filters, prepared)
+    if channel_filters and not matches_follows(channel_filters, prepared):
+        terms = [f.term for f in channel_filters]
+        return HeldPost(sub.id, HeldReason.TOPIC_FILTER, f"sujets du salon : {_listed(terms)}")
+    return None
 
 
 # --- where the prepared articles go ---------------------------------------------------------
@@ -154,16 +178,21 @@ def plan_articles(
     prepared: Sequence[tuple[Entry, PreparedArticle]],
     audience: Audience,
     caps: Caps,
+    stories: Mapping[str, StoryChoice] | None = None,
 ) -> tuple[ArticleIntent, ...]:
     """The articles of one poll (oldest first) with their planned posts: a subscription's own
     filters, then its channel's topic filters, then the caps (over the limit: ``skipped_flood``).
-    An article no subscription wants is still stored, as ``filtered``."""
+    An article no subscription wants is still stored, as ``filtered``. Each article carries its
+    story (``stories`` by entry key) and the subscriptions that hold it, with the reason."""
     used_now: dict[int, int] = {}
     intents = []
     for entry, article in prepared:
         plans = []
+        held: list[HeldPost] = []
         for sub in audience.subscriptions:
-            if not passes_filters(sub, audience.topic_filters, article):
+            refusal = held_by(sub, audience.topic_filters, article)
+            if refusal is not None:
+                held.append(refusal)
                 continue
             now_used = used_now.get(sub.id, 0)
             today = audience.used_today.get(sub.id, 0) + now_used
@@ -172,6 +201,10 @@ def plan_articles(
                 plans.append(PlannedPost(sub, PostState.PENDING))
             else:
                 plans.append(PlannedPost(sub, PostState.SKIPPED_FLOOD))
+                cap = HeldReason.CYCLE_CAP if now_used >= caps.per_cycle else HeldReason.DAY_CAP
+                held.append(
+                    HeldPost(sub.id, cap, f"{caps.per_cycle} par relevé, {caps.per_day} par jour")
+                )
         if any(p.state is PostState.PENDING for p in plans):
             status = SeenStatus.NEW
         elif plans:
@@ -179,6 +212,7 @@ def plan_articles(
         else:
             status = SeenStatus.FILTERED
         seen = SeenKey(entry.key, *entry_norms(entry), status)
+        story = (stories or {}).get(entry.key)
         new = replace(article.to_new_article(feed_id, entry.key), entry_hash=entry_hash(entry))
-        intents.append(ArticleIntent(new, seen, tuple(plans)))
+        intents.append(ArticleIntent(new, seen, tuple(plans), story, tuple(held)))
     return tuple(intents)

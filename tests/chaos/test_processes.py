@@ -74,6 +74,7 @@ def _env(urls: dict[str, str], database: str, shard: int) -> dict[str, str]:
         SHARD_COUNT=str(SHARDS), SHARD_IDS=str(shard), PROCESS_NAME=f"processus-{shard}",
         ALLOWED_PRIVATE_NETWORKS="127.0.0.0/8", MAX_POSTS_PER_CYCLE="1000",
         MAX_POSTS_PER_DAY="1000", DEFAULT_FEEDS="", LOG_LEVEL="INFO", PYTHONUNBUFFERED="1",
+        STORY_GROUPING="non",  # every entry tells the same story: each must be posted once
     )  # fmt: skip
     return env
 

@@ -32,7 +32,11 @@ class FakeScheduler:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(discord_token="stand-in-token", database_path=tmp_path / "depeche.db")
+    # The feed servers tell one story under every key; grouping is tested with it on
+    # (tests/discord/test_story_grouping.py).
+    return Settings(
+        discord_token="stand-in-token", database_path=tmp_path / "depeche.db", story_grouping=False
+    )
 
 
 BotFactory = Callable[..., DepecheBot]

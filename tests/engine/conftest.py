@@ -52,7 +52,11 @@ class World:
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     state = FeedState()
-    settings = Settings(database_path=tmp_path / "depeche.db", max_posts_per_cycle=5)
+    # The feed server tells one story (the same médiathèque) under every key: these tests are
+    # about other rules, grouping has its own (tests/engine/test_story_grouping.py).
+    settings = Settings(
+        database_path=tmp_path / "depeche.db", max_posts_per_cycle=5, story_grouping=False
+    )
     clock = FrozenClock(START)
     workers = WorkerPool(mode="thread", timeout=PATIENCE)
     storage = await Storage.open(settings.database_path)

@@ -39,6 +39,7 @@ from bot.discord.feed_options import (
     reply,
     target_channel,
 )
+from bot.discord.feed_stories import story_commands
 from bot.discord.feed_transfer import transfer_commands
 from bot.net.errors import FetchError
 from bot.news.preparation import prepare_entry
@@ -68,7 +69,8 @@ FEED = app_commands.Group(
 )
 
 
-class FeedsCog(transfer_commands(FEED)):  # type: ignore[misc]  # /feed export, /feed import
+class FeedsCog(story_commands(FEED, transfer_commands(FEED))):  # type: ignore[misc]
+    # /feed export and import (feed_transfer.py), /feed grouping and why (feed_stories.py)
     feed = FEED
 
     @feed.command(name="add", description="Subscribe a channel to a feed")

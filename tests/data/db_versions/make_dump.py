@@ -21,6 +21,7 @@ from pathlib import Path
 from storage.connection import SQLITE, load_migrations
 from storage.records import (
     ArticleCorrection,
+    ArticleIntent,
     FeedSuccess,
     FollowDelivery,
     FollowKind,
@@ -30,9 +31,11 @@ from storage.records import (
     PostState,
     SeenKey,
     SeenStatus,
+    Subscription,
 )
 from storage.sqlite import SqliteDatabase
 from storage.storage import Storage
+from storage.story_records import HeldPost, HeldReason, StoryChoice
 
 HERE = Path(__file__).resolve().parent
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
@@ -94,8 +97,34 @@ async def populate(path: Path, version: int) -> None:
             await storage.set_webhook_identity(subs[0].id, True)
             await storage.set_feed_avatar(feed.id, "https://gazette.example/apple-touch-icon.png")
             await storage.save_webhook(101, 990000000000000777, "jeton-du-webhook", now=NOW)
+        if version >= 8:  # same story, one post (issue 11)
+            await _stories(storage, feed.id, subs[0])
     finally:
         await storage.close()
+
+
+async def _stories(storage: Storage, feed_id: int, sub: Subscription) -> None:
+    """Version 8 (issue 11): one story posted twice by the feed (a republication) in channel
+    101, the second article grouped under the first one's post, and an article held by a
+    filter."""
+    since, first = NOW - timedelta(hours=48), f"{feed_id}:guid-10"
+    for n, matched in ((10, None), (12, first)):
+        story = StoryChoice(
+            key=f"{feed_id}:guid-{n}", story=first, score=0.0 if matched is None else 0.61,
+            matched=matched, shared=("gazette",) if matched else (), lede="marche couvert rouvre",
+            published_at=NOW, group_since=since,
+        )  # fmt: skip
+        intent = ArticleIntent(
+            _article(feed_id, n), SeenKey(f"guid-{n}", None, None, SeenStatus.NEW),
+            (PlannedPost(sub),), story,
+        )  # fmt: skip
+        await storage.record_poll(feed_id, now=NOW, success=FeedSuccess(NOW), articles=[intent])
+    held = HeldPost(sub.id, HeldReason.FILTER, "mot exclu : « travaux »")
+    intent = ArticleIntent(
+        _article(feed_id, 11), SeenKey("guid-11", None, None, SeenStatus.FILTERED), (), None,
+        (held,),
+    )  # fmt: skip
+    await storage.record_poll(feed_id, now=NOW, success=FeedSuccess(NOW), articles=[intent])
 
 
 def _literal(value: object) -> str:
