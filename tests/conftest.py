@@ -140,6 +140,17 @@ def postgres_server() -> Iterator[PostgresServer]:
 
 
 @pytest.fixture
+def stoppable_postgres(postgres_server: PostgresServer) -> Iterator[PostgresServer]:
+    """The worker's test server for a test that stops it, started again afterwards whatever
+    happened; skipped for ``TEST_DATABASE_URL``'s server, which is not this suite's to stop."""
+    if postgres_server.folder is None:
+        pytest.skip("TEST_DATABASE_URL's server is not this suite's to stop")
+    yield postgres_server
+    if not (postgres_server.folder / "data" / "postmaster.pid").exists():
+        postgres_server.start_again()
+
+
+@pytest.fixture
 async def postgres_url(postgres_server: PostgresServer) -> AsyncIterator[str]:
     """A ``DATABASE_URL`` on a fresh, empty schema of the test server, dropped afterwards."""
     import asyncpg

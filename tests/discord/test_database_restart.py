@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 
@@ -23,17 +22,8 @@ from tests.patience import PATIENCE
 from tests.postgres import PostgresServer
 
 
-@pytest.fixture
-def server(postgres_server: PostgresServer) -> Iterator[PostgresServer]:
-    if postgres_server.folder is None:
-        pytest.skip("TEST_DATABASE_URL's server is not this suite's to stop")
-    yield postgres_server
-    if not (postgres_server.folder / "data" / "postmaster.pid").exists():
-        postgres_server.start_again()
-
-
 async def test_a_database_restart_loses_nothing_and_commands_say_so_in_french(
-    stand_in: StandIn, settings: Settings, server: PostgresServer, postgres_url: str
+    stand_in: StandIn, settings: Settings, stoppable_postgres: PostgresServer, postgres_url: str
 ) -> None:
     settings = replace(settings, database_url=postgres_url)
     async with open_newsroom(stand_in, settings) as room:
@@ -45,7 +35,7 @@ async def test_a_database_restart_loses_nothing_and_commands_say_so_in_french(
                            published=room.clock.now() - timedelta(minutes=10 - n))  # fmt: skip
         room.clock.advance(timedelta(minutes=15))
         await room.engine.poll_due_feeds()  # three posts pending, none sent yet
-        server.shut_down("fast")
+        stoppable_postgres.shut_down("fast")
         with pytest.raises(UnavailableError):
             await room.deliver()
         with pytest.raises(UnavailableError):
@@ -53,7 +43,7 @@ async def test_a_database_restart_loses_nothing_and_commands_say_so_in_french(
         call = await answered(await slash(room.stand_in, "feed", "list"))
         assert call.texts() == DATABASE_DOWN
         assert call.response is not None and call.response["data"]["flags"] == EPHEMERAL
-        server.start_again()
+        stoppable_postgres.start_again()
         async with asyncio.timeout(PATIENCE):
             while not room.storage.is_available:  # noqa: ASYNC110 - the backend's own state
                 await asyncio.sleep(0.05)

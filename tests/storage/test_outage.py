@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
 
 import pytest
 
@@ -19,16 +18,6 @@ from tests.postgres import PostgresServer
 from tests.storage.helpers import NOW, article, feed_with_subscription, seen
 
 
-@pytest.fixture
-def server(postgres_server: PostgresServer) -> Iterator[PostgresServer]:
-    """The worker's test server, started again after the test whatever happened."""
-    if postgres_server.folder is None:
-        pytest.skip("TEST_DATABASE_URL's server is not this suite's to stop")
-    yield postgres_server
-    if not (postgres_server.folder / "data" / "postmaster.pid").exists():
-        postgres_server.start_again()
-
-
 async def back(storage: Storage) -> None:
     async with asyncio.timeout(PATIENCE):
         while not storage.is_available:  # noqa: ASYNC110 - the backend's own state
@@ -37,7 +26,10 @@ async def back(storage: Storage) -> None:
 
 @pytest.mark.parametrize("mode", ["fast", "immediate"])
 async def test_a_server_restart_fails_fast_reconnects_and_loses_nothing(
-    server: PostgresServer, postgres_url: str, mode: str, caplog: pytest.LogCaptureFixture
+    stoppable_postgres: PostgresServer,
+    postgres_url: str,
+    mode: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO, logger="storage.postgres")
     storage = await Storage.open(postgres_url)
@@ -47,7 +39,7 @@ async def test_a_server_restart_fails_fast_reconnects_and_loses_nothing(
         await storage.save_article(
             article(feed_id, "avant"), now=NOW, seen=seen("avant"), posts=[PlannedPost(sub)]
         )
-        server.shut_down(mode)
+        stoppable_postgres.shut_down(mode)
         with pytest.raises(UnavailableError):  # the first call meets the lost server
             await storage.save_article(
                 article(feed_id, "pendant"), now=NOW, seen=seen("pendant"),
@@ -56,7 +48,7 @@ async def test_a_server_restart_fails_fast_reconnects_and_loses_nothing(
         assert not storage.is_available
         with pytest.raises(UnavailableError, match="injoignable"):  # then every call, at once
             await storage.list_feeds()
-        server.start_again()
+        stoppable_postgres.start_again()
         await back(storage)
         # Nothing committed was lost, nothing half-written stayed: the post of "avant" is
         # still pending, "pendant" is absent and can be written now.
@@ -76,14 +68,14 @@ async def test_a_server_restart_fails_fast_reconnects_and_loses_nothing(
 
 
 async def test_closing_during_an_outage_ends_the_reconnection(
-    server: PostgresServer, postgres_url: str
+    stoppable_postgres: PostgresServer, postgres_url: str
 ) -> None:
     storage = await Storage.open(postgres_url)
-    server.shut_down("immediate")
+    stoppable_postgres.shut_down("immediate")
     try:
         with pytest.raises(UnavailableError):
             await storage.list_feeds()
         assert not storage.is_available
         await storage.close()  # returns: the reconnection loop is cancelled, the pool closed
     finally:
-        server.start_again()
+        stoppable_postgres.start_again()
