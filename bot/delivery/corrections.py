@@ -13,14 +13,13 @@ rate limit or an outage pauses the job (``DiscordCooldown``) and the edit waits.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from bot.clock import Clock
 from bot.delivery.cooldown import DiscordCooldown
-from bot.delivery.identity import webhook_avatar, webhook_username
-from bot.delivery.payloads import post_payload
+from bot.delivery.payloads import post_payload, webhook_avatars
 from bot.delivery.publishers import (
     BadPayload,
     OutgoingPost,
@@ -59,16 +58,14 @@ def edit_payload(
     tz: str,
     *,
     companions: Sequence[Companion] = (),
-    avatar: str | None = None,
+    avatars: Mapping[int, str] | None = None,
 ) -> OutgoingPost:
     """The corrected article as the post was sent (format, the outlets grouped under it, the
     source's face for a webhook post), marked « mis à jour ». No mention: the members were
     pinged when it was posted."""
-    article = item.article
     payload = post_payload(
-        item.post, article, subscription, tz=tz, companions=companions,
-        username=webhook_username(article.source or article.site_name),
-        avatar_url=webhook_avatar(avatar), updated=True,
+        item.post, item.article, subscription, tz=tz, companions=companions, avatars=avatars,
+        updated=True,
     )  # fmt: skip
     return OutgoingPost(item.post, payload)
 
@@ -91,14 +88,13 @@ async def deliver_edits(
     wanted = {i.post.subscription_id for i in items if i.post.subscription_id is not None}
     subscriptions = await storage.subscriptions_by_id(wanted) if wanted else {}
     companions = await storage.companions([i.post.id for i in items]) if items else {}
-    feeds = {s.feed_id for s in subscriptions.values() if s.webhook}
-    avatars = await storage.feed_avatars(feeds) if feeds else {}
+    avatars = await webhook_avatars(storage, subscriptions)
     for item in items:
         post = item.post
         subscription = subscriptions.get(post.subscription_id or 0)
         outgoing = edit_payload(
             item, subscription, tz, companions=companions.get(post.id, []),
-            avatar=avatars.get(subscription.feed_id) if subscription else None,
+            avatars=avatars,
         )  # fmt: skip
         try:
             await publisher.edit(outgoing)

@@ -20,8 +20,7 @@ from bot.delivery import reconcile
 from bot.delivery.budget import RequestBudget
 from bot.delivery.cooldown import DiscordCooldown
 from bot.delivery.corrections import MessageEditor, deliver_edits
-from bot.delivery.identity import webhook_avatar, webhook_username
-from bot.delivery.payloads import mention_ids, post_payload
+from bot.delivery.payloads import mention_ids, post_payload, webhook_avatars
 from bot.delivery.publishers import (
     BadPayload,
     Forbidden,
@@ -123,8 +122,7 @@ class Delivery:
         wanted = {i.post.subscription_id for i in claimed if i.post.subscription_id is not None}
         if wanted:  # each post in its subscription's format, read once per round
             report.subscriptions = await self.storage.subscriptions_by_id(wanted)
-            faces = {s.feed_id for s in report.subscriptions.values() if s.webhook}
-            report.avatars = await self.storage.feed_avatars(faces) if faces else {}
+            report.avatars = await webhook_avatars(self.storage, report.subscriptions)
         by_target: dict[tuple[TargetKind, int], list[ClaimedPost]] = {}
         for item in claimed:
             by_target.setdefault((item.post.target_kind, item.post.target_id), []).append(item)
@@ -192,10 +190,7 @@ class Delivery:
             tz=self.tz,
             mentions=mentions,
             companions=companions,
-            username=webhook_username(item.article.source or item.article.site_name),
-            avatar_url=webhook_avatar(report.avatars.get(subscription.feed_id))
-            if subscription
-            else None,
+            avatars=report.avatars,
         )
         outgoing = OutgoingPost(post, payload)
         if report.stopped:  # another lane tripped the breaker while this one was preparing

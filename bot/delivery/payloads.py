@@ -6,13 +6,14 @@ same way, so an edit changes only what changed."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from bot.delivery.also import with_companions
 from bot.delivery.embeds import PostPayload
 from bot.delivery.formats import render
 from bot.delivery.forums import thread_name
+from bot.delivery.identity import webhook_avatar, webhook_username
 from bot.delivery.references import post_reference
 from storage.errors import StorageError
 from storage.records import PostFormat, PostRecord, StoredArticle, Subscription, TargetKind
@@ -39,6 +40,15 @@ async def mention_ids(
     return tuple(sorted({f.user_id for f in follows if f.user_id is not None}))
 
 
+async def webhook_avatars(
+    storage: Storage, subscriptions: Mapping[int, Subscription]
+) -> dict[int, str]:
+    """The icons of the feeds whose subscriptions post as their source (issue 10), by feed id:
+    one read for a round of sends or edits."""
+    feeds = {s.feed_id for s in subscriptions.values() if s.webhook}
+    return await storage.feed_avatars(feeds) if feeds else {}
+
+
 def post_payload(
     post: PostRecord,
     article: StoredArticle,
@@ -47,12 +57,12 @@ def post_payload(
     tz: str,
     mentions: Sequence[int] = (),
     companions: Sequence[Companion] = (),
-    username: str = "",
-    avatar_url: str | None = None,
+    avatars: Mapping[int, str] | None = None,
     updated: bool = False,
 ) -> PostPayload:
-    """The post as its subscription shows it; ``username`` and ``avatar_url`` are the source's
-    face for a webhook post (issue 10), ``updated`` marks a corrected article (« mis à jour »)."""
+    """The post as its subscription shows it; ``avatars`` (``webhook_avatars``) give the
+    source's face for a webhook post (issue 10), ``updated`` marks a corrected article (« mis
+    à jour »)."""
     payload = render(
         article,
         post_format=subscription.format if subscription else PostFormat.COMPLET,
@@ -71,6 +81,8 @@ def post_payload(
         crosspost=bool(subscription and subscription.crosspost),
         discussion=bool(subscription and subscription.discussion),
         webhook=bool(subscription and subscription.webhook),
-        username=username,
-        avatar_url=avatar_url,
+        username=webhook_username(article.source or article.site_name),
+        avatar_url=webhook_avatar((avatars or {}).get(subscription.feed_id))
+        if subscription
+        else None,
     )

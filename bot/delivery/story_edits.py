@@ -13,8 +13,7 @@ from __future__ import annotations
 import logging
 
 from bot.delivery.corrections import MessageEditor
-from bot.delivery.identity import webhook_avatar, webhook_username
-from bot.delivery.payloads import mention_ids, post_payload
+from bot.delivery.payloads import mention_ids, post_payload, webhook_avatars
 from bot.delivery.publishers import (
     BadPayload,
     Forbidden,
@@ -39,8 +38,7 @@ async def apply_edits(storage: Storage, editor: MessageEditor, *, tz: str, limit
         post.subscription_id for post, _ in due if post.subscription_id is not None
     )
     companions = await storage.companions([post.id for post, _ in due])
-    feeds = {s.feed_id for s in subscriptions.values() if s.webhook}
-    avatars = await storage.feed_avatars(feeds) if feeds else {}
+    avatars = await webhook_avatars(storage, subscriptions)
     edited = 0
     for post, wanted in due:
         article = articles.get(post.article_id)
@@ -52,8 +50,7 @@ async def apply_edits(storage: Storage, editor: MessageEditor, *, tz: str, limit
         payload = post_payload(
             post, article, subscription, tz=tz, mentions=mentions,
             companions=companions.get(post.id, []),
-            username=webhook_username(article.source or article.site_name),
-            avatar_url=webhook_avatar(avatars.get(subscription.feed_id)) if subscription else None,
+            avatars=avatars,
             updated=article.corrections > 0,
         )  # fmt: skip
         try:

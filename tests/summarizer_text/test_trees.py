@@ -18,7 +18,7 @@ STUMPS: dict[str, Any] = {
 
 
 def test_a_value_equal_to_the_threshold_goes_left() -> None:
-    tree = tree_from_dict(STUMPS, 2)
+    tree = TreeEnsemble(2, (tree_from_dict(STUMPS, 2),))
     assert tree.predict([0.5, 2.0]) == 1.0
     assert tree.predict([0.5, 2.0000001]) == 2.0
     assert tree.predict([0.50001, -7.0]) == 3.0
