@@ -243,6 +243,6 @@ INSERT INTO "posts" VALUES (11, 4, 'channel', 102, 11, 2, NULL, 'skipped_flood',
 INSERT INTO "posts" VALUES (12, 4, 'dm', 501, 11, NULL, 1, 'pending', '4779957cfe7d2ea6dbc079b29', 0, NULL, '2026-11-20T09:30:00.000000Z', NULL, NULL, NULL, NULL, 0, 0, NULL, 0, 0, NULL);
 INSERT INTO "posts" VALUES (13, 5, 'channel', 101, 11, 1, NULL, 'pending', '2528a8da44c9837d614a7a6d2', 0, NULL, '2026-11-20T09:30:00.000000Z', NULL, NULL, NULL, NULL, 0, 0, NULL, 1, 0, NULL);
 INSERT INTO "posts" VALUES (14, 5, 'dm', 501, 11, NULL, 1, 'pending', 'edd271628fa55c7230adc8b6a', 0, NULL, '2026-11-20T09:30:00.000000Z', NULL, NULL, NULL, NULL, 0, 0, NULL, 0, 0, NULL);
-INSERT INTO "posts" VALUES (15, NULL, 'channel', 101, 11, NULL, NULL, 'pending', '623a4a4502cc52ebc28f0bf31', 0, NULL, '2026-11-20T09:30:00.000000Z', NULL, NULL, NULL, NULL, 0, 0, NULL, 0, 0, '{"title": "La revue de presse du vendredi 20 novembre", "embeds": [{"type": "rich", "title": "La revue de presse du vendredi 20 novembre", "description": "**1. Le marché couvert rouvre ses portes**"}]}');
+INSERT INTO "posts" VALUES (15, NULL, 'channel', 101, 11, NULL, NULL, 'pending', '623a4a4502cc52ebc28f0bf31', 0, NULL, '2026-11-20T09:30:00.000000Z', NULL, NULL, NULL, NULL, 0, 0, NULL, 0, 0, '{"title": "La revue de presse du vendredi 20 novembre", "embeds": [{"type": "rich", "title": "La revue de presse du vendredi 20 novembre", "description": "**1. Le marché couvert rouvre**"}]}');
 INSERT INTO "digests" VALUES (1, '2026-11-20', 15, 1, '2026-11-20T09:30:00.000000Z');
 COMMIT;
