@@ -132,11 +132,11 @@ class DigestScheduleStore(Connection):
         enqueued yet (see the module docstring)."""
         due: list[DueDigest] = []
         for schedule in await self.digest_schedules():
-            at = next_digest_at(now, schedule.at, tz, done_for=schedule.last_day)
+            at = next_digest_at(
+                now, schedule.at, tz, done_for=schedule.last_day, since=schedule.since
+            )
             if at > now:
                 continue
-            if at < schedule.since:
-                continue  # set after today's time: it starts tomorrow
             due.append(DueDigest(schedule, digest_day(now, tz), at))
         return due
 
