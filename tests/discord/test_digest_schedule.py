@@ -77,10 +77,10 @@ def digests_in(room: Newsroom, channel_id: int = CHANNEL_ID) -> list[dict[str, A
     ]  # fmt: skip
 
 
-async def news(room: Newsroom, key: str, title: str) -> None:
+async def news(room: Newsroom, key: str, title: str, **options: Any) -> None:
     """A new article in the feed, polled and posted by the scheduled jobs."""
     before = len(room.posts_in())
-    room.state.add(key, title=title, published=room.clock.now())
+    room.state.add(key, title=title, published=room.clock.now(), **options)
     room.clock.advance(timedelta(minutes=15))
     await eventually(lambda: len(room.posts_in()) > before)
 
@@ -101,7 +101,10 @@ async def test_a_digest_is_posted_once_at_its_hour(stand_in: StandIn, settings: 
         runs = Runs(room)
         await subscribed(room)
         await news(room, "n1", "Le conseil municipal vote le budget")
+        await news(room, "n2", "La bourse de Paris recule", categories=("Économie",))
         reply = await schedule(room, time="8h", channel=CHANNEL_ID)
+        on_topic = await schedule(room, time="08:00", channel=OTHER_CHANNEL_ID, topics="économie")
+        assert f"<#{OTHER_CHANNEL_ID}> chaque jour à 08:00, thèmes : économie" in on_topic
         assert "Revue de presse programmée : chaque jour à 08:00 (heure de Paris)" in reply
         assert f"<#{CHANNEL_ID}> chaque jour à 08:00 (prochaine : mardi 8 décembre à 08:00)" in (
             reply
@@ -114,7 +117,12 @@ async def test_a_digest_is_posted_once_at_its_hour(stand_in: StandIn, settings: 
         [digest] = digests_in(room)
         [embed] = digest["embeds"]
         assert embed["title"] == "La revue de presse du mardi 8 décembre"
-        assert embed["description"].startswith("**1. Le conseil municipal vote le budget**")
+        first, second = embed["description"].split("\n\n")  # the most recent first
+        assert first.startswith("**1. La bourse de Paris recule**")
+        assert second.startswith("**2. Le conseil municipal vote le budget**")
+        await eventually(lambda: len(digests_in(room, OTHER_CHANNEL_ID)) == 1)
+        [economy] = digests_in(room, OTHER_CHANNEL_ID)
+        assert economy["embeds"][0]["description"].split("\n\n") == [first]
         [request] = [p for p in room.posts_in() if p["embeds"][0]["title"] == embed["title"]]
         assert request["allowed_mentions"] == {"parse": []} and request["enforce_nonce"] is True
         for hours in (1, 5, 16):  # later the same day: due again only tomorrow
@@ -123,7 +131,8 @@ async def test_a_digest_is_posted_once_at_its_hour(stand_in: StandIn, settings: 
             assert await enqueued(room) == 1
         assert len(digests_in(room)) == 1
         sent = [p for p in await room.storage.list_posts() if p.article_id is None]
-        assert [p.state for p in sent] == [PostState.SENT]
+        assert [p.state for p in sent] == [PostState.SENT, PostState.SENT]
+        await room.storage.remove_digest_schedule(GUILD_ID, OTHER_CHANNEL_ID)
         room.clock.set(datetime(2026, 12, 9, 7, 0, tzinfo=UTC))  # Wednesday 08:00
         await eventually(lambda: len(digests_in(room)) == 2)
         assert digests_in(room)[1]["embeds"][0]["title"] == digest_title(date(2026, 12, 9))
