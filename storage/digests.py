@@ -127,6 +127,21 @@ class DigestScheduleStore(Connection):
             )
         return removed > 0
 
+    async def forget_digest_channel(self, channel_id: int) -> bool:
+        """The channel is gone (deleted, bot removed): its schedule ends, its waiting digest is
+        cancelled. False if it had none."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE posts SET state = 'cancelled' WHERE state = 'pending' AND id IN"
+                " (SELECT d.post_id FROM digests d JOIN digest_schedules s ON s.id = d.schedule_id"
+                " WHERE s.channel_id = ?)",
+                (channel_id,),
+            )
+            removed = await db.execute(
+                "DELETE FROM digest_schedules WHERE channel_id = ?", (channel_id,)
+            )
+        return removed > 0
+
     async def due_digests(self, now: datetime, tz: str) -> list[DueDigest]:
         """The schedules whose digest of today (local day in ``tz``) is due at ``now`` and not
         enqueued yet (see the module docstring)."""

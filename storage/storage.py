@@ -28,8 +28,8 @@ returns dataclasses from ``storage.records``:
   ``cancel_for_channel``, ``count_posts_since``, ``count_sent_today``, ``posts_for_article``,
   ``list_posts``;
 - daily digests (``storage.digests``, issue 11): ``set_digest_schedule``, ``digest_schedules``,
-  ``remove_digest_schedule``, ``due_digests``, ``enqueue_digest`` (once per schedule and local
-  day, into the outbox), ``digest_posts``;
+  ``remove_digest_schedule``, ``forget_digest_channel``, ``due_digests``, ``enqueue_digest``
+  (once per schedule and local day, into the outbox), ``digest_posts``;
 - ``copy_into(target)``: every row into an empty database of either backend (``storage.copy``,
   ``depeche migrate-db``);
 - ``backup(dest_path)`` (SQLite: online, ``VACUUM INTO``; PostgreSQL: ``pg_dump``'s job).

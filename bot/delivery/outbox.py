@@ -301,6 +301,7 @@ class Delivery:
                 post.target_id, SubscriptionState.CHANNEL_GONE, reason=_GONE
             )
             await self.storage.cancel_for_channel(post.target_id)
+            await self.storage.forget_digest_channel(post.target_id)  # no more daily digests
 
 
 _FORBIDDEN = (

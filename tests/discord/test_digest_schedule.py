@@ -22,7 +22,7 @@ from storage.records import PostState
 from summarizer.digest import digest_title
 from tests.discord.newsroom import Newsroom, add_feed, open_newsroom
 from tests.discord.test_scheduled_post import eventually
-from tests.discord_stand_in.driver import answered, slash
+from tests.discord_stand_in.driver import answered, delete_channel, slash
 from tests.discord_stand_in.server import StandIn
 from tests.discord_stand_in.world import CHANNEL_ID, GUILD_ID, OTHER_CHANNEL_ID
 
@@ -320,3 +320,16 @@ async def test_refusals_are_in_french(stand_in: StandIn, settings: Settings) -> 
         assert f"Revue de presse arrêtée dans <#{CHANNEL_ID}>." in stopped.texts()
         again = await answered(await slash(room.stand_in, "digest", "stop"), 15)
         assert "Aucune revue n'est programmée sur ce serveur" in again.texts()
+
+
+async def test_a_deleted_channel_ends_its_schedule(stand_in: StandIn, settings: Settings) -> None:
+    async with newsroom(stand_in, settings, TUESDAY) as room:
+        await schedule(room, time="08:00", channel=OTHER_CHANNEL_ID)
+        await schedule(room, time="09:00", channel=CHANNEL_ID)
+        await delete_channel(room.stand_in, OTHER_CHANNEL_ID)
+
+        async def left() -> bool:
+            found = await room.storage.digest_schedules(GUILD_ID)
+            return [s.channel_id for s in found] == [CHANNEL_ID]
+
+        await eventually(left)
