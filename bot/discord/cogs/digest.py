@@ -5,7 +5,7 @@
 - ``schedule`` (``programmer``, admins): every day at a local time (``TIMEZONE``, daylight
   saving handled), in a text, announcement or forum channel, optionally only the stories on
   some topics. The digest job (``bot.delivery.daily_digests``) enqueues it into the outbox.
-- ``stop`` (``arreter``, admins) ends a channel's schedule; ``list`` (``liste``) shows them.
+- ``stop`` (``arrêter``, admins) ends a channel's schedule; ``list`` (``liste``) shows them.
 
 Thin: parsing and the French answers; the ranking is ``summarizer.digest``, the embeds
 ``bot.delivery.digests``, the schedules ``storage.digests``.

@@ -18,7 +18,7 @@ NAMES: dict[str, str] = {
     "trends": "tendances",
     "now": "maintenant",
     "schedule": "programmer",
-    "stop": "arreter",
+    "stop": "arrêter",
     "time": "heure",
     "topics": "thèmes",
     "why": "pourquoi",
