@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -333,3 +334,43 @@ async def test_a_deleted_channel_ends_its_schedule(stand_in: StandIn, settings: 
             return [s.channel_id for s in found] == [CHANNEL_ID]
 
         await eventually(left)
+
+
+CITIES = ("Lille", "Brest", "Nantes", "Dijon", "Rouen", "Nancy", "Pau", "Metz", "Tours", "Caen",
+          "Reims", "Amiens")  # fmt: skip
+TOPICS = ("la rénovation du théâtre", "un nouveau tramway", "la fermeture d'une usine",
+          "les inondations du printemps", "le festival de jazz", "la grève des éboueurs",
+          "un record de chaleur", "la réouverture du musée", "le budget des écoles",
+          "une épidémie de grippe", "le marathon annuel", "la pénurie de médecins")  # fmt: skip
+
+
+async def test_a_long_review_is_sent_as_several_embeds_discord_accepts(
+    stand_in: StandIn, settings: Settings
+) -> None:
+    wide = replace(settings, max_posts_per_cycle=20)  # the twelve articles in one poll
+    async with newsroom(stand_in, wide, TUESDAY) as room:
+        await subscribed(room)
+        for n, (city, topic) in enumerate(zip(CITIES, TOPICS, strict=True)):
+            words = " ".join(f"{city}{k}" for k in range(40))  # nothing shared between items
+            room.state.add(
+                f"long{n}", title=f"{city} : {topic}, " + "détails " * 20,
+                description=f"À {city}, {topic} occupe la ville et {words}. Elle en parle.",
+                published=room.clock.now(),
+            )  # fmt: skip
+        room.clock.advance(timedelta(minutes=15))
+
+        async def stored() -> bool:
+            return len(await room.storage.articles_since([1], TUESDAY)) == len(CITIES)
+
+        await eventually(stored)
+        await schedule(room, time="07:00", channel=CHANNEL_ID)
+        room.clock.set(_utc(2026, 12, 8, 6, 0))
+        await eventually(lambda: len(digests_in(room)) == 1)
+        [digest] = digests_in(room)
+        embeds = digest["embeds"]
+        assert len(embeds) >= 2 and embeds[0]["title"] == "La revue de presse du mardi 8 décembre"
+        blocks = [b for e in embeds for b in e["description"].split("\n\n")]
+        assert [b.split(".")[0] for b in blocks] == [f"**{n}" for n in range(1, len(blocks) + 1)]
+        assert len(blocks) >= 6
+        [post] = [p for p in await room.storage.list_posts() if p.article_id is None]
+        assert post.state is PostState.SENT
