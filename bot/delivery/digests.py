@@ -25,6 +25,9 @@ from summarizer.digest import DigestStory, digest_title
 DESCRIPTION_BUDGET = 4000  # of Discord's 4,096 per embed
 TOTAL_BUDGET = 5800  # of Discord's 6,000 per message: room for the footer and its reference
 MAX_EMBEDS = 10  # Discord's limit per message
+# The forum tags a digest's forum post takes (those of the forum's tags that match, as an
+# article's topics do; a forum that requires a tag needs one of them, ``/digest schedule``).
+TAG_TERMS = ("Revue de presse", "Revue", "Presse", "Actualité", "Actualités", "Infos", "Info")
 EMPTY = "Aucun article n'a encore été publié aujourd'hui sur ce serveur."
 
 
@@ -92,5 +95,9 @@ def digest_payload(post: PostRecord, message: Mapping[str, Any]) -> PostPayload:
     embeds[-1]["footer"] = {"text": footer_with(FOOTER, post_reference(post.id))}
     title = str(message.get("title") or "La revue de presse")
     return PostPayload(
-        content="", embed=embeds[0], more_embeds=tuple(embeds[1:]), thread_name=thread_name(title)
+        content="",
+        embed=embeds[0],
+        more_embeds=tuple(embeds[1:]),
+        thread_name=thread_name(title),
+        tag_terms=TAG_TERMS,
     )

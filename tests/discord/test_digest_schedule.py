@@ -25,18 +25,22 @@ from tests.discord.newsroom import Newsroom, add_feed, open_newsroom
 from tests.discord.test_scheduled_post import eventually
 from tests.discord_stand_in.driver import answered, delete_channel, slash
 from tests.discord_stand_in.server import StandIn
-from tests.discord_stand_in.world import CHANNEL_ID, GUILD_ID, OTHER_CHANNEL_ID
+from tests.discord_stand_in.world import ANNOUNCEMENT, CHANNEL_ID, GUILD_ID, OTHER_CHANNEL_ID
 
 FAST = {"poll_seconds": 0.2, "delivery_seconds": 0.1, "first_run_delay": 0.05,
         "digest_seconds": 0.1}  # fmt: skip
 FORUM_ID = 930_000_000_000_000_101
+STRICT_ID = 930_000_000_000_000_102  # a forum that requires a tag, none for a digest
+NEWS_ID = 930_000_000_000_000_301  # an announcement channel
 VOICE_ID = 930_000_000_000_000_201
 TUESDAY = datetime(2026, 12, 8, 5, 0, tzinfo=UTC)  # 06:00 in Paris (UTC+1)
 
 
 def places(stand_in: StandIn) -> None:
     world = stand_in.world
-    world.add_forum(FORUM_ID, "revue-du-jour", ["Actualité"])
+    world.add_forum(FORUM_ID, "revue-du-jour", ["Sport", "Actualité"])
+    world.add_forum(STRICT_ID, "forum-strict", ["Sport"], require_tag=True)
+    world.add_channel(NEWS_ID, "annonces", kind=ANNOUNCEMENT)
     voice = world.add_channel(VOICE_ID, "salon-vocal", kind=2)
     voice.update(bitrate=64000, user_limit=0, rtc_region=None)
 
@@ -292,6 +296,10 @@ async def test_a_forum_gets_a_post_titled_after_the_day(
         await eventually(lambda: len(threads()) == 1)
         [body] = threads()
         assert body["name"] == "La revue de presse du mardi 8 décembre"
+        forum = room.stand_in.world.find_channel(FORUM_ID)
+        assert forum is not None
+        assert body["applied_tags"] == [t["id"] for t in forum["available_tags"]
+                                        if t["name"] == "Actualité"]  # fmt: skip
         assert body["message"]["embeds"][0]["title"] == body["name"]
         assert "Aucun article" in body["message"]["embeds"][0]["description"]
 
@@ -309,7 +317,11 @@ async def test_refusals_are_in_french(stand_in: StandIn, settings: Settings) -> 
         assert BAD_CHANNEL.format(id=VOICE_ID) in await schedule(
             room, time="08:00", channel=VOICE_ID
         )
+        strict = await schedule(room, time="08:00", channel=STRICT_ID)
+        assert f"Le forum <#{STRICT_ID}> exige une étiquette sur chaque publication" in strict
         assert await room.storage.digest_schedules(GUILD_ID) == []
+        assert "Revue de presse programmée" in await schedule(room, time="08:00", channel=NEWS_ID)
+        assert await room.storage.remove_digest_schedule(GUILD_ID, NEWS_ID)
         listing = await answered(await slash(room.stand_in, "digest", "list"), 15)
         assert "Aucune revue n'est programmée sur ce serveur" in listing.texts()
         await schedule(room, time="18:30", channel=CHANNEL_ID, topics="Économie, climat")

@@ -22,8 +22,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.delivery.daily_digests import day_stories
-from bot.delivery.digests import digest_embeds
+from bot.delivery.digests import TAG_TERMS, digest_embeds
 from bot.delivery.embeds import safe
+from bot.delivery.forums import ForumTag, closest_tag
 from bot.discord.cogs.checks import admin_only, now_of, services_of, storage_of
 from bot.discord.error_handler import CommandFailed
 from bot.discord.feed_options import check_postable
@@ -82,6 +83,18 @@ def _listing(schedules: list[DigestSchedule], now: datetime, tz: str) -> str:
     return f"Revues programmées ({_zone(tz)}) :\n" + "\n".join(lines) + more
 
 
+def check_forum_tag(channel: discord.TextChannel | discord.ForumChannel) -> None:
+    """A forum that requires a tag on every post needs one a digest takes (``TAG_TERMS``)."""
+    if not isinstance(channel, discord.ForumChannel) or not channel.flags.require_tag:
+        return
+    tags = [ForumTag(t.id, t.name, t.moderated) for t in channel.available_tags]
+    if closest_tag(tags, TAG_TERMS) is None:
+        raise CommandFailed(
+            f"Le forum <#{channel.id}> exige une étiquette sur chaque publication : ajoutez-lui "
+            "une étiquette « Revue de presse » (ou « Actualité », « Presse »), puis réessayez."
+        )
+
+
 class DigestCog(commands.Cog):
     digest = app_commands.Group(
         name="digest", description="The day's main stories on this server", guild_only=True
@@ -129,6 +142,7 @@ class DigestCog(commands.Cog):
         if not isinstance(channel, discord.TextChannel | discord.ForumChannel):
             raise CommandFailed(BAD_CHANNEL.format(id=channel.id))
         check_postable(channel, guild)
+        check_forum_tag(channel)
         storage = storage_of(interaction)
         tz = interaction.client.settings.timezone  # type: ignore[attr-defined]
         now = now_of(services_of(interaction))
