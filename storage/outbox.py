@@ -24,7 +24,7 @@ BAD_FORMAT_LIMIT = 3  # consecutive 400s on one subscription before it becomes b
 STALE_SENDING = timedelta(minutes=10)
 
 
-def _shard_clause(shards: ShardScope | None) -> tuple[str, list[int]]:
+def shard_clause(shards: ShardScope | None) -> tuple[str, list[int]]:
     """SQL keeping the posts of the owned guild shards (``ShardScope``), or nothing."""
     if shards is None or shards.is_everything:
         return "", []
@@ -46,7 +46,7 @@ class OutboxStore(Connection):
 
         Posts of a subscription that is not active (paused, gone) wait in ``pending``. A post
         left ``sending`` for ``STALE_SENDING`` is claimed again (its attempts keep counting)."""
-        scope, extra = _shard_clause(shards)
+        scope, extra = shard_clause(shards)
         async with self._tx() as db:
             rows = await db.fetchall(
                 "SELECT p.id FROM posts p LEFT JOIN subscriptions s ON s.id = p.subscription_id"
@@ -137,7 +137,7 @@ class OutboxStore(Connection):
     async def recover_sending(self, shards: ShardScope | None = None) -> int:
         """At start-up: posts left ``sending`` by a crash go back to ``pending``; with
         ``shards``, only this process's (another process may be sending its own right now)."""
-        scope, extra = _shard_clause(shards)
+        scope, extra = shard_clause(shards)
         async with self._tx() as db:
             return await db.execute(
                 f"UPDATE posts AS p SET state = 'pending' WHERE p.state = 'sending'{scope}", extra

@@ -165,8 +165,9 @@ class Delivery:
                 break
         if not total.stopped and time.monotonic() < deadline:  # new posts first, then edits
             edits = await deliver_edits(
-                self.storage, self.publisher, self.clock, self.cooldown, tz=self.tz, limit=batch
-            )
+                self.storage, self.publisher, self.clock, self.cooldown,
+                tz=self.tz, limit=batch, shards=self.shards,
+            )  # fmt: skip
             total.edited, total.stopped = edits.edited, edits.stopped
         await self._edit_stories(total)
         return total
@@ -250,7 +251,9 @@ class Delivery:
         if report.stopped or not isinstance(self.publisher, MessageEditor):
             return
         try:
-            report.edited += await apply_edits(self.storage, self.publisher, tz=self.tz)
+            report.edited += await apply_edits(
+                self.storage, self.publisher, tz=self.tz, shards=self.shards
+            )
         except StorageError:
             log.exception("story edits failed")
 

@@ -23,14 +23,23 @@ from bot.delivery.publishers import (
     TargetGone,
     Unavailable,
 )
+from storage.records import ShardScope
 from storage.storage import Storage
 
 log = logging.getLogger(__name__)
 
 
-async def apply_edits(storage: Storage, editor: MessageEditor, *, tz: str, limit: int = 20) -> int:
-    """Edit the posts whose story got new outlets; the number of messages edited."""
-    due = await storage.due_story_edits(limit)
+async def apply_edits(
+    storage: Storage,
+    editor: MessageEditor,
+    *,
+    tz: str,
+    limit: int = 20,
+    shards: ShardScope | None = None,
+) -> int:
+    """Edit the posts whose story got new outlets (with ``shards``, those of this process's
+    guild shards, like its sends); the number of messages edited."""
+    due = await storage.due_story_edits(limit, shards)
     if not due:
         return 0
     articles = await storage.articles_by_id([p.article_id for p, _ in due if p.article_id])
