@@ -71,7 +71,10 @@ async def enqueue_due_digests(storage: Storage, clock: Clock, tz: str) -> Digest
         schedule = due.schedule
         stories = await day_stories(storage, schedule.guild_id, due.day, tz, schedule.topics)
         post = await storage.enqueue_digest(
-            due, digest_message(due.day, stories), stories=len(stories), now=now
+            due,
+            digest_message(due.day, stories, topics=schedule.topics),
+            stories=len(stories),
+            now=now,
         )
         if post is None:
             already += 1

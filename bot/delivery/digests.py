@@ -29,6 +29,7 @@ MAX_EMBEDS = 10  # Discord's limit per message
 # article's topics do; a forum that requires a tag needs one of them, ``/digest schedule``).
 TAG_TERMS = ("Revue de presse", "Revue", "Presse", "Actualité", "Actualités", "Infos", "Info")
 EMPTY = "Aucun article n'a encore été publié aujourd'hui sur ce serveur."
+EMPTY_ON = "Aucun article publié aujourd'hui sur ce serveur ne porte sur {topics}."
 
 
 def _links(story: DigestStory) -> str:
@@ -49,9 +50,12 @@ def _block(rank: int, story: DigestStory) -> str:
     )
 
 
-def digest_embeds(day: date, stories: Sequence[DigestStory]) -> list[dict[str, Any]]:
+def digest_embeds(
+    day: date, stories: Sequence[DigestStory], *, topics: Sequence[str] = ()
+) -> list[dict[str, Any]]:
     """The embeds of the day's review: the title on the first, the footer on the last, the
-    stories in rank order while the message stays within Discord's limits."""
+    stories in rank order while the message stays within Discord's limits (``topics``: those
+    of a scheduled review, named when no story is on them)."""
     title = digest_title(day)
     pages: list[list[str]] = [[]]
     used = len(title) + len(FOOTER)
@@ -71,7 +75,10 @@ def digest_embeds(day: date, stories: Sequence[DigestStory]) -> list[dict[str, A
         {"type": "rich", "description": "\n\n".join(page)} for page in pages
     ]
     embeds[0]["title"] = title
-    embeds[0]["description"] = embeds[0]["description"] or EMPTY
+    on = " ni ".join(f"« {safe(t, 100)} »" for t in topics)
+    embeds[0]["description"] = embeds[0]["description"] or (
+        EMPTY_ON.format(topics=on) if on else EMPTY
+    )
     embeds[-1]["footer"] = {"text": FOOTER}
     return embeds
 
@@ -81,9 +88,11 @@ def digest_embed(day: date, stories: Sequence[DigestStory]) -> dict[str, Any]:
     return digest_embeds(day, stories)[0]
 
 
-def digest_message(day: date, stories: Sequence[DigestStory]) -> dict[str, Any]:
+def digest_message(
+    day: date, stories: Sequence[DigestStory], *, topics: Sequence[str] = ()
+) -> dict[str, Any]:
     """What the outbox stores for a scheduled digest: its title and its embeds."""
-    return {"title": digest_title(day), "embeds": digest_embeds(day, stories)}
+    return {"title": digest_title(day), "embeds": digest_embeds(day, stories, topics=topics)}
 
 
 def digest_payload(post: PostRecord, message: Mapping[str, Any]) -> PostPayload:

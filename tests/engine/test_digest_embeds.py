@@ -46,6 +46,10 @@ def test_a_short_review_is_one_embed_and_an_empty_one_says_so() -> None:
     assert embed["description"].startswith("**1. Sujet 1")
     [empty] = digest_embeds(DAY, [])
     assert empty["description"] == "Aucun article n'a encore été publié aujourd'hui sur ce serveur."
+    [none_on] = digest_embeds(DAY, [], topics=("Économie", "climat"))
+    assert none_on["description"] == (
+        "Aucun article publié aujourd'hui sur ce serveur ne porte sur « Économie » ni « climat »."
+    )
 
 
 def test_the_stored_message_is_sent_with_its_reference_and_the_days_title() -> None:
