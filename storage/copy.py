@@ -34,8 +34,10 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("subscriptions", "id"),
     ("follows", "id"),
     ("posts", "id"),
+    ("digest_schedules", "id"),
+    ("digests", "schedule_id, day"),
 )
-WITH_IDENTITY = ("feeds", "articles", "subscriptions", "follows", "posts")
+WITH_IDENTITY = ("feeds", "articles", "subscriptions", "follows", "posts", "digest_schedules")
 SEARCH_COLUMNS = ("search_topic", "search_author", "search_any")  # PostgreSQL only
 PAGE = 2000  # rows read at a time
 MAX_PARAMS = 30_000  # per INSERT: under both backends' limits on bound values

@@ -2,11 +2,13 @@
 
 A post is recorded before it is sent and confirmed after: a crash between the two leaves it
 ``sending``; ``recover_sending`` puts it back to ``pending`` at the next start and the stored
-nonce lets Discord drop the duplicate.
+nonce lets Discord drop the duplicate. A daily digest (issue 11, ``storage.digests``) is a post
+with no article: its row carries the message rendered when it was enqueued (``digest``).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -66,10 +68,15 @@ class OutboxStore(Connection):
                     "SELECT a.* FROM articles a JOIN posts p ON p.article_id = a.id WHERE p.id = ?",
                     (post_id,),
                 )
-                if post_row is not None and article_row is not None:
+                if post_row is None:
+                    continue
+                if article_row is not None:
                     claimed.append(
                         ClaimedPost(post_from_row(post_row), article_from_row(article_row))
                     )
+                elif post_row["digest"] is not None:  # a digest: its message, rendered at enqueue
+                    digest = json.loads(post_row["digest"])
+                    claimed.append(ClaimedPost(post_from_row(post_row), None, digest))
         return claimed
 
     async def mark_sent(self, post_id: int, *, message_id: str | None, now: datetime) -> None:

@@ -63,6 +63,7 @@ def edit_payload(
     """The corrected article as the post was sent (format, the outlets grouped under it, the
     source's face for a webhook post), marked « mis à jour ». No mention: the members were
     pinged when it was posted."""
+    assert item.article is not None  # edits are claimed with their article (no digest)
     payload = post_payload(
         item.post, item.article, subscription, tz=tz, companions=companions, avatars=avatars,
         updated=True,

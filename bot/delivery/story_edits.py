@@ -42,7 +42,7 @@ async def apply_edits(
     due = await storage.due_story_edits(limit, shards)
     if not due:
         return 0
-    articles = await storage.articles_by_id([post.article_id for post, _ in due])
+    articles = await storage.articles_by_id([p.article_id for p, _ in due if p.article_id])
     subscriptions = await storage.subscriptions_by_id(
         post.subscription_id for post, _ in due if post.subscription_id is not None
     )
@@ -50,7 +50,7 @@ async def apply_edits(
     avatars = await webhook_avatars(storage, subscriptions)
     edited = 0
     for post, wanted in due:
-        article = articles.get(post.article_id)
+        article = articles.get(post.article_id or 0)
         if article is None or post.message_id is None:
             await storage.mark_story_edited(post.id, wanted)
             continue

@@ -56,7 +56,8 @@ async def test_sqlite_to_postgresql_and_back_keeps_every_row(
 ) -> None:
     await (await Storage.open(original)).close()  # migrated to the current schema
     before = rows(original)
-    assert all(before[t] for t in ("feeds", "seen_entries", "articles", "posts", "follows"))
+    assert all(before[t] for t in ("feeds", "seen_entries", "articles", "posts", "follows",
+                                   "digest_schedules", "digests"))  # fmt: skip
     there = await copy(original, postgres_url)
     assert there == {t: len(r) for t, r in before.items()}
     back = tmp_path / "retour.db"
