@@ -30,10 +30,13 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("feeds", "id"),
     ("seen_entries", "feed_id, key"),
     ("articles", "id"),
+    ("article_stories", "article_id"),
     ("terms", "kind, term_norm"),
     ("subscriptions", "id"),
     ("follows", "id"),
     ("posts", "id"),
+    ("article_decisions", "article_id, subscription_id"),
+    ("webhooks", "channel_id"),
     ("digest_schedules", "id"),
     ("digests", "schedule_id, day"),
 )
