@@ -11,7 +11,7 @@ import re
 import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
-from trafilatura.settings import Document, set_date_params
+from trafilatura.settings import Document
 
 from summarizer.boilerplate import (
     clean_title,
@@ -33,7 +33,7 @@ from summarizer.metadata import (
     split_authors,
 )
 from summarizer.model import Article, Entry, TextOrigin
-from summarizer.page_dates import use_french_dates
+from summarizer.page_fields import page_fields
 from summarizer.topics import normalize_term
 
 log = logging.getLogger(__name__)
@@ -78,19 +78,16 @@ def extract_article(
         prune_boilerplate(root)
         leads = _leads(root)  # read before trafilatura prunes the tree in place
         _bound_tree(root, url)
-        search = not date_known and meta.published is None
-        if search:
-            use_french_dates()  # dateparser in French and English, not in every language
+        fields = page_fields(root, url, meta, date_known=date_known)
         extracted = trafilatura.bare_extraction(
-            root, url=url, with_metadata=True, include_comments=False, include_tables=False,
-            date_extraction_params=set_date_params(extensive=search),
-        )  # fmt: skip
+            root, url=url or fields.url, include_comments=False, include_tables=False
+        )
     except (etree.LxmlError, RecursionError, ValueError) as exc:
         raise ExtractionError("empty", url=url, detail=type(exc).__name__) from exc
     if not isinstance(extracted, Document) or not (extracted.text or "").strip():
         raise ExtractionError("empty", url=url)
-    names = site_names(meta.site_name, url or extracted.url)
-    title = clean_title(meta.title or extracted.title or "", names=names, headlines=headlines)
+    names = site_names(meta.site_name, url or fields.url)
+    title = clean_title(meta.title or fields.title or "", names=names, headlines=headlines)
     text = _with_lead(leads, extracted.text or "")
     known = _headings(extracted.body)
     cleaned = clean_text(text, title=title, headings=known, site_names=names)
@@ -102,19 +99,19 @@ def extract_article(
     return Article(
         title=" ".join(title.split()) or _first_sentence(cleaned.text),
         text=cleaned.text,
-        url=url or _http_only(extracted.url),
+        url=url or _http_only(fields.url),
         authors=(
             _not_site(meta.authors, names)
-            or _not_site(split_authors(extracted.author), names)
+            or _not_site(split_authors(fields.author), names)
             or _not_site(cleaned.authors, names)
         ),
-        published=meta.published or parse_iso_datetime(extracted.date),
+        published=meta.published or parse_iso_datetime(fields.date),
         source=cleaned.source,
-        site_name=meta.site_name or extracted.sitename or None,
+        site_name=meta.site_name or fields.sitename or None,
         categories=_categories(
-            meta, extracted.categories, extracted.tags, spoken=f"{title}\n{cleaned.text}"
+            meta, fields.categories, fields.tags, spoken=f"{title}\n{cleaned.text}"
         ),
-        image=meta.image or _http_only(extracted.image),
+        image=meta.image or _http_only(fields.image),
         origin=TextOrigin.PAGE,
     )
 

@@ -56,12 +56,13 @@ _AUTHOR_LABEL_RE = re.compile(
     re.I,
 )
 _WEB_ADDRESS_RE = re.compile(r"\(?\s*(?:https?://|www\.)\S*\)?", re.I)
+_NOT_ALNUM_RE = re.compile(r"[\W_]+")
 
 
 def fold(text: str) -> str:
     """Letters and digits only, casefolded, accents removed: "L’Opinion" -> "lopinion"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if ch.isalnum())
+    # [\W_] is exactly "not str.isalnum()", one C pass instead of one call per character.
+    return _NOT_ALNUM_RE.sub("", unicodedata.normalize("NFKD", text.casefold()))
 
 
 # --- the HTML ------------------------------------------------------------------------------

@@ -53,6 +53,15 @@ _DAYS = re.compile(
     r"\b(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|hier|aujourd'hui|mercredi)\b",
     re.IGNORECASE,
 )
+# Words one of the two patterns above needs, in lower case: a sentence without any of them
+# (most sentences) is not searched (``_may_match``).
+_REPORTING_HINT = re.compile(
+    "a-t-il|a-t-elle|ont-ils|ont-elles|selon|affirm|déclar|expliqu|précis|indiqu|ajout|estim"
+    "|souligné|assur"
+)
+_DAYS_HINT = re.compile("lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|hier|aujourd'hui")
+# What ``re.IGNORECASE`` also equates with i and s, and the dot ``str.lower`` adds to "İ".
+_LOWER_FIXES = str.maketrans({"ı": "i", "ſ": "s", "\u0307": None})
 
 FEATURE_NAMES: tuple[str, ...] = (
     "bias",
@@ -101,11 +110,19 @@ class SentenceInfo:
 
 def stems(text: str) -> list[str]:
     """Content-word stems: casefolded words minus stop words, cut to a fixed prefix."""
-    out = []
-    for word in _WORD.findall(text.casefold()):
-        if len(word) > 1 and word not in _STOP_WORDS and not word.isdigit():
-            out.append(word[:_STEM_LENGTH])
-    return out
+    return [
+        word[:_STEM_LENGTH]
+        for word in _WORD.findall(text.casefold())
+        if len(word) > 1 and word not in _STOP_WORDS and not word.isdigit()
+    ]
+
+
+def _lowered(text: str) -> str:
+    """``text`` in lower case, where each character ``re.IGNORECASE`` matches with a letter of
+    ``_REPORTING`` or ``_DAYS`` reads as that letter: the hints then find every word those
+    patterns can match (and a few more), so a sentence they miss cannot match."""
+    lower = text.lower()
+    return lower if lower.isascii() else lower.translate(_LOWER_FIXES)
 
 
 def analyse(
@@ -156,8 +173,10 @@ def _features(
     shared = len(stem_set & ctx.title_stems)
     # Centrality: share of the sentence's stems that other sentences also use.
     central = sum(1 for s in stem_set if ctx.doc_counts[s] > 1) / len(stem_set) if stem_set else 0
-    first_word = text.split(maxsplit=1)[0].casefold().strip('«"“(—–-,') if text else ""
-    capitals = sum(1 for w in text.split()[1:] if w[:1].isupper())
+    tokens = text.split()
+    first_word = tokens[0].casefold().strip('«"“(—–-,') if tokens else ""
+    capitals = sum(1 for w in tokens[1:] if w[:1].isupper())
+    lower = _lowered(text)
     title_recall = shared / len(ctx.title_stems) if ctx.title_stems else 0.0
     keywords = len(stem_set & ctx.top_stems) / len(ctx.top_stems) if ctx.top_stems else 0.0
     inv_pos = 1.0 / (index + 1)
@@ -183,8 +202,8 @@ def _features(
         float(text[:1] in '«"“—–-'),
         float(bool(_DIGIT.search(text))),
         float(text.rstrip('»”" )').endswith(("?", "!"))),
-        float(bool(_REPORTING.search(text))),
-        float(bool(_DAYS.search(text))),
+        float(bool(_REPORTING_HINT.search(lower) and _REPORTING.search(text))),
+        float(bool(_DAYS_HINT.search(lower) and _DAYS.search(text))),
         capitals / words if words else 0.0,
         float(para == 0 and ctx.first_para_words < 15),
         float(15 <= words < 25),

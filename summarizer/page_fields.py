@@ -1,0 +1,73 @@
+"""The page fields the article takes from trafilatura's metadata, and only those (issue 14).
+
+``trafilatura.bare_extraction(with_metadata=True)`` runs ``extract_metadata``: Open Graph and
+``<meta>`` tags, JSON-LD, then searches of the whole tree for the title, the author (three
+XPath expressions with regular expressions over every element), the canonical URL, the date
+(htmldate), the site's name, categories, tags and the license. ``extract_article`` reads the
+page's own metadata first (``summarizer.metadata``) and takes trafilatura's value of a field
+only when its own is missing; the license it never uses. ``page_fields`` runs the same steps in
+the same order, skipping the searches whose result the article would not use:
+
+- the title, author and site name searches when the page's metadata already has them;
+- the date search (htmldate) when the caller knows the date (the feed dated the entry, and the
+  bot keeps the feed's date) or the page's metadata has it;
+- the license, always.
+
+So the fields the article uses are trafilatura's own values, cleaned as ``extract_metadata``
+cleans them (``Document.clean_and_trim``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import htmldate
+from lxml import html as lxml_html
+from trafilatura import metadata as trafilatura_metadata
+from trafilatura.settings import Document, set_date_params
+
+from summarizer.metadata import PageMetadata
+from summarizer.page_dates import use_french_dates
+
+log = logging.getLogger(__name__)
+
+
+def page_fields(
+    tree: lxml_html.HtmlElement, url: str | None, known: PageMetadata, *, date_known: bool
+) -> Document:
+    """trafilatura's metadata of ``tree`` for the fields ``known`` lacks (see the module doc).
+
+    The date is searched only when neither ``date_known`` nor ``known.published``; that search
+    is then htmldate's extensive one, with dateparser in French and English only
+    (``summarizer.page_dates``)."""
+    tm = trafilatura_metadata
+    fields = tm.examine_meta(tree)
+    if fields.author and " " not in fields.author:
+        fields.author = None  # as extract_metadata: a single word is no byline
+    try:
+        fields = tm.extract_meta_json(tree, fields)
+    except Exception as error:  # as extract_metadata: bugs in json_metadata.py
+        log.warning("page.json_ld_error url=%s error=%s", url, type(error).__name__)
+    if not fields.title and not known.title:
+        fields.title = tm.extract_title(tree)
+    if not fields.author and not known.authors:
+        fields.author = tm.extract_author(tree)
+    if not fields.url:
+        fields.url = tm.extract_url(tree, url)
+    if not date_known and known.published is None:
+        use_french_dates()  # dateparser in French and English, not in every language
+        fields.date = htmldate.find_date(tree, **set_date_params(extensive=True), url=fields.url)
+    if not fields.sitename and not known.site_name:
+        fields.sitename = tm.extract_sitename(tree)
+    if fields.sitename:
+        fields.sitename = fields.sitename.lstrip("@")
+        if fields.sitename and "." not in fields.sitename and not fields.sitename[0].isupper():
+            fields.sitename = fields.sitename.title()
+    elif fields.url and (match := tm.META_URL.match(fields.url)):
+        fields.sitename = match[1]
+    if not fields.categories:
+        fields.categories = tm.extract_catstags("category", tree)
+    if not fields.tags:
+        fields.tags = tm.extract_catstags("tag", tree)
+    fields.clean_and_trim()
+    return fields
