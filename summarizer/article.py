@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import re
 
-import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
 from trafilatura.settings import Document
@@ -33,7 +32,7 @@ from summarizer.metadata import (
     split_authors,
 )
 from summarizer.model import Article, Entry, TextOrigin
-from summarizer.page_fields import page_fields
+from summarizer.page_fields import extract_body, page_fields
 from summarizer.topics import normalize_term
 
 log = logging.getLogger(__name__)
@@ -79,9 +78,7 @@ def extract_article(
         leads = _leads(root)  # read before trafilatura prunes the tree in place
         _bound_tree(root, url)
         fields = page_fields(root, url, meta, date_known=date_known)
-        extracted = trafilatura.bare_extraction(
-            root, url=url or fields.url, include_comments=False, include_tables=False
-        )
+        extracted = extract_body(root, url or fields.url)
     except (etree.LxmlError, RecursionError, ValueError) as exc:
         raise ExtractionError("empty", url=url, detail=type(exc).__name__) from exc
     if not isinstance(extracted, Document) or not (extracted.text or "").strip():

@@ -1,4 +1,9 @@
-"""The page fields the article takes from trafilatura's metadata, and only those (issue 14).
+"""trafilatura for ``extract_article``: the body, and the page fields the article takes from
+trafilatura's metadata, and only those (issue 14).
+
+``extract_body`` is ``trafilatura.bare_extraction`` without metadata, with its options built once
+per process: building them reads trafilatura's configuration (a tenth of the call on a short
+page); each page gets a copy with its own address.
 
 ``trafilatura.bare_extraction(with_metadata=True)`` runs ``extract_metadata``: Open Graph and
 ``<meta>`` tags, JSON-LD, then searches of the whole tree for the title, the author (three
@@ -19,12 +24,15 @@ cleans them (``Document.clean_and_trim``).
 
 from __future__ import annotations
 
+import copy
+import functools
 import logging
 
 import htmldate
+import trafilatura
 from lxml import html as lxml_html
 from trafilatura import metadata as trafilatura_metadata
-from trafilatura.settings import Document, set_date_params
+from trafilatura.settings import Document, Extractor, set_date_params
 
 from summarizer.metadata import PageMetadata
 from summarizer.page_dates import use_french_dates
@@ -71,3 +79,17 @@ def page_fields(
         fields.tags = tm.extract_catstags("tag", tree)
     fields.clean_and_trim()
     return fields
+
+
+def extract_body(tree: lxml_html.HtmlElement, url: str | None) -> object:
+    """``trafilatura.bare_extraction(tree, url=url, include_comments=False,
+    include_tables=False)``, with the options built once (see the module doc)."""
+    options = copy.copy(_options())
+    options.url = url
+    options.source = url and url.encode("utf-8", "replace").decode("utf-8")  # as Extractor
+    return trafilatura.bare_extraction(tree, url=url, options=options)
+
+
+@functools.cache
+def _options() -> Extractor:
+    return Extractor(output_format="python", comments=False, tables=False)
