@@ -33,7 +33,7 @@ from summarizer.metadata import (
 )
 from summarizer.model import Article, Entry, TextOrigin
 from summarizer.page_fields import extract_body, page_fields
-from summarizer.topics import normalize_term
+from summarizer.urls import normalize_title
 
 log = logging.getLogger(__name__)
 
@@ -257,10 +257,11 @@ def _categories(meta: PageMetadata, *extra: list[str] | None, spoken: str) -> tu
     trafilatura adds). Keywords the article mostly does not speak of are the site's navigation
     ("mode, beaute, joaillerie, deco..." on a nutrition article): then only those it speaks of
     stay (``keyword_in_text``); a short list of the article's own keeps its "climat"."""
-    words = frozenset(normalize_term(spoken).split())
     extras = [v.strip() for values in extra for vs in values or [] for v in vs.split(",")]
     own = {c.casefold() for c in meta.categories} - {k.casefold() for k in meta.keywords}
     keywords = {k.casefold(): k for k in (*meta.keywords, *extras) if k and k.casefold() not in own}
+    # The article's words only when there are keywords to look for (uncached: one text each).
+    words = frozenset(normalize_title(spoken).split()) if keywords else frozenset()
     spoken_of = {key for key, keyword in keywords.items() if keyword_in_text(keyword, words)}
     navigation = len(keywords) - len(spoken_of) > len(keywords) / 2
     result: list[str] = []
