@@ -13,7 +13,11 @@ page's own metadata first (``summarizer.metadata``) and takes trafilatura's valu
 only when its own is missing; the license it never uses. ``page_fields`` runs the same steps in
 the same order, skipping the searches whose result the article would not use:
 
-- the title, author and site name searches when the page's metadata already has them;
+- the title, author and site name searches when the page's metadata already has them, and the
+  author search when no element has a tag or an attribute that trafilatura's author expressions
+  (``AUTHOR_XPATHS``: regular expressions over the class and id of every element) could select
+  (``_AUTHOR_HINT``, one expression without regular expressions; it stands aside if a later
+  trafilatura has other expressions);
 - the date search (htmldate) when the caller knows the date (the feed dated the entry, and the
   bot keeps the feed's date) or the page's metadata has it;
 - the license, always.
@@ -26,10 +30,12 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
 import logging
 
 import htmldate
 import trafilatura
+from lxml import etree
 from lxml import html as lxml_html
 from trafilatura import metadata as trafilatura_metadata
 from trafilatura.settings import Document, Extractor, set_date_params
@@ -38,6 +44,38 @@ from summarizer.metadata import PageMetadata
 from summarizer.page_dates import use_french_dates
 
 log = logging.getLogger(__name__)
+
+# Each element AUTHOR_XPATHS can select is an <author>, has a <rel> child, or has one of these
+# attribute values: their regular expressions and equalities, all in ASCII, read in lower case.
+_AUTHOR_WORDS = (
+    "author", "zuozhe", "bianji", "xiaobian", "byl", "bbl", "username", "channel-name",
+    "submitted-by", "posted-by", "journalist-name", "screenname", "writer",
+)  # fmt: skip
+_LOWER = "translate({}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+_CONTAINS = " or ".join(
+    f"contains({_LOWER.format(attribute)}, '{word}')"
+    for attribute in ("@id", "@class")
+    for word in _AUTHOR_WORDS
+)
+_AUTHOR_HINT = etree.XPath(
+    "//author | //rel | //*[@rel='author' or @data-testid='AuthorCard' or @data-testid='AuthorURL'"
+    f" or contains(@data-component, 'Byline') or contains(@itemprop, 'author') or {_CONTAINS}]"
+)
+# sha256 of the AUTHOR_XPATHS the hint was written for (trafilatura 2.3.1).
+AUTHOR_XPATHS_READ = "e7cdb233823cbb0a7eadad1211ccea04ebd7789ae4ffc076b2fc765f00286c9f"
+
+
+@functools.cache
+def _hint_applies() -> bool:
+    from trafilatura.xpaths import AUTHOR_XPATHS
+
+    paths = "\n".join(str(expression.path) for expression in AUTHOR_XPATHS)
+    return hashlib.sha256(paths.encode()).hexdigest() == AUTHOR_XPATHS_READ
+
+
+def _may_name_an_author(tree: lxml_html.HtmlElement) -> bool:
+    """False only when trafilatura's author search cannot find anything (see the module doc)."""
+    return not _hint_applies() or bool(_AUTHOR_HINT(tree))
 
 
 def page_fields(
@@ -58,7 +96,7 @@ def page_fields(
         log.warning("page.json_ld_error url=%s error=%s", url, type(error).__name__)
     if not fields.title and not known.title:
         fields.title = tm.extract_title(tree)
-    if not fields.author and not known.authors:
+    if not fields.author and not known.authors and _may_name_an_author(tree):
         fields.author = tm.extract_author(tree)
     if not fields.url:
         fields.url = tm.extract_url(tree, url)

@@ -5,6 +5,7 @@ search for a field the page's metadata already gives."""
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -87,3 +88,59 @@ def test_what_the_page_metadata_gives_is_not_searched(monkeypatch: pytest.Monkey
     fields = page_fields(tree, URL, PageMetadata(), date_known=False)
     assert searched == ["extract_title", "extract_author", "extract_sitename"]
     assert (fields.title, fields.author) == ("Le tramway", "Par Anne Dupont")  # split later
+
+
+def test_the_author_hint_was_written_for_the_installed_trafilatura() -> None:
+    """When trafilatura's author expressions change, the hint stands aside (the full search
+    runs); this test says so, so that the hint is read again against the new expressions."""
+    from summarizer import page_fields as module
+
+    assert module._hint_applies()
+
+
+def test_the_author_hint_never_hides_an_author() -> None:
+    """Whenever trafilatura's author search finds a name, the hint saw an element for it: on
+    random pages whose elements carry class, id, rel, itemprop and data-* values, author-like
+    or not, and on the repository's pages."""
+    from summarizer.page_fields import _may_name_an_author
+
+    rng = random.Random(18)
+    values = "author Author-Name byline BBL writer meta date comments xiaobian channel-name post"
+    values = [*values.split(), "AuthorCard", "Byline", "author name", "me"]
+    attributes = ["class", "id", "rel", "itemprop", "data-testid", "data-component", "title"]
+    tags = ["div", "span", "p", "a", "h3", "address", "strong", "section", "author", "rel"]
+    found = 0
+    for _ in range(600):
+        elements = "".join(
+            f"<{tag} {attribute}='{value}'>Anne Dupont et Marc Li</{tag}>"
+            for tag, attribute, value in (
+                (rng.choice(tags), rng.choice(attributes), rng.choice(values))
+                for _ in range(rng.randint(1, 4))
+            )
+        )
+        tree = lxml_html.document_fromstring(f"<html><body><p>Texte.</p>{elements}</body></html>")
+        if trafilatura_metadata.extract_author(tree) is not None:
+            found += 1
+            assert _may_name_an_author(tree), elements
+    assert found > 100
+    for path in PAGES:
+        tree = _tree(path)
+        if tree is not None and trafilatura_metadata.extract_author(tree) is not None:
+            assert _may_name_an_author(tree), path.name
+
+
+def test_a_page_without_author_elements_is_not_searched(monkeypatch: pytest.MonkeyPatch) -> None:
+    searched: list[object] = []
+    monkeypatch.setattr(trafilatura_metadata, "extract_author", searched.append)
+    tree = lxml_html.document_fromstring("<html><body><p class='texte'>Un texte.</p></body></html>")
+    page_fields(tree, URL, PageMetadata(), date_known=True)
+    assert searched == []
+    from summarizer import page_fields as module
+
+    monkeypatch.setattr(module, "AUTHOR_XPATHS_READ", "another trafilatura")
+    module._hint_applies.cache_clear()
+    try:
+        page_fields(tree, URL, PageMetadata(), date_known=True)
+    finally:
+        module._hint_applies.cache_clear()
+    assert searched == [tree]  # other expressions: the full search runs
