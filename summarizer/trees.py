@@ -11,9 +11,10 @@ index, so a damaged file is refused instead of looping or failing halfway throug
 At load, the ensemble becomes one generated Python function: each tree a nested conditional
 expression over the vector's values (``x[3] <= 0.5``), the leaves added in tree order as the walk
 adds them, so a prediction is the walk's own sum, bit for bit (the source only holds the
-``repr`` of ints and floats, read back exactly). About 2 microseconds per sentence for the 100
-trees of 7 leaves shipped today, against 14 to 22 for a walk over nested tuples (busy machine of
-this project; the whole summary: `benchmarks/summaries.py`). No numpy at run time.
+``repr`` of ints and floats, read back exactly). 5 to 8 microseconds per sentence for the 100
+trees of 7 leaves shipped today, against 18 to 40 for the walk over nested tuples it replaced
+(the same vectors, busy machine of this project; the whole summary: `benchmarks/summaries.py`).
+No numpy at run time.
 """
 
 from __future__ import annotations
