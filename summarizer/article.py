@@ -8,10 +8,9 @@ from __future__ import annotations
 import logging
 import re
 
-import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
-from trafilatura.settings import Document, set_date_params
+from trafilatura.settings import Document
 
 from summarizer.boilerplate import (
     clean_title,
@@ -33,8 +32,8 @@ from summarizer.metadata import (
     split_authors,
 )
 from summarizer.model import Article, Entry, TextOrigin
-from summarizer.page_dates import use_french_dates
-from summarizer.topics import normalize_term
+from summarizer.page_fields import extract_body, page_fields
+from summarizer.urls import normalize_title
 
 log = logging.getLogger(__name__)
 
@@ -78,19 +77,14 @@ def extract_article(
         prune_boilerplate(root)
         leads = _leads(root)  # read before trafilatura prunes the tree in place
         _bound_tree(root, url)
-        search = not date_known and meta.published is None
-        if search:
-            use_french_dates()  # dateparser in French and English, not in every language
-        extracted = trafilatura.bare_extraction(
-            root, url=url, with_metadata=True, include_comments=False, include_tables=False,
-            date_extraction_params=set_date_params(extensive=search),
-        )  # fmt: skip
+        fields = page_fields(root, url, meta, date_known=date_known)
+        extracted = extract_body(root, url or fields.url)
     except (etree.LxmlError, RecursionError, ValueError) as exc:
         raise ExtractionError("empty", url=url, detail=type(exc).__name__) from exc
     if not isinstance(extracted, Document) or not (extracted.text or "").strip():
         raise ExtractionError("empty", url=url)
-    names = site_names(meta.site_name, url or extracted.url)
-    title = clean_title(meta.title or extracted.title or "", names=names, headlines=headlines)
+    names = site_names(meta.site_name, url or fields.url)
+    title = clean_title(meta.title or fields.title or "", names=names, headlines=headlines)
     text = _with_lead(leads, extracted.text or "")
     known = _headings(extracted.body)
     cleaned = clean_text(text, title=title, headings=known, site_names=names)
@@ -102,19 +96,19 @@ def extract_article(
     return Article(
         title=" ".join(title.split()) or _first_sentence(cleaned.text),
         text=cleaned.text,
-        url=url or _http_only(extracted.url),
+        url=url or _http_only(fields.url),
         authors=(
             _not_site(meta.authors, names)
-            or _not_site(split_authors(extracted.author), names)
+            or _not_site(split_authors(fields.author), names)
             or _not_site(cleaned.authors, names)
         ),
-        published=meta.published or parse_iso_datetime(extracted.date),
+        published=meta.published or parse_iso_datetime(fields.date),
         source=cleaned.source,
-        site_name=meta.site_name or extracted.sitename or None,
+        site_name=meta.site_name or fields.sitename or None,
         categories=_categories(
-            meta, extracted.categories, extracted.tags, spoken=f"{title}\n{cleaned.text}"
+            meta, fields.categories, fields.tags, spoken=f"{title}\n{cleaned.text}"
         ),
-        image=meta.image or _http_only(extracted.image),
+        image=meta.image or _http_only(fields.image),
         origin=TextOrigin.PAGE,
     )
 
@@ -263,10 +257,11 @@ def _categories(meta: PageMetadata, *extra: list[str] | None, spoken: str) -> tu
     trafilatura adds). Keywords the article mostly does not speak of are the site's navigation
     ("mode, beaute, joaillerie, deco..." on a nutrition article): then only those it speaks of
     stay (``keyword_in_text``); a short list of the article's own keeps its "climat"."""
-    words = frozenset(normalize_term(spoken).split())
     extras = [v.strip() for values in extra for vs in values or [] for v in vs.split(",")]
     own = {c.casefold() for c in meta.categories} - {k.casefold() for k in meta.keywords}
     keywords = {k.casefold(): k for k in (*meta.keywords, *extras) if k and k.casefold() not in own}
+    # The article's words only when there are keywords to look for (uncached: one text each).
+    words = frozenset(normalize_title(spoken).split()) if keywords else frozenset()
     spoken_of = {key for key, keyword in keywords.items() if keyword_in_text(keyword, words)}
     navigation = len(keywords) - len(spoken_of) > len(keywords) / 2
     result: list[str] = []

@@ -53,6 +53,15 @@ _DAYS = re.compile(
     r"\b(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|hier|aujourd'hui|mercredi)\b",
     re.IGNORECASE,
 )
+# Words one of the two patterns above needs, in lower case: a sentence without any of them
+# (most sentences) is not searched (``_may_match``).
+_REPORTING_HINT = re.compile(
+    "a-t-il|a-t-elle|ont-ils|ont-elles|selon|affirm|déclar|expliqu|précis|indiqu|ajout|estim"
+    "|souligné|assur"
+)
+_DAYS_HINT = re.compile("lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|hier|aujourd'hui")
+# What ``re.IGNORECASE`` also equates with i and s, and the dot ``str.lower`` adds to "İ".
+_LOWER_FIXES = (("ı", "i"), ("ſ", "s"), ("\u0307", ""))
 
 FEATURE_NAMES: tuple[str, ...] = (
     "bias",
@@ -101,11 +110,23 @@ class SentenceInfo:
 
 def stems(text: str) -> list[str]:
     """Content-word stems: casefolded words minus stop words, cut to a fixed prefix."""
-    out = []
-    for word in _WORD.findall(text.casefold()):
-        if len(word) > 1 and word not in _STOP_WORDS and not word.isdigit():
-            out.append(word[:_STEM_LENGTH])
-    return out
+    return [
+        word[:_STEM_LENGTH]
+        for word in _WORD.findall(text.casefold())
+        if len(word) > 1 and word not in _STOP_WORDS and not word.isdigit()
+    ]
+
+
+def _lowered(text: str) -> str:
+    """``text`` in lower case, where each character ``re.IGNORECASE`` matches with a letter of
+    ``_REPORTING`` or ``_DAYS`` reads as that letter: the hints then find every word those
+    patterns can match (and a few more), so a sentence they miss cannot match."""
+    lower = text.lower()
+    if not lower.isascii():  # str.replace: translate through a dict costs a lookup a character
+        for char, letter in _LOWER_FIXES:
+            if char in lower:
+                lower = lower.replace(char, letter)
+    return lower
 
 
 def analyse(
@@ -124,40 +145,50 @@ def analyse(
     # Ties broken by the stem itself: set order varies with the hash seed between processes.
     best = heapq.nsmallest(10, doc_counts.items(), key=lambda item: (-item[1], item[0]))
     top = frozenset(s for s, n in best if n > 1)
+    repeated = frozenset(s for s, n in doc_counts.items() if n > 1)
     context = _Context(
-        len(sentences), paragraphs, doc_counts, title_stems, first_para_words, lede, top
+        len(sentences), paragraphs, repeated, title_stems, first_para_words, _others(lede), top
     )
     infos = []
     for index, text in enumerate(sentences):
         stem_set = frozenset(stem_lists[index])
-        words = len(text.split())
-        features = _features(index, text, words, stem_set, context)
+        tokens = text.split()
+        features = _features(index, text, tokens, stem_set, context)
         dependent = index > 0 and depends_on_previous(text)
-        infos.append(SentenceInfo(index, text, words, stem_set, features, dependent))
+        infos.append(SentenceInfo(index, text, len(tokens), stem_set, features, dependent))
     return infos
+
+
+def _others(lede: tuple[frozenset[str], ...]) -> tuple[frozenset[str], ...]:
+    """For sentences 0, 1 and any later one, the stems of the first two sentences but itself."""
+    return tuple(
+        frozenset().union(*(s for i, s in enumerate(lede) if i != index)) for index in range(3)
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class _Context:
     count: int
     paragraphs: Sequence[int]
-    doc_counts: Counter[str]
+    repeated: frozenset[str]  # stems used by more than one sentence
     title_stems: frozenset[str]
     first_para_words: int
-    lede_stems: tuple[frozenset[str], ...]
+    lede_others: tuple[frozenset[str], ...]  # ``_others``
     top_stems: frozenset[str]
 
 
 def _features(
-    index: int, text: str, words: int, stem_set: frozenset[str], ctx: _Context
+    index: int, text: str, tokens: list[str], stem_set: frozenset[str], ctx: _Context
 ) -> tuple[float, ...]:
+    words = len(tokens)
     para = ctx.paragraphs[index]
     para_first = index == 0 or ctx.paragraphs[index - 1] != para
     shared = len(stem_set & ctx.title_stems)
     # Centrality: share of the sentence's stems that other sentences also use.
-    central = sum(1 for s in stem_set if ctx.doc_counts[s] > 1) / len(stem_set) if stem_set else 0
-    first_word = text.split(maxsplit=1)[0].casefold().strip('«"“(—–-,') if text else ""
-    capitals = sum(1 for w in text.split()[1:] if w[:1].isupper())
+    central = len(stem_set & ctx.repeated) / len(stem_set) if stem_set else 0
+    first_word = tokens[0].casefold().strip('«"“(—–-,') if tokens else ""
+    capitals = sum(1 for w in tokens[1:] if w[:1].isupper())
+    lower = _lowered(text)
     title_recall = shared / len(ctx.title_stems) if ctx.title_stems else 0.0
     keywords = len(stem_set & ctx.top_stems) / len(ctx.top_stems) if ctx.top_stems else 0.0
     inv_pos = 1.0 / (index + 1)
@@ -183,20 +214,12 @@ def _features(
         float(text[:1] in '«"“—–-'),
         float(bool(_DIGIT.search(text))),
         float(text.rstrip('»”" )').endswith(("?", "!"))),
-        float(bool(_REPORTING.search(text))),
-        float(bool(_DAYS.search(text))),
+        float(bool(_REPORTING_HINT.search(lower) and _REPORTING.search(text))),
+        float(bool(_DAYS_HINT.search(lower) and _DAYS.search(text))),
         capitals / words if words else 0.0,
         float(para == 0 and ctx.first_para_words < 15),
         float(15 <= words < 25),
         float(25 <= words < 35),
-        _lede_overlap(index, stem_set, ctx.lede_stems),
+        len(stem_set & ctx.lede_others[min(index, 2)]) / len(stem_set) if stem_set else 0.0,
         keywords,
     )
-
-
-def _lede_overlap(index: int, stem_set: frozenset[str], lede: tuple[frozenset[str], ...]) -> float:
-    """Share of the sentence's stems found in the article's first two sentences (not itself)."""
-    if not stem_set:
-        return 0.0
-    others = frozenset().union(*(s for i, s in enumerate(lede) if i != index))
-    return len(stem_set & others) / len(stem_set)

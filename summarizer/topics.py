@@ -26,7 +26,7 @@ GENERIC_CATEGORIES = frozenset(
         "en direct", "depeche", "depeches", "toute l actualite", "rss",
     }
 )  # fmt: skip
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "‐": "-", "–": "-"})
+_STRAIGHTENED = (("’", "'"), ("‘", "'"), ("ʼ", "'"), ("`", "'"), ("‐", "-"), ("–", "-"))
 _WORD_RE = re.compile(r"[^\W\d_](?:[\w'-]*\w)?", re.UNICODE)
 _ELISION_RE = re.compile(r"^(?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu)'", re.IGNORECASE)
 _SPLIT_RE = re.compile(r"\s*[,;|]\s*")
@@ -72,11 +72,20 @@ def _stop_words() -> frozenset[str]:
     return frozenset(words | {"c'est", "selon", "apres", "avant", "plus", "tres", "tout"})
 
 
+def _straight(text: str) -> str:
+    """Curly apostrophes and dashes made straight, one ``str.replace`` each: a character per
+    character ``str.translate`` through a dict costs more than the rest of the topics."""
+    for curly, straight in _STRAIGHTENED:
+        if curly in text:
+            text = text.replace(curly, straight)
+    return text
+
+
 def _clean_category(value: str) -> str:
     """A publisher's category as a topic, or "" for a generic one ("À la une") or a code of
     its CMS: an identifier with "_" ("culture_culture-lifestyle") or a lower-case slug of
     three words or more ("article-payant-classique")."""
-    text = " ".join(value.translate(_APOSTROPHES).split()).strip(" .:-#/>")
+    text = " ".join(_straight(value).split()).strip(" .:-#/>")
     if not text or len(text) > MAX_TOPIC_LENGTH or not any(ch.isalpha() for ch in text):
         return ""
     if "_" in text or _SLUG_RE.match(text):
@@ -87,8 +96,14 @@ def _clean_category(value: str) -> str:
 def _words(text: str) -> list[str]:
     """Words of ``text`` with elisions removed ("l'Élysée" -> "Élysée"); ``_content_words``
     counts the same words by their distinct spellings."""
-    words = (_ELISION_RE.sub("", word) for word in _WORD_RE.findall(text.translate(_APOSTROPHES)))
+    words = (_ELISION_RE.sub("", word) for word in _WORD_RE.findall(_straight(text)))
     return [word for word in words if word]
+
+
+@lru_cache(maxsize=65_536)
+def _spelling_key(spelling: str) -> str:
+    """``normalize_term`` of a spelling of the text without its elision, in one cached call."""
+    return normalize_term(_ELISION_RE.sub("", spelling))
 
 
 def _is_name_word(word: str) -> bool:
@@ -121,10 +136,31 @@ def _chunk_names(words: list[str], text: str) -> list[str]:
             index += 1
             continue
         first_alone = start == 0 and len(run) == 1 and not _is_acronym(run[0])
-        if first_alone and not re.search(rf"[^.!?\s]\s+{re.escape(run[0])}\b", text):
+        if first_alone and not mid_sentence(run[0], text):
             continue
         names.append(" ".join(run))
     return names
+
+
+def mid_sentence(word: str, text: str) -> bool:
+    """Whether ``word`` is in ``text`` after white space that follows anything but the end of a
+    sentence: ``re.search(rf"[^.!?\\s]\\s+{re.escape(word)}\\b", text)``, without compiling a
+    pattern for each title's word (a compilation costs more than the rest of the topics)."""
+    start = text.find(word) if word else -1
+    while start != -1:
+        end = start + len(word)
+        if _is_word_char(word[-1]) != (end < len(text) and _is_word_char(text[end])):  # \b
+            before = start
+            while before > 0 and text[before - 1].isspace():
+                before -= 1
+            if 0 < before < start and text[before - 1] not in ".!?":
+                return True
+        start = text.find(word, start + 1)
+    return False
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"  # the \w of ``re``
 
 
 def _content_words(title: str, text: str) -> list[str]:
@@ -136,9 +172,9 @@ def _content_words(title: str, text: str) -> list[str]:
             candidates[key] = word
     counts: Counter[str] = Counter()
     # Each distinct spelling is read once: a text repeats its words.
-    spellings = Counter(_WORD_RE.findall(f"{title} {text}".translate(_APOSTROPHES)))
+    spellings = Counter(_WORD_RE.findall(_straight(f"{title} {text}")))
     for spelling, seen in spellings.items():
-        if (key := normalize_term(_ELISION_RE.sub("", spelling))) in candidates:
+        if (key := _spelling_key(spelling)) in candidates:
             counts[key] += seen
     order = sorted(candidates, key=lambda key: -counts[key])  # stable: title order on ties
     return [candidates[key] for key in order]

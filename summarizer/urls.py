@@ -192,17 +192,25 @@ def absolute_http_url(url: str, base: str | None = None) -> str | None:
     return urlunsplit((parts.scheme.lower(), parts.netloc, parts.path or "/", parts.query, ""))
 
 
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss", "ø": "o"})
+_LIGATURES = (("œ", "oe"), ("Œ", "oe"), ("æ", "ae"), ("Æ", "ae"), ("ß", "ss"), ("ø", "o"))
 _NON_WORD_RE = re.compile(r"[\W_]+")
 
 
 def fold_accents(text: str) -> str:
-    """Casefold and strip diacritics: "L'Élysée" -> "l'elysee"."""
+    """Casefold and strip diacritics: "L'Élysée" -> "l'elysee".
+
+    The ligatures are replaced and the combining marks removed one ``str.replace`` per
+    distinct character (a text has a handful), not one Python step per character."""
     if text.isascii():
         return text.casefold()  # most words: nothing to decompose
-    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return unicodedata.normalize("NFC", stripped).casefold()
+    for ligature, letters in _LIGATURES:
+        if ligature in text:
+            text = text.replace(ligature, letters)
+    decomposed = unicodedata.normalize("NFKD", text)
+    if not decomposed.isascii():
+        for mark in [ch for ch in set(decomposed) if unicodedata.combining(ch)]:
+            decomposed = decomposed.replace(mark, "")
+    return unicodedata.normalize("NFC", decomposed).casefold()
 
 
 def normalize_title(title: str) -> str:

@@ -9,6 +9,9 @@ gate of ``benchmarks.boilerplate`` runs on them and, when it is beside this chec
 from __future__ import annotations
 
 import json
+import random
+import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -19,7 +22,9 @@ from summarizer.article import extract_article
 from summarizer.boilerplate import (
     clean_author,
     clean_title,
+    fold,
     is_lead,
+    is_title_line,
     prune_boilerplate,
     site_names,
     strip_template_tokens,
@@ -283,3 +288,41 @@ def test_benchmark_check_reports_a_leak() -> None:
     assert "title" not in result.without_found  # the snippet is the page's own headline...
     assert "text" in result.without_found  # ...but not allowed in the text
     assert not result.passed
+
+
+def test_fold_keeps_exactly_what_str_isalnum_keeps() -> None:
+    """``fold`` by one regular expression is the per-character definition, on every code
+    point (in runs of 1,000: NFKD sees the same string on both sides)."""
+    for start in range(0, sys.maxunicode + 1, 1000):
+        text = "".join(map(chr, range(start, min(start + 1000, sys.maxunicode + 1))))
+        decomposed = unicodedata.normalize("NFKD", text.casefold())
+        assert fold(text) == "".join(ch for ch in decomposed if ch.isalnum()), start
+    assert fold("L’Équipe_de  France 2") == "lequipedefrance2"
+
+
+def test_a_title_line_is_found_without_folding_the_whole_paragraph() -> None:
+    """``is_title_line`` folding only the ends of a line gives the answer of folding it whole
+    (issue 14), on random lines around titles, with accents, ligatures and punctuation."""
+    rng = random.Random(17)
+    titles = ["Le Tramway de Bordeaux", "L’Équipe de France", "Œuvres – 2024", "ﬁn", "½ tarif"]
+    pieces = ["le", "tramway", "de", "bordeaux", "é", "\u0301", "œ", "oe", " ", "|", "-", ".",
+              "Journal", "ﬁ", "fi", "½", "12", "’", "x"]  # fmt: skip
+
+    def whole(line: str, title: str) -> bool:
+        key, folded = fold(title), fold(line)
+        if not key or not (folded.startswith(key) or folded.endswith(key)):
+            return False
+        return folded == key or fold(clean_title(line, headlines=(title,))) == key
+
+    hits = 0
+    for _ in range(4000):
+        title = rng.choice(titles)
+        parts = rng.choices(pieces, k=rng.randint(0, 6))
+        line = (
+            "".join(rng.sample([*parts, title], k=len(parts) + 1))
+            if rng.random() < 0.5
+            else ("".join(parts))
+        )
+        assert is_title_line(line, title) is whole(line, title), (line, title)
+        hits += whole(line, title)
+    assert hits > 100

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import htmldate
 import htmldate.core
 import htmldate.extractors
 import pytest
@@ -83,3 +84,26 @@ def test_the_free_text_search_reads_french_and_english_only(
     assert asked == ["jeudi 03 déc. 2026"]  # the free text went to our parser
     assert htmldate.extractors.get_external_parser() is parser
     assert parser.languages == list(LANGUAGES) == ["fr", "en"]
+
+
+@pytest.fixture
+def date_searches(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Each htmldate search of the page, extensive or not (issue 14: none when the date is
+    known, not even the quick one whose result the article would not use)."""
+    calls: list[bool] = []
+    real = htmldate.find_date
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(bool(kwargs.get("extensive_search")))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(htmldate, "find_date", counted)
+    return calls
+
+
+def test_a_known_date_runs_no_date_search_at_all(date_searches: list[bool]) -> None:
+    assert extract_article(UNDATED, date_known=True).published is None
+    assert extract_article(DATED).published == datetime(2026, 11, 2, 7, 0, tzinfo=UTC)
+    assert date_searches == []
+    assert extract_article(UNDATED).text
+    assert date_searches == [True]  # the control: an unknown date is searched, extensively

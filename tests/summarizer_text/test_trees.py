@@ -82,3 +82,45 @@ def test_the_same_predictions_as_lightgbm() -> None:
     assert all(isinstance(t, Tree) for t in ensemble.trees)
     for point, value in zip(points, expected, strict=True):
         assert ensemble.predict(point) == pytest.approx(float(value), abs=1e-9)
+
+
+def _walk(tree: Tree, x: list[float]) -> float:
+    """The flat arrays read as the module doc says: the test's own reading of a tree."""
+    if not tree.features:
+        return tree.leaves[0]
+    node = 0
+    while node >= 0:
+        lower = x[tree.features[node]] <= tree.thresholds[node]
+        node = tree.left[node] if lower else tree.right[node]
+    return tree.leaves[~node]
+
+
+def test_the_compiled_model_sums_the_shipped_trees_bit_for_bit() -> None:
+    """The generated function of the shipped model gives exactly the sum, tree after tree, of
+    the flat trees' leaves: on random vectors, on values sitting on the thresholds, on NaN."""
+    from summarizer.selection import load_model
+
+    ensemble = load_model().sentence
+    thresholds = [t for tree in ensemble.trees for t in tree.thresholds]
+    rng = random.Random(14)
+    for _ in range(3000):
+        x = [
+            rng.choice((rng.uniform(-1.0, 3.0), rng.choice(thresholds), 0.0, 1.0, float("nan")))
+            for _ in range(ensemble.n_features)
+        ]
+        expected = 0.0
+        for tree in ensemble.trees:
+            expected += _walk(tree, x)
+        assert ensemble.predict(x) == expected
+
+
+def test_infinite_and_negative_thresholds_compile_to_their_values() -> None:
+    tree = tree_from_dict(
+        {"features": [0, 1], "thresholds": [float("-inf"), -0.5], "left": [-1, -2],
+         "right": [1, -3], "leaves": [-0.0, float("inf"), -2.5]},
+        2,
+    )  # fmt: skip
+    ensemble = TreeEnsemble(2, (tree,))
+    assert ensemble.predict([float("-inf"), 9.0]) == -0.0
+    assert ensemble.predict([0.0, -0.5]) == float("inf")
+    assert ensemble.predict([0.0, -0.4]) == -2.5
