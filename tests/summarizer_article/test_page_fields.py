@@ -22,7 +22,7 @@ from summarizer.page_fields import extract_body, page_fields
 
 ROOT = Path(__file__).parents[2]
 FOLDERS = ("tests/data/pages", "examples/pages", "tests/data/boilerplate")
-PAGES = sorted(page for folder in FOLDERS for page in (ROOT / folder).glob("*.html"))
+FILES = sorted(page for folder in FOLDERS for page in (ROOT / folder).glob("*.html"))
 FIELDS = ("title", "author", "url", "date", "sitename", "categories", "tags", "image")
 URL = "https://www.exemple.fr/article/1"
 
@@ -35,11 +35,15 @@ def _tree(path: Path) -> lxml_html.HtmlElement | None:
     return lxml_html.document_fromstring(text.encode(), parser=parser)
 
 
+# The hostile files among them (binary, empty) have no tree to compare: the reliability tests
+# feed those to the whole extraction.
+PAGES = [path for path in FILES if _tree(path) is not None]
+
+
 @pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)
 def test_the_body_is_bare_extractions(path: Path) -> None:
     tree = _tree(path)
-    if tree is None:
-        pytest.skip("not a page")
+    assert tree is not None
     ours = extract_body(tree, URL)
     theirs = trafilatura.bare_extraction(
         tree, url=URL, include_comments=False, include_tables=False
@@ -55,8 +59,7 @@ def test_the_body_is_bare_extractions(path: Path) -> None:
 @pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)
 def test_fields_the_page_lacks_are_extract_metadatas(path: Path) -> None:
     tree = _tree(path)
-    if tree is None:
-        pytest.skip("not a page")
+    assert tree is not None
     ours = page_fields(tree, URL, PageMetadata(), date_known=False)
     theirs = trafilatura_metadata.extract_metadata(tree, URL, set_date_params(extensive=True))
     for field in FIELDS:
