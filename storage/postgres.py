@@ -126,13 +126,22 @@ def wrap_error(exc: BaseException, location: str) -> StorageError:
         | asyncpg.exceptions.PostgresConnectionError
         | asyncpg.exceptions.InterfaceError
         | asyncpg.exceptions.CannotConnectNowError
-        | asyncpg.exceptions.AdminShutdownError,
+        | asyncpg.exceptions.AdminShutdownError
+        # A pooled connection the server dropped in the middle of an exchange: its protocol
+        # state is unknown ("cannot switch to state ..."); the pool replaces it.
+        | asyncpg.exceptions.InternalClientError,
     ):
         return UnavailableError(location, f"{type(exc).__name__}: {exc}")
     return StorageError(f"{type(exc).__name__}: {exc}")
 
 
-_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
+_ERRORS = (
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
+    OSError,
+    TimeoutError,
+)
 
 
 class PostgresSession(Session):

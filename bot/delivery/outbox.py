@@ -37,7 +37,7 @@ from bot.delivery.publishers import (
     WebhookUnavailable,
 )
 from bot.delivery.story_edits import apply_edits
-from storage.errors import StorageError
+from storage.errors import StorageError, UnavailableError
 from storage.records import (
     ClaimedPost,
     ShardScope,
@@ -266,13 +266,18 @@ class Delivery:
             return
         try:
             report.edited += await apply_edits(self.storage, self.publisher, tz=self.tz)
+        except UnavailableError as exc:  # the server restarts: the edits wait for the next round
+            log.warning("story edits skipped database unavailable: %s", exc.detail)
         except StorageError:
             log.exception("story edits failed")
 
     async def _companions(self, post_id: int) -> list[Companion]:
-        """The outlets already grouped under a post not sent yet (issue 11)."""
+        """The outlets already grouped under a post not sent yet (issue 11); a database that is
+        away holds the post back rather than send it without them."""
         try:
             return (await self.storage.companions([post_id])).get(post_id, [])
+        except UnavailableError:
+            raise
         except StorageError:
             log.exception("companions lookup failed post_id=%s", post_id)
             return []
