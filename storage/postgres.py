@@ -251,6 +251,19 @@ class PostgresDatabase(Database):
         except _ERRORS as exc:
             raise self._wrap(exc) from exc
 
+    @property
+    def single_statements_need_the_lock(self) -> bool:
+        return False
+
+    async def execute_alone(self, sql: str, params: Params = ()) -> int:
+        """One statement in autocommit: a single round trip, atomic by itself."""
+        self._check_available()
+        try:
+            async with self._pool.acquire() as conn:
+                return _rowcount(await conn.execute(numbered(sql), *_values(params)))
+        except _ERRORS as exc:
+            raise self._wrap(exc) from exc
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Session]:
         self._check_available()
