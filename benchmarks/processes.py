@@ -3,7 +3,7 @@
     python -m benchmarks.processes ../shared/eval/dev.jsonl --feeds 1000 \\
         [--database postgresql://...] [--processes 1,2,3] [--cycles baseline,new,unchanged]
 
-The feed farm of ``benchmarks.pipeline`` (N feeds of 30 entries over N/4 host names, 2 % slow,
+The feed farm of ``benchmarks.farm`` (N feeds of 30 entries over N/4 host names, 2 % slow,
 2 % failing) runs in its own process. For each K, a fresh database (a SQLite file, or a fresh
 schema of ``--database``, which must let the benchmark create schemas) gets the N feeds and
 their subscriptions; then K processes (spawned, each with its own ``Storage``, guarded client,
@@ -32,10 +32,10 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.evaluation import read_records
-from benchmarks.pipeline import (
+from benchmarks.farm import (
     START,
     FarmResolver,
-    _bump,
+    bump,
     rss_mb,
     serve_forever,
     setup_feeds,
@@ -135,7 +135,7 @@ async def run_k(feeds: int, k: int, database: str, port: int, args: argparse.Nam
     print(f"N = {feeds} feeds, {kind}, {k} process(es)", flush=True)
     for name in args.cycles.split(","):
         if name == "new":
-            await _bump(port)
+            await bump(port)
         moment += timedelta(days=1)  # every feed is due again
         start = time.perf_counter()
         for pipe in pipes:
