@@ -1,6 +1,14 @@
 """Capacity of one process: the real engine against a local feed farm and the Discord stand-in.
 
     python -m benchmarks.pipeline ../shared/eval/dev.jsonl [--feeds 100,1000] [--deliver 15]
+    python -m benchmarks.pipeline ../shared/eval/dev.jsonl --feeds 1000 \\
+        --database postgresql://... --processes 1,2,3
+
+With ``--database`` or ``--processes``, the run is ``benchmarks.processes``'s (K processes over
+one database, feeds shared by lease, the outbox drained by guild shard) for each N, with one
+process on SQLite beside, all in one table: cycle times (all new, unchanged), posts per
+second, peak memory per process, database size, and the check that no feed was polled twice in
+a cycle and no post handed out twice. Without them, one process as below.
 
 A second process (so the figures measure the bot, not the servers) runs an aiohttp feed farm on
 127.0.0.1 and the Discord stand-in. The farm serves N feeds of 30 entries, spread over N/4 host
@@ -38,6 +46,7 @@ from typing import Any
 import discord
 from discord.http import Route
 
+from benchmarks import processes
 from benchmarks.evaluation import read_records
 from benchmarks.farm import (
     START,
@@ -184,12 +193,26 @@ def main() -> None:
                         help="articles prepared per feed and cycle")  # fmt: skip
     parser.add_argument("--fetch-concurrency", type=int, default=Settings().fetch_concurrency)
     parser.add_argument("--deliver", type=float, default=15.0, help="seconds of delivery")
+    parser.add_argument("--database", default=None, help="postgresql://...: K processes")
+    parser.add_argument("--processes", default=None, help="K processes, e.g. 1,2,3")
     args = parser.parse_args()
+    if args.database or args.processes:
+        several(args)
+        return
     articles = [(r.title or r.text[:60], r.text) for r in read_records(args.dev)]
     for n in (int(v) for v in args.feeds.split(",")):
         asyncio.run(run_one(n, articles, args))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of this process over the run: {peak:.0f} MB")
+
+
+def several(args: argparse.Namespace) -> None:
+    """``benchmarks.processes`` for each N: 1 process on SQLite, then K on ``--database``."""
+    ks = [int(k) for k in (args.processes or "1,2,3").split(",")]
+    options = processes.parser().parse_args([str(args.dev)])
+    options.workers, options.sqlite_too = args.workers, True
+    for n in (int(v) for v in args.feeds.split(",")):
+        processes.compare(args.dev, n, args.database, ks, options)
 
 
 if __name__ == "__main__":
