@@ -210,7 +210,7 @@ def several(args: argparse.Namespace) -> None:
     """``benchmarks.processes`` for each N: 1 process on SQLite, then K on ``--database``."""
     ks = [int(k) for k in (args.processes or "1,2,3").split(",")]
     options = processes.parser().parse_args([str(args.dev)])
-    options.workers, options.sqlite_too = args.workers, True
+    options.workers, options.sqlite_too, options.deliver = args.workers, True, args.deliver
     for n in (int(v) for v in args.feeds.split(",")):
         processes.compare(args.dev, n, args.database, ks, options)
 

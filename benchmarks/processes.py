@@ -13,11 +13,11 @@ each cycle together: the parent sends them the same clock time, they call ``poll
 and report the feeds they polled. The first poll (baseline) always comes first. After the
 cycles, each process drains its guild shards' part of the outbox (``ShardScope(K, [i])``, the
 real ``Delivery`` with a publisher that only records what it is handed: Discord's 50 requests
-per second would make it a measure of the stand-in). Printed per cycle: wall time until the
-last process is done, feeds polled and how many were polled by two processes (must be 0),
-articles and posts stored, peak RSS per process (bot + its workers) and the database size; per
-delivery: posts handed out, per second, and how many were handed out twice (must be 0); at the
-end, every run side by side.
+per second would make it a measure of the stand-in) for ``--deliver`` seconds at most.
+Printed per cycle: wall time until the last process is done, feeds polled and how many were
+polled by two processes (must be 0), articles and posts stored, peak RSS per process (bot + its
+workers) and the database size; per delivery: posts handed out, per second, and how many were
+handed out twice (must be 0); at the end, every run side by side.
 """
 
 from __future__ import annotations
@@ -103,7 +103,8 @@ def poller(database: str, index: int, workers: int, conn: Any) -> None:
             conn.send("ready")
             while (order := await loop.run_in_executor(None, conn.recv)) != "stop":
                 if order.startswith("deliver"):
-                    conn.send(await drain_shard(storage, clock, index, int(order.split()[1])))
+                    _, k, seconds = order.split()
+                    conn.send(await drain_shard(storage, clock, index, int(k), float(seconds)))
                     continue
                 clock.set(datetime.fromisoformat(order))
                 start = time.perf_counter()
@@ -119,13 +120,17 @@ def poller(database: str, index: int, workers: int, conn: Any) -> None:
     asyncio.run(main())
 
 
-async def drain_shard(storage: Storage, clock: FrozenClock, index: int, k: int) -> DeliveryResult:
-    """This process's guild shard of the outbox, drained with the real ``Delivery``."""
+async def drain_shard(
+    storage: Storage, clock: FrozenClock, index: int, k: int, seconds: float
+) -> DeliveryResult:
+    """This process's guild shard of the outbox, drained with the real ``Delivery`` until it is
+    empty or ``seconds`` have passed."""
     publisher = RecordingPublisher()
     delivery = Delivery(storage, publisher, clock, shards=ShardScope(k, (index,)))
     start = time.perf_counter()
-    while (await delivery.deliver_pending(limit=50)).sent:
-        pass
+    while time.perf_counter() - start < seconds:
+        if not (await delivery.deliver_pending(limit=50)).sent:
+            break
     return DeliveryResult(publisher.post_ids, time.perf_counter() - start)
 
 
@@ -214,7 +219,7 @@ async def run_k(feeds: int, k: int, database: str, port: int, args: argparse.Nam
     stored = len(await storage.list_posts())
     start = time.perf_counter()
     for pipe in pipes:
-        pipe.send(f"deliver {k}")
+        pipe.send(f"deliver {k} {args.deliver}")
     drained: list[DeliveryResult] = [await loop.run_in_executor(None, p.recv) for p in pipes]
     elapsed = time.perf_counter() - start
     handed = Counter(i for d in drained for i in d.post_ids)
@@ -293,6 +298,7 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--sqlite-too", action="store_true", help="also 1 process on SQLite")
     parser.add_argument("--cycles", default="new,unchanged", help="after the baseline")
     parser.add_argument("--workers", type=int, default=2, help="CPU workers per process")
+    parser.add_argument("--deliver", type=float, default=20.0, help="seconds of outbox drain")
     return parser
 
 
