@@ -32,6 +32,15 @@ ENTRIES = 30
 SLOW_SHARE, FAIL_SHARE, SLOW_SECONDS = 0.02, 0.02, 3.0
 START = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
 CHANNEL0 = 10**17
+
+
+def guild_id(g: int) -> int:
+    """The farm's guild ``g``, a snowflake of its own millisecond, so that the guild shards
+    (``(guild_id >> 22) % K``) spread the guilds as Discord's do (consecutive integers would
+    all fall in one shard)."""
+    return (CHANNEL0 // 2) + (g << 22)
+
+
 # --- the servers (second process) ---------------------------------------------------------
 
 
@@ -132,7 +141,7 @@ def rate_limited_stand_in(guilds: int) -> Any:
     stand_in = Limited()
     for g in range(guilds):
         channels = {CHANNEL0 + g * 4 + c: f"salon-{c}" for c in range(4)}
-        stand_in.world.add_guild(CHANNEL0 // 2 + g, f"Serveur {g}", channels)
+        stand_in.world.add_guild(guild_id(g), f"Serveur {g}", channels)
     return stand_in
 
 
@@ -193,7 +202,7 @@ async def setup_feeds(storage: Storage, feeds: int, port: int) -> None:
         feed = await storage.add_feed(f"http://site-{i // 4}.farm.test:{port}/f/{i}.xml", now=START)
         for channel in rng.sample(range(guilds * 4), 2):
             await storage.add_subscription(
-                guild_id=CHANNEL0 // 2 + channel // 4, channel_id=CHANNEL0 + channel,
+                guild_id=guild_id(channel // 4), channel_id=CHANNEL0 + channel,
                 feed_id=feed.id, now=START,
             )  # fmt: skip
 

@@ -239,7 +239,9 @@ async def run_k(feeds: int, k: int, database: str, port: int, args: argparse.Nam
 
 def side_by_side(feeds: int, runs: list[Run]) -> None:
     """Every run in one table, and the two checks."""
-    width = max(14, *(len(r.label) + 2 for r in runs))
+    width = max(
+        14, *(len(r.label) + 2 for r in runs), *(len(" ".join(r.peak_mb)) + 2 for r in runs)
+    )
     names = [n for n in runs[0].cycles if n != "baseline"] or ["baseline"]
     lines = [f"{'N = ' + str(feeds):<28}" + "".join(f"{r.label:>{width}}" for r in runs)]
     for name in names:
