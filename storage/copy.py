@@ -30,12 +30,17 @@ TABLES: tuple[tuple[str, str], ...] = (
     ("feeds", "id"),
     ("seen_entries", "feed_id, key"),
     ("articles", "id"),
+    ("article_stories", "article_id"),
     ("terms", "kind, term_norm"),
     ("subscriptions", "id"),
     ("follows", "id"),
     ("posts", "id"),
+    ("article_decisions", "article_id, subscription_id"),
+    ("webhooks", "channel_id"),
+    ("digest_schedules", "id"),
+    ("digests", "schedule_id, day"),
 )
-WITH_IDENTITY = ("feeds", "articles", "subscriptions", "follows", "posts")
+WITH_IDENTITY = ("feeds", "articles", "subscriptions", "follows", "posts", "digest_schedules")
 SEARCH_COLUMNS = ("search_topic", "search_author", "search_any")  # PostgreSQL only
 PAGE = 2000  # rows read at a time
 MAX_PARAMS = 30_000  # per INSERT: under both backends' limits on bound values

@@ -23,7 +23,8 @@ from datetime import datetime, timedelta
 
 from storage.connection import Connection, Session, in_chunks
 from storage.errors import NotFoundError
-from storage.records import ArticleCorrection, ClaimedPost, RecentArticle
+from storage.outbox import shard_clause
+from storage.records import ArticleCorrection, ClaimedPost, RecentArticle, ShardScope
 from storage.rows import article_from_row, post_from_row
 from storage.search import search_columns
 from storage.terms import to_db
@@ -85,14 +86,18 @@ class CorrectionStore(Connection):
                 found[row[0]] = RecentArticle(int(row[1]), row[2], int(row[3]), row[4], row[5])
         return found
 
-    async def claim_due_edits(self, *, limit: int = 20) -> list[ClaimedPost]:
-        """Sent posts whose message must be edited (oldest first), with the corrected article.
+    async def claim_due_edits(
+        self, *, limit: int = 20, shards: ShardScope | None = None
+    ) -> list[ClaimedPost]:
+        """Sent posts whose message must be edited (oldest first), with the corrected article;
+        with ``shards``, only those of this process's guild shards, whose channels it sends to.
         Posts of a subscription that is not active wait; a post not yet ``sent`` waits."""
+        scope, extra = shard_clause(shards)
         rows = await self._fetchall(
             "SELECT p.* FROM posts p LEFT JOIN subscriptions s ON s.id = p.subscription_id"
             " WHERE p.edit_pending = 1 AND p.state = 'sent' AND p.message_id IS NOT NULL"
-            " AND (p.subscription_id IS NULL OR s.state = 'active') ORDER BY p.id LIMIT ?",
-            (limit,),
+            f" AND (p.subscription_id IS NULL OR s.state = 'active'){scope} ORDER BY p.id LIMIT ?",
+            (*extra, limit),
         )
         claimed: list[ClaimedPost] = []
         for row in rows:

@@ -2,11 +2,13 @@
 
 A post is recorded before it is sent and confirmed after: a crash between the two leaves it
 ``sending``; ``recover_sending`` puts it back to ``pending`` at the next start and the stored
-nonce lets Discord drop the duplicate.
+nonce lets Discord drop the duplicate. A daily digest (issue 11, ``storage.digests``) is a post
+with no article: its row carries the message rendered when it was enqueued (``digest``).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -22,7 +24,7 @@ BAD_FORMAT_LIMIT = 3  # consecutive 400s on one subscription before it becomes b
 STALE_SENDING = timedelta(minutes=10)
 
 
-def _shard_clause(shards: ShardScope | None) -> tuple[str, list[int]]:
+def shard_clause(shards: ShardScope | None) -> tuple[str, list[int]]:
     """SQL keeping the posts of the owned guild shards (``ShardScope``), or nothing."""
     if shards is None or shards.is_everything:
         return "", []
@@ -44,7 +46,7 @@ class OutboxStore(Connection):
 
         Posts of a subscription that is not active (paused, gone) wait in ``pending``. A post
         left ``sending`` for ``STALE_SENDING`` is claimed again (its attempts keep counting)."""
-        scope, extra = _shard_clause(shards)
+        scope, extra = shard_clause(shards)
         async with self._tx() as db:
             rows = await db.fetchall(
                 "SELECT p.id FROM posts p LEFT JOIN subscriptions s ON s.id = p.subscription_id"
@@ -66,10 +68,15 @@ class OutboxStore(Connection):
                     "SELECT a.* FROM articles a JOIN posts p ON p.article_id = a.id WHERE p.id = ?",
                     (post_id,),
                 )
-                if post_row is not None and article_row is not None:
+                if post_row is None:
+                    continue
+                if article_row is not None:
                     claimed.append(
                         ClaimedPost(post_from_row(post_row), article_from_row(article_row))
                     )
+                elif post_row["digest"] is not None:  # a digest: its message, rendered at enqueue
+                    digest = json.loads(post_row["digest"])
+                    claimed.append(ClaimedPost(post_from_row(post_row), None, digest))
         return claimed
 
     async def mark_sent(self, post_id: int, *, message_id: str | None, now: datetime) -> None:
@@ -130,7 +137,7 @@ class OutboxStore(Connection):
     async def recover_sending(self, shards: ShardScope | None = None) -> int:
         """At start-up: posts left ``sending`` by a crash go back to ``pending``; with
         ``shards``, only this process's (another process may be sending its own right now)."""
-        scope, extra = _shard_clause(shards)
+        scope, extra = shard_clause(shards)
         async with self._tx() as db:
             return await db.execute(
                 f"UPDATE posts AS p SET state = 'pending' WHERE p.state = 'sending'{scope}", extra

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from storage.story_records import HeldPost, StoryChoice
 
@@ -209,7 +210,7 @@ class StoredArticle:
 @dataclass(frozen=True, slots=True)
 class PostRecord:
     id: int
-    article_id: int
+    article_id: int | None  # None for a digest (issue 11), which carries its message instead
     target_kind: TargetKind
     target_id: int
     guild_id: int | None
@@ -257,10 +258,12 @@ class ShardScope:
 
 @dataclass(frozen=True, slots=True)
 class ClaimedPost:
-    """A post moved to ``sending``, with the article to render."""
+    """A post moved to ``sending``, with the article to render, or for a digest (no article)
+    the message rendered when it was enqueued (``storage.digests``)."""
 
     post: PostRecord
-    article: StoredArticle
+    article: StoredArticle | None
+    digest: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -193,18 +193,26 @@ async def _check_file(conn: aiosqlite.Connection, path: Path, supported: int) ->
 async def _migrate(
     conn: aiosqlite.Connection, path: Path, migrations: Iterable[tuple[int, str]]
 ) -> None:
-    """Apply the pending migrations, each in its own transaction (atomic on failure)."""
+    """Apply the pending migrations, each in its own transaction (atomic on failure), with
+    foreign keys off as SQLite's ALTER TABLE page asks for a table rebuilt (0009 rebuilds
+    ``posts``: with them on, dropping the old table would run its ON DELETE actions on the rows
+    that point at it); a migration whose rows break a foreign key is rolled back."""
     current = int(await _scalar(conn, "PRAGMA user_version"))
+    await conn.execute("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction: here
     for number, sql in migrations:
         if number <= current:
             continue
         script = (
             f"BEGIN IMMEDIATE;\n{sql}\n"
             f"PRAGMA application_id = {APPLICATION_ID};\n"
-            f"PRAGMA user_version = {number};\nCOMMIT;"
+            f"PRAGMA user_version = {number};"
         )
         try:
             await conn.executescript(script)
+            broken = await (await conn.execute("PRAGMA foreign_key_check")).fetchall()
+            if broken:
+                raise sqlite3.IntegrityError(f"foreign keys broken: {[tuple(r) for r in broken]}")
+            await conn.execute("COMMIT")
         except sqlite3.Error as exc:
             if conn.in_transaction:
                 await conn.execute("ROLLBACK")

@@ -27,6 +27,9 @@ returns dataclasses from ``storage.records``:
 - outbox: ``claim_due_posts``, ``mark_sent``, ``mark_failed``, ``release``, ``recover_sending``,
   ``cancel_for_channel``, ``count_posts_since``, ``count_sent_today``, ``posts_for_article``,
   ``list_posts``;
+- daily digests (``storage.digests``, issue 11): ``set_digest_schedule``, ``digest_schedules``,
+  ``remove_digest_schedule``, ``forget_digest_channel``, ``due_digests``, ``enqueue_digest``
+  (once per schedule and local day, into the outbox), ``digest_posts``;
 - ``copy_into(target)``: every row into an empty database of either backend (``storage.copy``,
   ``depeche migrate-db``);
 - ``backup(dest_path)`` (SQLite: online, ``VACUUM INTO``; PostgreSQL: ``pg_dump``'s job).
@@ -38,12 +41,13 @@ from pathlib import Path
 
 from storage.connection import POSTGRESQL, SQLITE, Database, load_migrations, parse_target
 from storage.copy import CopyStore
+from storage.digests import DigestScheduleStore
 from storage.errors import StorageError
 from storage.polls import PollStore
 from storage.sqlite import SqliteDatabase
 
 
-class Storage(PollStore, CopyStore):
+class Storage(PollStore, CopyStore, DigestScheduleStore):
     """The database of one bot process (one writer lock; SQLite: one connection, PostgreSQL: a
     small pool)."""
 

@@ -18,7 +18,15 @@ from datetime import datetime
 
 from storage.connection import Row, Session, in_chunks
 from storage.errors import NotFoundError
-from storage.records import PlannedPost, PostRecord, PostState, StoredArticle, Subscription
+from storage.outbox import shard_clause
+from storage.records import (
+    PlannedPost,
+    PostRecord,
+    PostState,
+    ShardScope,
+    StoredArticle,
+    Subscription,
+)
 from storage.rows import article_from_row, post_from_row
 from storage.social import SocialStore
 from storage.story_records import (
@@ -145,12 +153,16 @@ class StoryStore(SocialStore):
             raise NotFoundError(f"subscription {subscription_id}")
         return await self.get_subscription(subscription_id)
 
-    async def due_story_edits(self, limit: int = 20) -> list[tuple[PostRecord, int]]:
-        """Sent posts whose message must show more outlets, with the edit count wanted."""
+    async def due_story_edits(
+        self, limit: int = 20, shards: ShardScope | None = None
+    ) -> list[tuple[PostRecord, int]]:
+        """Sent posts whose message must show more outlets, with the edit count wanted; with
+        ``shards``, only those of this process's guild shards, whose channels it sends to."""
+        scope, extra = shard_clause(shards)
         rows = await self._fetchall(
-            "SELECT *, edits_wanted AS wanted FROM posts WHERE edits_wanted > edits_done"
-            " AND state = 'sent' AND message_id IS NOT NULL ORDER BY id LIMIT ?",
-            (limit,),
+            "SELECT p.*, p.edits_wanted AS wanted FROM posts p WHERE p.edits_wanted > p.edits_done"
+            f" AND p.state = 'sent' AND p.message_id IS NOT NULL{scope} ORDER BY p.id LIMIT ?",
+            (*extra, limit),
         )
         return [(post_from_row(row), int(row["wanted"])) for row in rows]
 

@@ -4,6 +4,7 @@ which title, and when the next one is due.
 - ``rank_stories``: the day's articles grouped by story (``summarizer.stories``' decision), each
   story ranked by how many outlets told it, then by how recent its latest article is; each keeps
   one summary sentence (its first article's) and every outlet's link, one per outlet.
+- ``on_topics``: a scheduled digest's topics keep the stories one of whose articles carries one.
 - ``digest_title``: "La revue de presse du mardi 3 décembre" (French names, no locale needed).
 - ``next_digest_at``: the next UTC instant at which the local time in ``tz`` is ``hh:mm`` and
   the digest of that local day is not yet done, across daylight-saving changes: a time that does
@@ -13,10 +14,13 @@ which title, and when the next one is due.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from summarizer.topics import normalize_term
 
 DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 MONTHS = (
@@ -34,6 +38,7 @@ class DigestArticle:
     source: str
     url: str | None
     published: datetime  # aware
+    topics: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +76,16 @@ def rank_stories(
     return tuple(ranked[:limit])
 
 
+def on_topics(articles: Sequence[DigestArticle], topics: Sequence[str]) -> list[DigestArticle]:
+    """The articles of the stories one of whose articles carries one of ``topics`` (accents
+    and case folded); every article when ``topics`` is empty."""
+    wanted = {normalize_term(t) for t in topics} - {""}
+    if not wanted:
+        return list(articles)
+    kept = {a.story for a in articles if wanted & {normalize_term(t) for t in a.topics}}
+    return [a for a in articles if a.story in kept]
+
+
 def digest_title(day: date) -> str:
     """ "La revue de presse du mardi 3 décembre" ("1er" for the first of the month)."""
     number = "1er" if day.day == 1 else str(day.day)
@@ -90,9 +105,31 @@ def digest_day(moment: datetime, tz: str) -> date:
     return moment.astimezone(ZoneInfo(tz)).date()
 
 
-def next_digest_at(now: datetime, at: time, tz: str, *, done_for: date | None) -> datetime:
+def next_digest_at(
+    now: datetime, at: time, tz: str, *, done_for: date | None, since: datetime | None = None
+) -> datetime:
     """When the next digest is due: today's at ``at`` if it is not done yet (even if that time
-    has passed: a bot that was down posts it on return, the same day), else tomorrow's."""
+    has passed: a bot that was down posts it on return, the same day), else tomorrow's; never
+    an instant before ``since`` (when the schedule was set: one set at 21:00 for 08:00 starts
+    the next day)."""
     today = digest_day(now, tz)
     day = today if done_for is None or done_for < today else done_for + timedelta(days=1)
-    return local_instant(day, at, tz)
+    instant = local_instant(day, at, tz)
+    if since is not None and instant < since:
+        instant = local_instant(day + timedelta(days=1), at, tz)
+    return instant
+
+
+_TIME = re.compile(r"^\s*(\d{1,2})\s*(?:[:hH.]\s*(\d{2})?)?\s*$")
+
+
+def parse_time_of_day(text: str) -> time | None:
+    """A time of day as people write it: ``08:00``, ``8:30``, ``8h30``, ``18h``; None when it is
+    not one (``25:00``, ``8:75``, ``midi``)."""
+    match = _TIME.match(text)
+    if match is None:
+        return None
+    hours, minutes = int(match.group(1)), int(match.group(2) or 0)
+    if hours > 23 or minutes > 59:
+        return None
+    return time(hours, minutes)

@@ -27,7 +27,7 @@ from bot.delivery.publishers import (
     TargetGone,
     Unavailable,
 )
-from storage.records import ClaimedPost, Subscription
+from storage.records import ClaimedPost, ShardScope, Subscription
 from storage.storage import Storage
 from storage.story_records import Companion
 
@@ -63,6 +63,7 @@ def edit_payload(
     """The corrected article as the post was sent (format, the outlets grouped under it, the
     source's face for a webhook post), marked « mis à jour ». No mention: the members were
     pinged when it was posted."""
+    assert item.article is not None  # edits are claimed with their article (no digest)
     payload = post_payload(
         item.post, item.article, subscription, tz=tz, companions=companions, avatars=avatars,
         updated=True,
@@ -78,13 +79,14 @@ async def deliver_edits(
     *,
     tz: str,
     limit: int = 20,
+    shards: ShardScope | None = None,
 ) -> EditReport:
     """One round of edits (at most ``limit``); nothing when the publisher cannot edit (a
     test's fake) or Discord is cooling down."""
     report = EditReport()
     if not isinstance(publisher, MessageEditor) or cooldown.active:
         return report
-    items = await storage.claim_due_edits(limit=limit)
+    items = await storage.claim_due_edits(limit=limit, shards=shards)
     wanted = {i.post.subscription_id for i in items if i.post.subscription_id is not None}
     subscriptions = await storage.subscriptions_by_id(wanted) if wanted else {}
     companions = await storage.companions([i.post.id for i in items]) if items else {}

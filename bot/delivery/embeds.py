@@ -55,6 +55,7 @@ class PostPayload:
     webhook: bool = False  # sent through the channel's webhook, under ``username``
     username: str = ""  # the source's name, as the webhook message's author
     avatar_url: str | None = None  # the source's icon, as its avatar
+    more_embeds: tuple[dict[str, Any], ...] = ()  # after ``embed``: a long digest (issue 11)
 
 
 def clean_text(text: str, *, keep_newlines: bool = False) -> str:

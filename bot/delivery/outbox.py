@@ -7,7 +7,8 @@ same process at its next round (``bot.delivery.owed``), not ten minutes later. B
 retried post is sent again, reconciliation looks for its message by the post reference every
 message carries (``bot.delivery.references``); the stored deterministic nonce also lets Discord
 drop a duplicate inside its few minutes. A channel post mentions the members
-whose mention follows of that channel match the article (looked up at delivery time).
+whose mention follows of that channel match the article (looked up at delivery time). A daily
+digest (issue 11) is a post with no article: it goes out as the message stored with it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from bot.delivery import reconcile
 from bot.delivery.budget import RequestBudget
 from bot.delivery.cooldown import DiscordCooldown
 from bot.delivery.corrections import MessageEditor, deliver_edits
+from bot.delivery.digests import digest_payload
+from bot.delivery.embeds import PostPayload
 from bot.delivery.owed import Owed
 from bot.delivery.payloads import mention_ids, post_payload, webhook_avatars
 from bot.delivery.publishers import (
@@ -184,8 +187,9 @@ class Delivery:
                 break
         if not total.stopped and time.monotonic() < deadline:  # new posts first, then edits
             edits = await deliver_edits(
-                self.storage, self.publisher, self.clock, self.cooldown, tz=self.tz, limit=batch
-            )
+                self.storage, self.publisher, self.clock, self.cooldown,
+                tz=self.tz, limit=batch, shards=self.shards,
+            )  # fmt: skip
             total.edited, total.stopped = edits.edited, edits.stopped
         await self._edit_stories(total)
         return total
@@ -202,19 +206,7 @@ class Delivery:
         if await reconcile.already_posted(self.storage, self.publisher, item, now=self.clock.now()):
             report.sent += 1  # D5: it reached Discord before a crash or outage; not sent again
             return
-        mentions = await mention_ids(self.storage, post.target_kind, post.target_id, item.article)
-        subscription = report.subscriptions.get(post.subscription_id or 0)
-        companions = await self._companions(post.id) if post.target_kind is CHANNEL else []
-        payload = post_payload(
-            post,
-            item.article,
-            subscription,
-            tz=self.tz,
-            mentions=mentions,
-            companions=companions,
-            avatars=report.avatars,
-        )
-        outgoing = OutgoingPost(post, payload)
+        outgoing = OutgoingPost(post, await self._payload(item, report))
         if report.stopped:  # another lane tripped the breaker while this one was preparing
             await self.storage.release(post.id, attempted=False)
             report.released += 1
@@ -260,12 +252,32 @@ class Delivery:
             await self.storage.mark_sent(post.id, message_id=message_id, now=self.clock.now())
             report.sent += 1
 
+    async def _payload(self, item: ClaimedPost, report: DeliveryReport) -> PostPayload:
+        """The article's post in its subscription's format, or a digest's stored message."""
+        post = item.post
+        if item.article is None:  # a digest (issue 11): rendered when it was enqueued
+            return digest_payload(post, item.digest or {})
+        mentions = await mention_ids(self.storage, post.target_kind, post.target_id, item.article)
+        subscription = report.subscriptions.get(post.subscription_id or 0)
+        companions = await self._companions(post.id) if post.target_kind is CHANNEL else []
+        return post_payload(
+            post,
+            item.article,
+            subscription,
+            tz=self.tz,
+            mentions=mentions,
+            companions=companions,
+            avatars=report.avatars,
+        )
+
     async def _edit_stories(self, report: DeliveryReport) -> None:
         """Issue 11: the first posts of stories other outlets now tell, edited once sent."""
         if report.stopped or not isinstance(self.publisher, MessageEditor):
             return
         try:
-            report.edited += await apply_edits(self.storage, self.publisher, tz=self.tz)
+            report.edited += await apply_edits(
+                self.storage, self.publisher, tz=self.tz, shards=self.shards
+            )
         except UnavailableError as exc:  # the server restarts: the edits wait for the next round
             log.warning("story edits skipped database unavailable: %s", exc.detail)
         except StorageError:
@@ -321,6 +333,7 @@ class Delivery:
                 post.target_id, SubscriptionState.CHANNEL_GONE, reason=_GONE
             )
             await self.storage.cancel_for_channel(post.target_id)
+            await self.storage.forget_digest_channel(post.target_id)  # no more daily digests
 
 
 _FORBIDDEN = (

@@ -129,7 +129,8 @@ async def already_posted(
     if history is None:
         return False
     try:
-        found = await find_posted(history, post, url=http_url(item.article.url))
+        url = http_url(item.article.url) if item.article is not None else None  # a digest: none
+        found = await find_posted(history, post, url=url)
     except Exception as exc:  # a job boundary of its own: reading is best effort
         log.warning("reconcile read failed post_id=%s error=%s", post.id, exc)
         return False

@@ -23,17 +23,26 @@ from bot.delivery.publishers import (
     TargetGone,
     Unavailable,
 )
+from storage.records import ShardScope
 from storage.storage import Storage
 
 log = logging.getLogger(__name__)
 
 
-async def apply_edits(storage: Storage, editor: MessageEditor, *, tz: str, limit: int = 20) -> int:
-    """Edit the posts whose story got new outlets; the number of messages edited."""
-    due = await storage.due_story_edits(limit)
+async def apply_edits(
+    storage: Storage,
+    editor: MessageEditor,
+    *,
+    tz: str,
+    limit: int = 20,
+    shards: ShardScope | None = None,
+) -> int:
+    """Edit the posts whose story got new outlets (with ``shards``, those of this process's
+    guild shards, like its sends); the number of messages edited."""
+    due = await storage.due_story_edits(limit, shards)
     if not due:
         return 0
-    articles = await storage.articles_by_id([post.article_id for post, _ in due])
+    articles = await storage.articles_by_id([p.article_id for p, _ in due if p.article_id])
     subscriptions = await storage.subscriptions_by_id(
         post.subscription_id for post, _ in due if post.subscription_id is not None
     )
@@ -41,7 +50,7 @@ async def apply_edits(storage: Storage, editor: MessageEditor, *, tz: str, limit
     avatars = await webhook_avatars(storage, subscriptions)
     edited = 0
     for post, wanted in due:
-        article = articles.get(post.article_id)
+        article = articles.get(post.article_id or 0)
         if article is None or post.message_id is None:
             await storage.mark_story_edited(post.id, wanted)
             continue

@@ -174,6 +174,8 @@ class DepecheBot(commands.Bot):
             for follow in await storage.list_follows_for_channel(channel_id):
                 await storage.remove_follow(follow.id)
             cancelled = await storage.cancel_for_channel(channel_id)  # follow posts too (X6)
+            if await storage.forget_digest_channel(channel_id):  # its daily digest (issue 11)
+                log.info("digest schedule removed channel_id=%s reason=%s", channel_id, reason)
             if cancelled:
                 log.info("posts cancelled channel_id=%s count=%d", channel_id, cancelled)
             for subscription in await storage.subscriptions_for_channel(channel_id):

@@ -103,14 +103,30 @@ def corrections_text(feed: FeedRecord, enabled: bool) -> str:
     )
 
 
+def grouping_text(subscription: Subscription, *, bot_wide: bool = True) -> str:
+    """Whether a subscription posts each story once (issue 11), as ``/feed list`` says it."""
+    if not bot_wide:
+        return "Regroupement des sujets : non (désactivé pour tout le bot)"
+    if subscription.grouping:
+        return "Regroupement des sujets : oui (un sujet déjà publié n'est pas republié)"
+    return "Regroupement des sujets : non (chaque site est publié)"
+
+
 def subscription_field(
-    subscription: Subscription, feed: FeedRecord, *, now: datetime, tz: str
+    subscription: Subscription,
+    feed: FeedRecord,
+    *,
+    now: datetime,
+    tz: str,
+    grouping: bool = True,
 ) -> tuple[str, str]:
-    """Name and value of the ``/feed list`` field of one subscription."""
+    """Name and value of the ``/feed list`` field of one subscription (``grouping``: the
+    bot-wide ``STORY_GROUPING``)."""
     name = safe(f"{feed_title(feed)} (n° {subscription.id})", FIELD_NAME_MAX)
     state = health(subscription, feed)
     lines = [f"Salon : <#{subscription.channel_id}>", f"État : {state.label}"]
     lines.append(f"Format : {LABELS[subscription.format]}")
+    lines.append(grouping_text(subscription, bot_wide=grouping))
     if state.reason:
         lines.append(f"Raison : {safe(state.reason, 300)}")
     lines.append(f"Dernier relevé réussi : {when(feed.last_success_at, now=now, tz=tz)}")

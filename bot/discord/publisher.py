@@ -53,6 +53,11 @@ def embed_from(data: dict[str, Any] | None) -> discord.Embed | None:
     return discord.Embed.from_dict(data) if data else None
 
 
+def embeds_of(payload: PostPayload) -> list[discord.Embed]:
+    """The message's embeds: the post's one, then a long digest's next ones (issue 11)."""
+    return [discord.Embed.from_dict(e) for e in (payload.embed, *payload.more_embeds) if e]
+
+
 def _rate_limit_pause(exc: discord.HTTPException) -> float:
     """A 429 that reached us: Discord's own JSON one (``Via`` header, as discord.py tells them
     apart) that outlasted discord.py's retries pauses for its ``Retry-After``; anything else
@@ -239,10 +244,9 @@ class DiscordPublisher:
         self, destination: discord.abc.Messageable, post: publishers.OutgoingPost
     ) -> discord.Message:
         payload = post.payload
-        embed = embed_from(payload.embed)
         return await destination.send(
             content=payload.content or None,
-            embeds=[embed] if embed is not None else [],
+            embeds=embeds_of(payload),
             nonce=post.nonce,
             allowed_mentions=allowed_mentions_for(tuple(payload.allowed_user_ids)),
         )
@@ -290,7 +294,7 @@ class DiscordPublisher:
             tags, payload.tag_terms, fallback=payload.fallback_tag,
             can_moderate=me is not None and forum.permissions_for(me).manage_threads,
         )  # fmt: skip
-        embed = embed_from(payload.embed)
+        embeds = embeds_of(payload)
         channel_payload: dict[str, Any] = {
             "name": payload.thread_name or "Sans titre",
             "auto_archive_duration": forum.default_auto_archive_duration or 1440,
@@ -298,7 +302,7 @@ class DiscordPublisher:
         }
         with discord.http.handle_message_parameters(
             content=payload.content or discord.utils.MISSING,
-            embeds=[embed] if embed is not None else discord.utils.MISSING,
+            embeds=embeds or discord.utils.MISSING,
             allowed_mentions=allowed_mentions_for(tuple(payload.allowed_user_ids)),
             channel_payload=channel_payload,
         ) as params:

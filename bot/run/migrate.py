@@ -25,6 +25,8 @@ TABLE_NAMES = {
     "subscriptions": "abonnements",
     "follows": "suivis",
     "posts": "publications",
+    "digest_schedules": "revues programmées",
+    "digests": "revues du jour",
 }
 
 

@@ -1,4 +1,6 @@
-"""APScheduler wiring: the poll job, the delivery job and the retention job (F24, F25).
+"""APScheduler wiring: the poll job, the delivery job, the retention job (F24, F25) and the
+digest job (issue 11: every ``digest_seconds``, the daily digests due at the engine's clock
+enqueued into the outbox, once per schedule and local day; the delivery job sends them).
 
 Every job has ``max_instances=1`` (no overlap) and ``coalesce=True`` (a backlog runs once), and
 a ``misfire_grace_time`` of half its interval so a stalled loop does not silently drop runs
@@ -17,6 +19,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
+from bot.delivery.daily_digests import enqueue_due_digests
 from bot.delivery.outbox import Delivery, DeliveryNotice
 from bot.news.engine import Engine, PollReport
 from bot.settings import Settings
@@ -25,6 +28,7 @@ from storage.errors import UnavailableError
 log = logging.getLogger(__name__)
 
 RETENTION_DAYS = 90
+DIGEST_SECONDS = 30.0  # how often the digest job looks for the schedules due
 
 
 class JobScheduler(AsyncIOScheduler):  # type: ignore[misc]
@@ -91,6 +95,7 @@ def build_scheduler(
     poll_seconds: float | None = None,
     delivery_seconds: float = 5.0,
     first_run_delay: float = 5.0,
+    digest_seconds: float = DIGEST_SECONDS,
     on_delivery_notice: Callable[[DeliveryNotice], Awaitable[None]] | None = None,
     on_poll: Callable[[list[PollReport]], Awaitable[None]] | None = None,
 ) -> JobScheduler:
@@ -115,10 +120,14 @@ def build_scheduler(
         removed = await engine.storage.prune_articles(older_than=cutoff)
         log.info("retention pruned articles=%d", removed)
 
+    async def digests() -> None:
+        await enqueue_due_digests(engine.storage, engine.clock, settings.timezone)
+
     jobs: list[tuple[str, Callable[[], Awaitable[object]], float, float]] = [
         ("poll", poll, interval, first_run_delay * (1 + random.random())),
         ("deliver", deliver, delivery_seconds, first_run_delay / 2),
         ("retention", retention, 24 * 3600.0, 3600.0),
+        ("digest", digests, digest_seconds, first_run_delay / 2),
     ]
     for name, job, seconds, delay in jobs:
         scheduler.add_job(

@@ -103,13 +103,15 @@ async def open_newsroom(
     *,
     scheduler: dict[str, float] | None = None,
     before_start: Any = None,
+    start: datetime | None = None,
 ) -> AsyncIterator[Newsroom]:
-    """Everything real but Discord (the stand-in): optionally the real APScheduler too."""
+    """Everything real but Discord (the stand-in): optionally the real APScheduler too; the
+    swappable clock at ``start`` (else now) from the first job on."""
     from bot.run.scheduler import build_scheduler
 
     settings = replace(settings, allowed_private_networks=LOCAL, poll_interval_minutes=10)
     state = FeedState(etag=None)  # no 304s: every poll reads the body
-    clock = FrozenClock(datetime.now(UTC).replace(microsecond=0))
+    clock = FrozenClock(start or datetime.now(UTC).replace(microsecond=0))
     workers = WorkerPool(size=2, mode="thread", timeout=PATIENCE)
     storage = await Storage.open(settings.database)  # DATABASE_URL when set
     limits = FetchLimits(total=5, connect=2, sock_read=5)

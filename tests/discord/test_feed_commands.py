@@ -220,6 +220,8 @@ async def test_list_shows_each_subscription_and_its_health(room: Newsroom) -> No
     assert "✅ Actif" in text and "Échecs consécutifs : 0" in text
     assert "Dernier relevé réussi : il y a" in text or "Dernier relevé réussi : dans" in text
     assert "mots gardés : budget" in text
+    # the tests' bot runs with STORY_GROUPING=non (tests/discord/conftest.py)
+    assert "Regroupement des sujets : non (désactivé pour tout le bot)" in text
 
 
 async def test_remove_with_autocomplete(room: Newsroom) -> None:

@@ -115,6 +115,12 @@ async def test_grouping_turned_off_for_a_subscription_posts_every_outlet(room: N
             15,
         )
         assert "Regroupement désactivé" in answer.texts(), answer.texts()
+        listing = await answered(await slash(room.stand_in, "feed", "list"), 15)
+        fields = {f["name"]: f["value"] for e in listing.messages[0]["embeds"]
+                  for f in e["fields"]}  # fmt: skip
+        by_feed = {name.split(" \\(n°")[0]: value for name, value in fields.items()}  # escaped
+        assert "Regroupement des sujets : non (chaque site est publié)" in by_feed["Le Figaro"]
+        assert "Regroupement des sujets : oui" in by_feed["Le Monde"]
         await _news(room, monde, "m1", "La Marseillaise reprise par Maritima Médias", DISPATCH)
         await _news(room, figaro, "f1", "La Marseillaise sauvée", RETOLD)
         assert len(_messages(room)) == 2

@@ -14,10 +14,18 @@ from apscheduler.events import (  # type: ignore[import-untyped]
     EVENT_JOB_SUBMITTED,
 )
 
+from bot.clock import SystemClock
 from bot.delivery.outbox import DeliveryReport
 from bot.run.scheduler import build_scheduler
 from bot.settings import Settings
 from tests.patience import PATIENCE
+
+
+class NoDigests:
+    """The digest job's storage: no schedule is ever due."""
+
+    async def due_digests(self, now: object, tz: str) -> list[object]:
+        return []
 
 
 class SlowEngine:
@@ -31,8 +39,8 @@ class SlowEngine:
         self.calls = 0
         self.done = asyncio.Event()
         self.called = asyncio.Event()  # set at every call
-        self.storage: Any = None
-        self.clock: Any = None
+        self.storage: Any = NoDigests()
+        self.clock: Any = SystemClock()
 
     async def poll_due_feeds(self) -> list[object]:
         self.calls += 1

@@ -94,3 +94,30 @@ async def test_d7_the_upgraded_outbox_still_works(tmp_path: Path) -> None:
         assert sent and not {p.id for p in sent} & set(by_id)
     finally:
         await storage.close()
+
+
+async def test_0009_rebuilds_posts_keeping_the_rows_that_point_at_them(tmp_path: Path) -> None:
+    """SQLite cannot make ``posts.article_id`` nullable in place: 0009 rebuilds the table. With
+    foreign keys on, dropping the old table would have run ``ON DELETE SET NULL`` on the
+    grouped decisions that point at a post (the v8 dump holds one)."""
+    db = tmp_path / "v8.db"
+    restore(8, db)
+
+    def decisions() -> list[tuple[object, ...]]:
+        with contextlib.closing(sqlite3.connect(db)) as conn:
+            return conn.execute(
+                "SELECT article_id, outcome, group_post_id FROM article_decisions ORDER BY 1"
+            ).fetchall()
+
+    before = decisions()
+    assert any(row[2] is not None for row in before)
+    storage = await Storage.open(db)
+    try:
+        [grouped_under] = [row[2] for row in before if row[2] is not None]
+        assert grouped_under in {p.id for p in await storage.list_posts()}
+    finally:
+        await storage.close()
+    assert decisions() == before
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        columns = {row[1]: row[3] for row in conn.execute("PRAGMA table_info(posts)")}
+        assert columns["article_id"] == 0 and "digest" in columns  # nullable now

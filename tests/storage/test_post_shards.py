@@ -5,11 +5,15 @@ the one that owns shard 0; claiming together, they take every post exactly once.
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from storage.records import (
+    ArticleCorrection,
+    ArticleIntent,
+    FeedSuccess,
     FollowDelivery,
     FollowKind,
     PlannedPost,
@@ -18,6 +22,7 @@ from storage.records import (
     TargetKind,
 )
 from storage.storage import Storage
+from storage.story_records import StoryChoice
 from tests.storage.helpers import NOW, article, seen
 
 COUNT = 3
@@ -112,3 +117,54 @@ async def test_a_restarted_process_recovers_only_its_own_shards_sending_posts(
     assert sorted(shards[i] for i in pending) == [1] * 6
     assert await storage.recover_sending(ShardScope(COUNT, (0,))) == 6 + 2  # with the DMs
     assert await storage.recover_sending() == 6  # no scope: every shard (one process)
+
+
+def _story(key: str, story: str, matched: str | None) -> StoryChoice:
+    return StoryChoice(
+        key=key, story=story, score=0.5 if matched else 0.0, matched=matched, shared=(),
+        lede="", published_at=NOW, group_since=NOW - timedelta(hours=48),
+    )  # fmt: skip
+
+
+async def test_edits_of_sent_posts_are_claimed_by_the_process_of_their_shard(
+    storage: Storage,
+) -> None:
+    """Corrections and « Aussi chez » edit messages in a channel: like its sends, only the
+    process owning that channel's guild shard edits them (one rate-limit bucket, one process)."""
+    monde = await storage.add_feed("https://monde.exemple/rss", now=NOW)
+    figaro = await storage.add_feed("https://figaro.exemple/rss", now=NOW)
+    subs: dict[int, list[PlannedPost]] = {monde.id: [], figaro.id: []}
+    for shard in range(COUNT):
+        for n in range(2):
+            guild = guild_on(shard, n)
+            for feed_id, plans in subs.items():
+                plans.append(PlannedPost(await storage.add_subscription(
+                    guild_id=guild, channel_id=guild + 1, feed_id=feed_id, now=NOW
+                )))  # fmt: skip
+    told = _story(f"{monde.id}:a", f"{monde.id}:a", None)
+    first = ArticleIntent(article(monde.id, "a"), seen("a"), tuple(subs[monde.id]), told)
+    done = await storage.record_poll(
+        monde.id, now=NOW, success=FeedSuccess(next_poll_at=NOW), articles=[first]
+    )
+    for item in await storage.claim_due_posts(now=NOW, limit=50):
+        await storage.mark_sent(item.post.id, message_id=f"9{item.post.id}", now=NOW)
+    retold = _story(f"{figaro.id}:b", told.story, told.key)
+    again = ArticleIntent(article(figaro.id, "b"), seen("b"), tuple(subs[figaro.id]), retold)
+    await storage.record_poll(
+        figaro.id, now=NOW, success=FeedSuccess(next_poll_at=NOW), articles=[again]
+    )
+    fix = ArticleCorrection(done.article_ids[0], "1" * 32, "MàJ : le titre", "Autre résumé.")
+    await storage.record_poll(
+        monde.id, now=NOW, success=FeedSuccess(next_poll_at=NOW), corrections=[fix]
+    )
+    shard_of = {p.id: ((p.guild_id or 0) >> 22) % COUNT for p in await storage.list_posts()}
+    assert len(shard_of) == 2 * COUNT  # the second outlet was grouped, not posted
+    for shard in range(COUNT):
+        scope = ShardScope(COUNT, (shard,))
+        edits = await storage.claim_due_edits(limit=50, shards=scope)
+        stories = await storage.due_story_edits(50, scope)
+        assert len(edits) == len(stories) == 2  # the two channels of that shard's guilds
+        assert {shard_of[i.post.id] for i in edits} == {shard}
+        assert {shard_of[p.id] for p, _ in stories} == {shard}
+    assert len(await storage.claim_due_edits(limit=50)) == 2 * COUNT  # one process: all
+    assert len(await storage.due_story_edits(50)) == 2 * COUNT

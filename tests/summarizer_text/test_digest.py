@@ -3,6 +3,7 @@ digest is due across the daylight-saving changes of March and October (Europe/Pa
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,8 @@ from summarizer.digest import (
     digest_title,
     local_instant,
     next_digest_at,
+    on_topics,
+    parse_time_of_day,
     rank_stories,
 )
 
@@ -77,3 +80,34 @@ def test_one_digest_per_local_day_never_two(now: datetime, at: time, done: int |
     }
     then = next_digest_at(due, at, PARIS, done_for=local.date())
     assert then > due and digest_day(then, PARIS) == local.date() + timedelta(days=1)
+
+
+def test_a_time_of_day_as_people_write_it() -> None:
+    written = {"08:00": time(8), "8h30": time(8, 30), "18h": time(18), " 7:05 ": time(7, 5),
+               "0:00": time(0), "23.59": time(23, 59)}  # fmt: skip
+    for text, wanted in written.items():
+        assert parse_time_of_day(text) == wanted, text
+    for text in ("25:00", "24:00", "8:75", "midi", "", "8:5", "-1:00", "08:00:00"):
+        assert parse_time_of_day(text) is None, text
+
+
+def test_a_schedule_set_after_its_hour_starts_the_next_day() -> None:
+    at, set_at = time(8), datetime(2026, 12, 1, 20, tzinfo=UTC)  # 21:00 in Paris
+    assert next_digest_at(set_at, at, PARIS, done_for=None, since=set_at) == datetime(
+        2026, 12, 2, 7, tzinfo=UTC
+    )
+    morning = datetime(2026, 12, 1, 6, tzinfo=UTC)  # set at 07:00: today's 08:00 still counts
+    assert next_digest_at(morning, at, PARIS, done_for=None, since=morning) == datetime(
+        2026, 12, 1, 7, tzinfo=UTC
+    )
+
+
+def test_topics_keep_the_stories_one_of_whose_articles_carries_one() -> None:
+    plain = _article("a", "Le Monde", 1)
+    tagged = replace(_article("a", "Le Figaro", 2), topics=("Économie mondiale", "Climat"))
+    other = replace(_article("b", "Franceinfo", 3), topics=("Sport",))
+    articles = [plain, tagged, other]
+    assert on_topics(articles, ["climat"]) == [plain, tagged]  # the whole story, both outlets
+    assert on_topics(articles, ["ÉCONOMIE MONDIALE", "sport"]) == articles
+    assert on_topics(articles, []) == articles
+    assert on_topics(articles, ["politique"]) == []

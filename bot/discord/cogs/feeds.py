@@ -182,12 +182,16 @@ class FeedsCog(story_commands(FEED, transfer_commands(FEED))):  # type: ignore[m
                 ephemeral=True,
             )
             return
-        tz = interaction.client.settings.timezone  # type: ignore[attr-defined]
+        settings = interaction.client.settings  # type: ignore[attr-defined]
         now = now_of(services)
         fields = []
         for sub in subscriptions:
             feed = await storage.get_feed(sub.feed_id)
-            fields.append(feed_views.subscription_field(sub, feed, now=now, tz=tz))
+            fields.append(
+                feed_views.subscription_field(
+                    sub, feed, now=now, tz=settings.timezone, grouping=settings.story_grouping
+                )
+            )
         for number, message in enumerate(feed_views.pack_fields(fields, title=LIST_TITLE)):
             embeds = []
             for embed_fields in message:

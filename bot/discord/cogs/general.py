@@ -13,12 +13,14 @@ HELP_TEXT = (
     "**Pour commencer** (gestion du serveur requise) :\n"
     "• `/flux ajouter` avec l'adresse d'un site, d'un flux ou un nom du catalogue "
     "(franceinfo, le-monde, 01net…)\n"
-    "• `/flux liste` pour voir les flux et leur état\n\n"
+    "• `/flux liste` pour voir les flux et leur état\n"
+    "• `/revue programmer` pour publier chaque jour la revue de presse à l'heure choisie\n\n"
     "**Pour tout le monde** :\n"
     "• `/résumé` : résumer un article à partir de son adresse\n"
     "• `/résumés` : les derniers articles sur un thème ou d'un auteur\n"
     "• `/suivre` : recevoir les nouveaux articles sur un thème ou d'un auteur\n"
-    "• `/suivis` et `/ne-plus-suivre` : gérer vos suivis"
+    "• `/suivis` et `/ne-plus-suivre` : gérer vos suivis\n"
+    "• `/revue maintenant` : la revue de presse du jour ; `/tendances` : les sujets en hausse"
 )
 
 

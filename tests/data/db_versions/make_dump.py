@@ -15,7 +15,7 @@ import asyncio
 import sqlite3
 import sys
 import tempfile
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from storage.connection import SQLITE, load_migrations
@@ -99,6 +99,8 @@ async def populate(path: Path, version: int) -> None:
             await storage.save_webhook(101, 990000000000000777, "jeton-du-webhook", now=NOW)
         if version >= 8:  # same story, one post (issue 11)
             await _stories(storage, feed.id, subs[0])
+        if version >= 9:  # the daily digest (issue 11): a schedule, its day's digest enqueued
+            await _digest(storage)
     finally:
         await storage.close()
 
@@ -125,6 +127,23 @@ async def _stories(storage: Storage, feed_id: int, sub: Subscription) -> None:
         (held,),
     )  # fmt: skip
     await storage.record_poll(feed_id, now=NOW, success=FeedSuccess(NOW), articles=[intent])
+
+
+async def _digest(storage: Storage) -> None:
+    """Version 9 (issue 11): channel 101's digest at 08:00 on « commerce », the one of 20
+    November enqueued (pending in the outbox, with no article), channel 102's at 18:30."""
+    await storage.set_digest_schedule(
+        guild_id=11, channel_id=101, at=time(8, 0), topics=("commerce",), created_by=501,
+        now=NOW - timedelta(days=1),
+    )  # fmt: skip
+    await storage.set_digest_schedule(
+        guild_id=11, channel_id=102, at=time(18, 30), created_by=501, now=NOW
+    )
+    [due] = await storage.due_digests(NOW, "Europe/Paris")
+    title = "La revue de presse du vendredi 20 novembre"
+    embed = {"type": "rich", "title": title, "description": "**1. Le marché couvert rouvre**"}
+    message = {"title": title, "embeds": [embed]}
+    await storage.enqueue_digest(due, message, stories=1, now=NOW)
 
 
 def _literal(value: object) -> str:
