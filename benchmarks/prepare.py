@@ -6,7 +6,7 @@
 What the bot's worker processes do for one new entry (``bot.news.workers``): extract the page
 (``extract_task``: parse, extraction, metadata, cleaning), then summary and topics
 (``summarize_task``); and, per feed, ``parse_task`` on a feed of 30 entries. Pages are built from
-the dev set's bodies as the pipeline benchmark's farm builds them (``benchmarks.pipeline``).
+the dev set's bodies as the pipeline benchmark's farm builds them (``benchmarks.farm``).
 
 Each version runs in its own Python process (``--baseline REF`` is a git commit, tag or branch,
 checked out into a temporary folder with ``git worktree``; without it, the baseline is
@@ -73,7 +73,7 @@ def build_material(
     dev: Path, limit: int
 ) -> tuple[list[tuple[str, bytes]], list[tuple[str, bytes]]]:
     from benchmarks.evaluation import read_records
-    from benchmarks.pipeline import _page
+    from benchmarks.farm import page_html as _page
 
     records = [r for r in read_records(dev, limit) if len(r.text.split()) >= 60]
     pages = [

@@ -110,6 +110,17 @@ class Database(ABC):
     @abstractmethod
     def transaction(self) -> AbstractAsyncContextManager[Session]: ...
 
+    @property
+    def single_statements_need_the_lock(self) -> bool:
+        """True when even a one-statement write must take the process's write lock (SQLite:
+        one writer at a time); PostgreSQL runs it on its own, its row lock is enough."""
+        return True
+
+    async def execute_alone(self, sql: str, params: Params = ()) -> int:
+        """One write statement, atomic on its own (its own transaction); rows changed."""
+        async with self.transaction() as session:
+            return await session.execute(sql, params)
+
     @abstractmethod
     async def close(self) -> None: ...
 
@@ -212,6 +223,16 @@ class Connection:
         """One write unit of work: the lock and one transaction (rolled back on error)."""
         async with self._lock, self._db.transaction() as session:
             yield session
+
+    async def _write_one(self, sql: str, params: Params = ()) -> int:
+        """A unit of work of one statement (one row's update): on PostgreSQL, one round trip
+        outside the write lock (no BEGIN/COMMIT, no queue behind the process's other writes),
+        which cannot deadlock (it holds no lock while waiting for another); on SQLite, as
+        ``_tx``. Rows changed."""
+        if not self._db.single_statements_need_the_lock:
+            return await self._db.execute_alone(sql, params)
+        async with self._tx() as db:
+            return await db.execute(sql, params)
 
     async def _fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         return await self._db.fetchall(sql, params)

@@ -126,13 +126,22 @@ def wrap_error(exc: BaseException, location: str) -> StorageError:
         | asyncpg.exceptions.PostgresConnectionError
         | asyncpg.exceptions.InterfaceError
         | asyncpg.exceptions.CannotConnectNowError
-        | asyncpg.exceptions.AdminShutdownError,
+        | asyncpg.exceptions.AdminShutdownError
+        # A pooled connection the server dropped in the middle of an exchange: its protocol
+        # state is unknown ("cannot switch to state ..."); the pool replaces it.
+        | asyncpg.exceptions.InternalClientError,
     ):
         return UnavailableError(location, f"{type(exc).__name__}: {exc}")
     return StorageError(f"{type(exc).__name__}: {exc}")
 
 
-_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
+_ERRORS = (
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
+    OSError,
+    TimeoutError,
+)
 
 
 class PostgresSession(Session):
@@ -239,6 +248,19 @@ class PostgresDatabase(Database):
         try:
             async with self._pool.acquire() as conn:
                 return list(await conn.fetch(numbered(sql), *_values(params)))
+        except _ERRORS as exc:
+            raise self._wrap(exc) from exc
+
+    @property
+    def single_statements_need_the_lock(self) -> bool:
+        return False
+
+    async def execute_alone(self, sql: str, params: Params = ()) -> int:
+        """One statement in autocommit: a single round trip, atomic by itself."""
+        self._check_available()
+        try:
+            async with self._pool.acquire() as conn:
+                return _rowcount(await conn.execute(numbered(sql), *_values(params)))
         except _ERRORS as exc:
             raise self._wrap(exc) from exc
 

@@ -1,7 +1,9 @@
 """Delivery: the outbox drained into a ``Publisher``, never twice and never lost.
 
 A post is ``sending`` before the publisher is called and ``sent`` after it returns; a crash in
-between leaves it ``sending`` and ``recover()`` puts it back to ``pending`` at start-up. Before a
+between leaves it ``sending`` and ``recover()`` puts it back to ``pending`` at start-up; a storage
+fault that only kept the outcome from being written (a database restart) is made good by the
+same process at its next round (``bot.delivery.owed``), not ten minutes later. Before a
 retried post is sent again, reconciliation looks for its message by the post reference every
 message carries (``bot.delivery.references``); the stored deterministic nonce also lets Discord
 drop a duplicate inside its few minutes. A channel post mentions the members
@@ -23,6 +25,7 @@ from bot.delivery.cooldown import DiscordCooldown
 from bot.delivery.corrections import MessageEditor, deliver_edits
 from bot.delivery.digests import digest_payload
 from bot.delivery.embeds import PostPayload
+from bot.delivery.owed import Owed
 from bot.delivery.payloads import mention_ids, post_payload, webhook_avatars
 from bot.delivery.publishers import (
     BadPayload,
@@ -37,7 +40,7 @@ from bot.delivery.publishers import (
     WebhookUnavailable,
 )
 from bot.delivery.story_edits import apply_edits
-from storage.errors import StorageError
+from storage.errors import StorageError, UnavailableError
 from storage.records import (
     ClaimedPost,
     ShardScope,
@@ -102,6 +105,8 @@ class Delivery:
         self.shards = shards
         # This process's share of Discord's global 50 requests/s (bot.delivery.budget).
         self.budget = budget
+        # The outcomes of claimed posts a storage fault kept from being written (bot.delivery.owed).
+        self.owed = Owed()
 
     async def recover(self) -> int:
         """At start-up: posts left ``sending`` by a crash are sent again (same nonce); only
@@ -119,9 +124,24 @@ class Delivery:
         if self.cooldown.active:  # X3/X4/X8: not one request until the pause is over
             report.stopped = True
             return report
-        claimed = await self.storage.claim_due_posts(
-            now=self.clock.now(), limit=limit, shards=self.shards
-        )
+        await self.owed.settle(self.storage, self.shards)  # a failed round's outcomes first
+        try:
+            claimed = await self.storage.claim_due_posts(
+                now=self.clock.now(), limit=limit, shards=self.shards
+            )
+        except Exception:
+            self.owed.claim_failed()  # it may have committed before the connection went
+            raise
+        self.owed.claimed(claimed)
+        try:
+            return await self._send_claimed(claimed, report)
+        except BaseException:
+            self.owed.round_failed()  # written at the start of the next round
+            raise
+
+    async def _send_claimed(
+        self, claimed: list[ClaimedPost], report: DeliveryReport
+    ) -> DeliveryReport:
         wanted = {i.post.subscription_id for i in claimed if i.post.subscription_id is not None}
         if wanted:  # each post in its subscription's format, read once per round
             report.subscriptions = await self.storage.subscriptions_by_id(wanted)
@@ -140,10 +160,12 @@ class Delivery:
                     except Exception as exc:  # a storage fault (disk full, D12): stop every lane
                         faults.append(exc)
                         report.stopped = True
+                    else:
+                        self.owed.settled(item.post.id)
 
         await asyncio.gather(*(lane() for _ in range(min(self.parallel_targets, len(by_target)))))
-        if faults:  # every lane has ended: fail the round loudly, at the job boundary; the row
-            raise faults[0]  # stays "sending" and is reclaimed, then reconciled, later
+        if faults:  # every lane has ended: fail the round loudly, at the job boundary; the rows
+            raise faults[0]  # stay "sending" until the next round writes what is owed
         if report.stopped:
             log.warning("delivery paused released=%d", report.released)
         return report
@@ -191,6 +213,7 @@ class Delivery:
             return
         if self.budget is not None:
             await self.budget.take()
+        self.owed.handed(post.id)
         try:
             message_id = await self.publisher.publish(outgoing)
         except (RateLimited, Unavailable) as exc:
@@ -225,6 +248,7 @@ class Delivery:
                 report.released += 1
                 report.stopped = True
         else:
+            self.owed.created(post.id, message_id, self.clock.now())
             await self.storage.mark_sent(post.id, message_id=message_id, now=self.clock.now())
             report.sent += 1
 
@@ -254,13 +278,18 @@ class Delivery:
             report.edited += await apply_edits(
                 self.storage, self.publisher, tz=self.tz, shards=self.shards
             )
+        except UnavailableError as exc:  # the server restarts: the edits wait for the next round
+            log.warning("story edits skipped database unavailable: %s", exc.detail)
         except StorageError:
             log.exception("story edits failed")
 
     async def _companions(self, post_id: int) -> list[Companion]:
-        """The outlets already grouped under a post not sent yet (issue 11)."""
+        """The outlets already grouped under a post not sent yet (issue 11); a database that is
+        away holds the post back rather than send it without them."""
         try:
             return (await self.storage.companions([post_id])).get(post_id, [])
+        except UnavailableError:
+            raise
         except StorageError:
             log.exception("companions lookup failed post_id=%s", post_id)
             return []

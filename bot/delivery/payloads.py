@@ -15,7 +15,7 @@ from bot.delivery.formats import render
 from bot.delivery.forums import thread_name
 from bot.delivery.identity import webhook_avatar, webhook_username
 from bot.delivery.references import post_reference
-from storage.errors import StorageError
+from storage.errors import StorageError, UnavailableError
 from storage.records import PostFormat, PostRecord, StoredArticle, Subscription, TargetKind
 from storage.storage import Storage
 from storage.story_records import Companion
@@ -27,13 +27,17 @@ async def mention_ids(
     storage: Storage, target_kind: TargetKind, target_id: int, article: StoredArticle
 ) -> tuple[int, ...]:
     """The members to ping in a channel post: their mention follows of that channel match
-    the article. DMs never mention anyone; a failed lookup only costs the pings."""
+    the article. DMs never mention anyone; a failed lookup only costs the pings, but a database
+    that is away (``UnavailableError``) holds the post back: it goes out whole, pings included,
+    once the server is back (``bot.delivery.owed``)."""
     if target_kind is not TargetKind.CHANNEL:
         return ()
     try:
         follows = await storage.mention_follows(
             target_id, title=article.title, topics=article.topics, authors=article.authors
         )
+    except UnavailableError:
+        raise
     except StorageError:
         log.exception("mention lookup failed channel_id=%s", target_id)
         return ()

@@ -50,11 +50,13 @@ def item_xml(base: str, number: int, published: datetime, *, link: bool = True) 
 @dataclass
 class SiteStats:
     """What the site served: article pages, with an event set at each one. While ``hold`` is
-    set to an unset event, every page request waits for it (a poll caught in the middle)."""
+    set to an unset event, every page request waits for it (a poll caught in the middle).
+    ``shown``, when set, is how many of the items the feed lists (a feed that grows)."""
 
     pages: int = 0
     served: asyncio.Event = field(default_factory=asyncio.Event)
     hold: asyncio.Event | None = None
+    shown: int | None = None
 
 
 def feed_app(
@@ -69,7 +71,7 @@ def feed_app(
         base = f"http://{request.host}"
         items = [
             item_xml(base, n, start - timedelta(minutes=n), link=has_link(n))
-            for n in range(entries)
+            for n in range(entries if stats.shown is None else min(stats.shown, entries))
         ]
         body = (
             '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'

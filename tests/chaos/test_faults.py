@@ -1,5 +1,7 @@
 """Faults around the outbox with the real ``Delivery``: D12 (disk full during the ``sent``
-update) and D10 (online backup during a write storm, restored, then delivered)."""
+update), a database outage in the middle of a round (the outcomes it kept from being written,
+made good by the next round), and D10 (online backup during a write storm, restored, then
+delivered)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from bot.delivery.outbox import Delivery
 from bot.delivery.publishers import OutgoingPost
 from bot.run import oneshot
 from bot.settings import Settings
-from storage.errors import StorageError
+from storage.errors import StorageError, UnavailableError
 from storage.outbox import STALE_SENDING
 from storage.records import PlannedPost, PostState
 from storage.sqlite import wrap_error
@@ -69,12 +71,80 @@ async def test_d12_disk_full_during_mark_sent_fails_loudly_and_never_reposts(
             await delivery.deliver_pending()
         monkeypatch.setattr(storage, "mark_sent", real_mark_sent)
         assert [p.state for p in await storage.list_posts()] == [PostState.SENDING]
-        assert (await delivery.deliver_pending()).sent == 0  # still in flight: not claimed
-        clock.advance(STALE_SENDING + timedelta(seconds=1))
-        report = await delivery.deliver_pending()  # the same process, later: stale claim
-        assert report.sent == 1 and len(channel.all()) == 1
+        # The same process's next round, well before STALE_SENDING: it knows Discord created
+        # the message and writes the confirmation it owes (bot.delivery.owed), sending nothing.
+        assert (await delivery.deliver_pending()).sent == 0
+        assert len(channel.all()) == 1
         [post] = await storage.list_posts()
         assert post.state is PostState.SENT and post.message_id == channel.all()[0]["id"]
+        clock.advance(STALE_SENDING + timedelta(seconds=1))
+        assert (await delivery.deliver_pending()).sent == 0 and len(channel.all()) == 1
+    finally:
+        await storage.close()
+
+
+async def test_an_outage_after_the_first_send_of_a_round_delays_none_of_its_posts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database goes away just after Discord created the first of three posts claimed
+    together: that confirmation and the other two posts' releases all fail. The next round
+    confirms the first (its message id known) and sends the other two, once each: none waits
+    STALE_SENDING, nothing is posted twice, the two never sent are not counted as attempts."""
+    storage = await Storage.open(tmp_path / "depeche.db")
+    try:
+        await enqueue(storage, ["a", "b", "c"])
+        clock = FrozenClock(NOW)
+        channel = Channel(clock)
+        delivery = Delivery(storage, channel, clock)
+        real = {name: getattr(storage, name) for name in ("mark_sent", "release")}
+
+        async def gone(*args: Any, **kwargs: Any) -> None:
+            raise UnavailableError(storage.location, "le serveur a redémarré")
+
+        for name in real:
+            monkeypatch.setattr(storage, name, gone)
+        with pytest.raises(UnavailableError):
+            await delivery.deliver_pending()
+        for name, method in real.items():
+            monkeypatch.setattr(storage, name, method)
+        assert len(channel.all()) == 1
+        assert {p.state for p in await storage.list_posts()} == {PostState.SENDING}
+        report = await delivery.deliver_pending()  # the database is back, same clock time
+        assert report.sent == 2 and len(channel.all()) == 3
+        posts = await storage.list_posts()
+        assert [p.state for p in posts] == [PostState.SENT] * 3
+        assert [p.message_id for p in posts] == [m["id"] for m in channel.all()]
+        assert [p.attempts for p in posts] == [1, 1, 1]
+    finally:
+        await storage.close()
+
+
+async def test_a_claim_lost_with_its_connection_is_taken_again_at_the_next_round(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The claim committed but its answer was lost with the connection: the rows are
+    ``sending`` and this process does not know them. Its next round puts its own ``sending``
+    posts back (as at start-up) and sends them, once, without waiting STALE_SENDING."""
+    storage = await Storage.open(tmp_path / "depeche.db")
+    try:
+        await enqueue(storage, ["a", "b"])
+        clock = FrozenClock(NOW)
+        channel = Channel(clock)
+        delivery = Delivery(storage, channel, clock)
+        real_claim = storage.claim_due_posts
+
+        async def lost(**kwargs: Any) -> Any:
+            await real_claim(**kwargs)
+            raise UnavailableError(storage.location, "connexion perdue")
+
+        monkeypatch.setattr(storage, "claim_due_posts", lost)
+        with pytest.raises(UnavailableError):
+            await delivery.deliver_pending()
+        monkeypatch.setattr(storage, "claim_due_posts", real_claim)
+        assert {p.state for p in await storage.list_posts()} == {PostState.SENDING}
+        assert (await delivery.deliver_pending()).sent == 2
+        assert len(channel.all()) == 2
+        assert {p.state for p in await storage.list_posts()} == {PostState.SENT}
     finally:
         await storage.close()
 

@@ -14,7 +14,8 @@ A small control API lives beside the Discord API (never under ``/api/v10``):
   ``POST .../messages`` requests received);
 - ``POST /_stand_in/stall`` ``{"count": 1, "seconds": 60}``: the next ``count`` messages are
   created, then their responses are held for ``seconds`` (a crash "after the post, before the
-  confirmation" can then be provoked at will);
+  confirmation" can then be provoked at will), or until ``POST /_stand_in/let_go``; ``held`` in
+  ``/messages`` lists the channels (or webhooks) whose answer is being held;
 - ``POST /_stand_in/config`` ``{"nonce_window": 0.5, "post_delay": 0.3}``: change the nonce
   de-duplication window; make every message creation take ``post_delay`` seconds (half before
   the message exists, half after). A client that disconnects cancels its request's handler.
@@ -48,6 +49,8 @@ class StandaloneStandIn(StandIn):
         self.stall_count = 0
         self.stall_seconds = 0.0
         self.post_delay = 0.0
+        self.held: list[str] = []  # where a created message's answer is held right now
+        self._let_go = asyncio.Event()
 
     async def start_on(self, port: int) -> None:
         app = web.Application()
@@ -55,6 +58,7 @@ class StandaloneStandIn(StandIn):
         app.router.add_get(CONTROL_PREFIX + "/messages", self._control_messages)
         app.router.add_post(CONTROL_PREFIX + "/stall", self._control_stall)
         app.router.add_post(CONTROL_PREFIX + "/config", self._control_config)
+        app.router.add_post(CONTROL_PREFIX + "/let_go", self._control_let_go)
         app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._dispatch)
         self._runner = web.AppRunner(app, shutdown_timeout=0.5, handler_cancellation=True)
         await self._runner.setup()
@@ -67,7 +71,7 @@ class StandaloneStandIn(StandIn):
     async def _post_message(
         self, request: web.Request, params: dict[str, str], body: Any
     ) -> web.Response:
-        return await self._slowly(super()._post_message(request, params, body))
+        return await self._slowly(super()._post_message(request, params, body), params)
 
     async def _followup(
         self, request: web.Request, params: dict[str, str], body: Any
@@ -75,9 +79,11 @@ class StandaloneStandIn(StandIn):
         """A channel webhook's execution creates a message as slowly as a channel send."""
         if self.world.by_token(params["token"]) is not None:  # an interaction's follow-up
             return await super()._followup(request, params, body)
-        return await self._slowly(super()._followup(request, params, body))
+        return await self._slowly(super()._followup(request, params, body), params)
 
-    async def _slowly(self, creating: Awaitable[web.Response]) -> web.Response:
+    async def _slowly(
+        self, creating: Awaitable[web.Response], params: dict[str, str]
+    ) -> web.Response:
         if self.post_delay:
             await asyncio.sleep(self.post_delay / 2)
         response = await creating
@@ -85,18 +91,30 @@ class StandaloneStandIn(StandIn):
             await asyncio.sleep(self.post_delay / 2)
         if response.status == 200 and self.stall_count > 0:
             self.stall_count -= 1
-            await asyncio.sleep(self.stall_seconds)
+            where = params.get("channel_id") or params.get("webhook_id") or "?"
+            self.held.append(where)
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._let_go.wait(), self.stall_seconds)
+            finally:
+                self.held.remove(where)
         return response
 
     async def _control_messages(self, request: web.Request) -> web.Response:
         posts = len(self.sent("POST"))
         messages = {str(cid): items for cid, items in self.world.messages.items()}
-        return json_response({"messages": messages, "posts": posts})
+        return json_response({"messages": messages, "posts": posts, "held": self.held})
 
     async def _control_stall(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.stall_count = int(body.get("count", 1))
         self.stall_seconds = float(body.get("seconds", 60.0))
+        return json_response({"ok": True})
+
+    async def _control_let_go(self, request: web.Request) -> web.Response:
+        """Every held answer goes out now; later stalls wait again."""
+        self._let_go.set()
+        self._let_go = asyncio.Event()
         return json_response({"ok": True})
 
     async def _control_config(self, request: web.Request) -> web.Response:
