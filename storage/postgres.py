@@ -13,9 +13,8 @@ raises ``UnavailableError`` and the database enters an outage: every call fails 
 ``UnavailableError`` (a slash command answers "réessayez dans un instant" rather than hanging)
 while one background task reconnects with backoff (``RECONNECT_FIRST_S`` doubling up to
 ``RECONNECT_MAX_S``), logging the outage, each failed attempt and the return. Nothing is lost:
-a unit of work either committed before the loss or is rolled back with it and done again
-later (a poll's feed is still due, a post still ``sending`` is reclaimed and reconciled).
-"""
+a unit of work committed before the loss or is rolled back with it and done again later; a
+connection whose transaction did not end is closed, never pooled again."""
 
 from __future__ import annotations
 
@@ -223,9 +222,7 @@ class PostgresDatabase(Database):
 
     async def _reconnect(self) -> None:
         """Wait, try one connection, double the wait; until the server answers again."""
-        started = time.monotonic()
-        delay = RECONNECT_FIRST_S
-        attempt = 0
+        started, delay, attempt = time.monotonic(), RECONNECT_FIRST_S, 0
         while True:
             await asyncio.sleep(delay)
             attempt += 1
@@ -271,6 +268,7 @@ class PostgresDatabase(Database):
             conn = await self._pool.acquire()
         except _ERRORS as exc:
             raise self._wrap(exc) from exc
+        ended = False  # committed or rolled back: else the connection is closed, not pooled
         try:
             tx = conn.transaction()
             try:
@@ -284,14 +282,18 @@ class PostgresDatabase(Database):
                     self._wrap(exc)
                 try:
                     await tx.rollback()
+                    ended = True
                 except _ERRORS:
                     log.info("rollback failed database=%s", self.location)
                 raise
             try:
                 await tx.commit()
+                ended = True
             except _ERRORS as exc:
                 raise self._wrap(exc) from exc
         finally:
+            if not ended:  # the server aborts it; asyncpg would reset it with it open (ERROR)
+                conn.terminate()
             try:
                 await self._pool.release(conn)
             except _ERRORS:  # the connection died with the server: the pool replaces it

@@ -79,3 +79,37 @@ async def test_closing_during_an_outage_ends_the_reconnection(
         await storage.close()  # returns: the reconnection loop is cancelled, the pool closed
     finally:
         stoppable_postgres.start_again()
+
+
+async def test_a_transaction_that_did_not_end_is_not_pooled_again(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rollback that fails (the protocol lost its state, as asyncpg's "cannot switch to state"
+    in an outage) leaves the transaction open on its connection: that connection is closed, not
+    handed back to the pool, where asyncpg would reset it with the transaction still open (an
+    ERROR in the bot's log) or give it, mid-transaction, to the next unit of work."""
+    import asyncpg  # type: ignore[import-untyped]
+
+    reported: list[str] = []
+    loop = asyncio.get_running_loop()
+    loop.set_exception_handler(lambda _loop, context: reported.append(str(context["message"])))
+    storage = await Storage.open(postgres_url)
+    try:
+        feed_id, _ = await feed_with_subscription(storage)
+
+        async def lost(self: object) -> None:
+            raise asyncpg.exceptions.InternalClientError("cannot switch to state 15")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(asyncpg.transaction.Transaction, "rollback", lost)
+            with pytest.raises(RuntimeError):
+                async with storage._tx() as db:
+                    await db.execute("UPDATE feeds SET title = 'perdu' WHERE id = ?", (feed_id,))
+                    raise RuntimeError("the unit of work fails")
+        feed = await storage.get_feed(feed_id)
+        assert feed is not None and feed.title != "perdu"  # aborted by the server
+        await storage.record_seen(feed_id, [seen("après")], now=NOW)  # the pool serves again
+        assert reported == []
+    finally:
+        await storage.close()
+        loop.set_exception_handler(None)
