@@ -292,9 +292,9 @@ class PostgresDatabase(Database):
             except _ERRORS as exc:
                 raise self._wrap(exc) from exc
         finally:
-            if not ended:  # the server aborts it; asyncpg would reset it with it open (ERROR)
-                conn.terminate()
             try:
+                if not ended:  # the server aborts it; asyncpg would reset it open (an ERROR)
+                    conn.terminate()
                 await self._pool.release(conn)
             except _ERRORS:  # the connection died with the server: the pool replaces it
                 log.debug("lost connection released database=%s", self.location)

@@ -150,7 +150,7 @@ class DiscordPublisher:
         kind = str(getattr(post.target_kind, "value", post.target_kind))
         try:
             async with asyncio.timeout(self._budget):
-                place = self._client.get_channel(post.target_id) if kind != "dm" else None
+                place = await self._place(post.target_id) if kind != "dm" else None
                 if isinstance(place, discord.ForumChannel):
                     message_id = await self._forum_post(place, payload)
                     log.info("published forum post target=%s thread_id=%s", kind, message_id)
@@ -335,6 +335,12 @@ class DiscordPublisher:
                 continue
             starters.append(cast("Mapping[str, Any]", message))
         return starters[::-1]
+
+    async def _place(self, channel_id: int) -> object:
+        """The channel or thread, from the cache, else fetched: a process just started delivers
+        before the gateway has sent its guilds, and a forum or a webhook subscription must not
+        then be sent to as a plain channel (a post as the bot, or Discord's 400 in a forum)."""
+        return self._client.get_channel(channel_id) or await self._client.fetch_channel(channel_id)
 
     async def _destination(self, kind: str, target_id: int) -> discord.abc.Messageable:
         if kind != "dm":

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+import discord
 import pytest
 
 from bot.clock import SystemClock
@@ -22,6 +23,7 @@ from tests.discord.newsroom import Newsroom, add_feed, open_newsroom, seed
 from tests.discord.test_corrections import correct
 from tests.discord.test_faults_delivery import publish_news
 from tests.discord.test_reconcile_history import Died
+from tests.discord_stand_in.fixtures import TOKEN
 from tests.discord_stand_in.server import StandIn
 from tests.discord_stand_in.webhooks import MANAGE_WEBHOOKS
 from tests.discord_stand_in.world import BOT_ID, CHANNEL_ID, GUILD_ID, OTHER_CHANNEL_ID
@@ -172,3 +174,26 @@ async def test_a_correction_is_edited_through_the_webhook(room: Newsroom) -> Non
     assert now["embeds"][0]["title"] == "MàJ : le stade change de nom en janvier"
     assert "mis à jour · réf." in now["embeds"][0]["footer"]["text"]
     assert now["author"]["username"] == "Le Journal de Test" and len(executions(room.stand_in)) == 1
+
+
+async def test_a_process_delivering_before_the_gateway_sent_its_guilds_still_uses_the_webhook(
+    room: Newsroom,
+) -> None:
+    """A restarted process delivers as soon as it is logged in: its channel cache is empty
+    until the gateway's guilds arrive. The channel is fetched, so the article still goes out
+    through the channel's webhook (the chaos test once saw it posted as the bot)."""
+    await subscribed(room)
+    await publish_news(room, "Le pont de la mairie rouvre")
+    cold = discord.Client(intents=discord.Intents.none())
+    await cold.login(TOKEN)  # HTTP only: no gateway, no cached guild or channel
+    try:
+        assert cold.get_channel(CHANNEL_ID) is None
+        report = await Delivery(
+            room.storage, DiscordPublisher(cold, webhooks=room.storage), SystemClock()
+        ).deliver_pending()
+    finally:
+        await cold.close()
+    assert report.sent == 1
+    [execution] = executions(room.stand_in)
+    assert execution.json["username"] == "Le Journal de Test"
+    assert room.stand_in.sent("POST", rf"/channels/{CHANNEL_ID}/messages") == []
