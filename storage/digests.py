@@ -15,7 +15,6 @@ was set (a schedule made at 21:00 for 08:00 starts tomorrow).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from storage.connection import Connection, Row
-from storage.records import PostRecord
+from storage.records import PostRecord, nonce_of
 from storage.rows import post_from_row
 from storage.terms import from_db, to_db
 from summarizer.digest import digest_day, next_digest_at
@@ -49,8 +48,8 @@ class DueDigest:
 
 
 def digest_nonce(schedule_id: int, day: date) -> str:
-    """Deterministic Discord nonce (<= 25 characters) of a schedule's digest of ``day``."""
-    return hashlib.sha256(f"digest:{schedule_id}:{day.isoformat()}".encode()).hexdigest()[:25]
+    """The nonce of a schedule's digest of ``day``."""
+    return nonce_of(f"digest:{schedule_id}:{day.isoformat()}")
 
 
 def _schedule(row: Row) -> DigestSchedule:
@@ -114,31 +113,27 @@ class DigestScheduleStore(Connection):
     async def remove_digest_schedule(self, guild_id: int, channel_id: int) -> bool:
         """End a channel's schedule; a digest still waiting in the outbox is cancelled (one
         being sent finishes). False if the channel had none."""
-        async with self._tx() as db:
-            await db.execute(
-                "UPDATE posts SET state = 'cancelled' WHERE state = 'pending' AND id IN"
-                " (SELECT d.post_id FROM digests d JOIN digest_schedules s ON s.id = d.schedule_id"
-                " WHERE s.guild_id = ? AND s.channel_id = ?)",
-                (guild_id, channel_id),
-            )
-            removed = await db.execute(
-                "DELETE FROM digest_schedules WHERE guild_id = ? AND channel_id = ?",
-                (guild_id, channel_id),
-            )
-        return removed > 0
+        return await self._end_schedule(
+            "s.guild_id = ? AND s.channel_id = ?", (guild_id, channel_id)
+        )
 
     async def forget_digest_channel(self, channel_id: int) -> bool:
         """The channel is gone (deleted, bot removed): its schedule ends, its waiting digest is
         cancelled. False if it had none."""
+        return await self._end_schedule("s.channel_id = ?", (channel_id,))
+
+    async def _end_schedule(self, where: str, params: tuple[int, ...]) -> bool:
         async with self._tx() as db:
             await db.execute(
                 "UPDATE posts SET state = 'cancelled' WHERE state = 'pending' AND id IN"
                 " (SELECT d.post_id FROM digests d JOIN digest_schedules s ON s.id = d.schedule_id"
-                " WHERE s.channel_id = ?)",
-                (channel_id,),
+                f" WHERE {where})",
+                params,
             )
             removed = await db.execute(
-                "DELETE FROM digest_schedules WHERE channel_id = ?", (channel_id,)
+                f"DELETE FROM digest_schedules WHERE id IN (SELECT s.id FROM digest_schedules s"
+                f" WHERE {where})",
+                params,
             )
         return removed > 0
 

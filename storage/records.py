@@ -274,10 +274,14 @@ class SaveResult:
     posts: tuple[PostRecord, ...] = field(default_factory=tuple)
 
 
+def nonce_of(basis: str) -> str:
+    """Deterministic Discord nonce (<= 25 chars) of what a post is."""
+    return hashlib.sha256(basis.encode()).hexdigest()[:25]
+
+
 def make_nonce(article_id: int, target_kind: TargetKind, target_id: int) -> str:
-    """Deterministic Discord nonce (<= 25 chars) from the article and the target."""
-    digest = hashlib.sha256(f"{article_id}:{target_kind.value}:{target_id}".encode()).hexdigest()
-    return digest[:25]
+    """The nonce of an article's post to a target."""
+    return nonce_of(f"{article_id}:{target_kind.value}:{target_id}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,6 @@ from storage.storage import Storage
 from summarizer.digest import (
     DigestArticle,
     DigestStory,
-    digest_day,
     local_instant,
     on_topics,
     rank_stories,
@@ -85,8 +84,3 @@ async def enqueue_due_digests(storage: Storage, clock: Clock, tz: str) -> Digest
             schedule.id, schedule.channel_id, due.day, len(stories), post.id,
         )  # fmt: skip
     return DigestRun(enqueued, already)
-
-
-def today(clock: Clock, tz: str) -> date:
-    """The local day of the clock's now."""
-    return digest_day(clock.now(), tz)

@@ -83,11 +83,6 @@ def digest_embeds(
     return embeds
 
 
-def digest_embed(day: date, stories: Sequence[DigestStory]) -> dict[str, Any]:
-    """The first embed of the review (the whole of it when it fits in one)."""
-    return digest_embeds(day, stories)[0]
-
-
 def digest_message(
     day: date, stories: Sequence[DigestStory], *, topics: Sequence[str] = ()
 ) -> dict[str, Any]:
