@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -110,6 +111,20 @@ def extract_article(
         ),
         image=meta.image or _http_only(fields.image),
         origin=TextOrigin.PAGE,
+    )
+
+
+def completed_by_entry(page: Article, entry: Entry) -> Article:
+    """The page's article completed with what its feed entry knows better: the entry's link,
+    date and categories first, the page's title, authors and image first."""
+    return replace(
+        page,
+        title=page.title or entry.title,
+        url=entry.link or page.url,
+        authors=page.authors or entry.authors,
+        published=entry.published or page.published,
+        categories=tuple(dict.fromkeys((*entry.categories, *page.categories))),
+        image=page.image or entry.image,
     )
 
 

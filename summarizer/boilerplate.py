@@ -10,6 +10,7 @@ when the article speaks of them.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Collection, Iterable
@@ -230,20 +231,32 @@ def _is_name_or_date(segment: str, names: Collection[str]) -> bool:
 
 def is_title_line(line: str, title: str, names: Collection[str] = ()) -> bool:
     """Whether a text line is the title again, with or without the site's decorations."""
-    key = fold(title)
+    key = _title_key(title)
     if not key or not (_folds_to(line, key, start=True) or _folds_to(line, key, start=False)):
         return False
     return fold(line) == key or fold(clean_title(line, names=names, headlines=(title,))) == key
+
+
+@functools.lru_cache(maxsize=256)
+def _title_key(title: str) -> str:
+    """``fold(title)``, once per article rather than once per line of its text."""
+    return fold(title)
 
 
 def _folds_to(line: str, key: str, *, start: bool) -> bool:
     """``fold(line).startswith(key)`` (or ``endswith``) folding only as much of the line as
     needed: ``fold`` of a concatenation is the concatenation of the ``fold`` (casefolding and
     NFKD work character by character, and the only characters NFKD reorders, combining marks,
-    are no letters or digits), so a long paragraph is not folded whole for each title."""
-    size = len(key)
+    are no letters or digits), so the fold of the line's first (last) characters is the start
+    (end) of the line's fold. A few characters that disagree with the key end the search: a
+    paragraph is not folded for each title, nor its first hundred characters for each line."""
+    size = 8
     while True:
         part = fold(line[:size] if start else line[-size:])
+        common = min(len(part), len(key))
+        head, tail = (part[:common], key[:common]) if start else (part[-common:], key[-common:])
+        if common and head != tail:
+            return False
         if len(part) >= len(key) or size >= len(line):
             return part.startswith(key) if start else part.endswith(key)
         size *= 2

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from summarizer.boilerplate import is_title_line, strip_template_tokens, strip_title_prefix
+from summarizer.hints import lowered
 from summarizer.metadata import split_authors
 
 _PREFIX = r"^[\W_]*"  # emoji, arrows, bullets, guillemets, spaces
@@ -110,6 +111,10 @@ _UNIT_RULES: tuple[tuple[re.Pattern[str], int], ...] = (
     (re.compile(r"\btout\s+(?:refuser|accepter)\b", re.I), 40),
     (re.compile(r"\b(?:votre|vos)\s+(?:adresse\s+e-?mail|donn[ée]es\s+personnelles)\b", re.I), 40),
 )
+# A word each rule above needs, in lower case (``summarizer.hints``): a paragraph with none of
+# them, most of an article, is not searched.
+UNIT_HINT = re.compile("cookie|traceurs|formulaire|diffusion|cliqu|tout|adresse|personnelles")
+_UNIT_MAX_WORDS = max(limit for _, limit in _UNIT_RULES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +197,8 @@ def is_boilerplate_unit(line: str) -> bool:
     instruction ("cliquez sur l'icône ci-dessous"). Each within a word limit, so an article
     about cookies or newsletters keeps its paragraphs."""
     words = len(line.split())
+    if words > _UNIT_MAX_WORDS or not UNIT_HINT.search(lowered(line)):
+        return False
     return any(words <= limit and pattern.search(line) for pattern, limit in _UNIT_RULES)
 
 

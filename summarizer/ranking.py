@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from summarizer.cohesion import depends_on_previous
+from summarizer.hints import lowered
 
 __all__ = ["FEATURE_NAMES", "SentenceInfo", "analyse", "stems"]
 
@@ -54,14 +55,12 @@ _DAYS = re.compile(
     re.IGNORECASE,
 )
 # Words one of the two patterns above needs, in lower case: a sentence without any of them
-# (most sentences) is not searched (``_may_match``).
+# (most sentences) is not searched (``summarizer.hints``).
 _REPORTING_HINT = re.compile(
     "a-t-il|a-t-elle|ont-ils|ont-elles|selon|affirm|déclar|expliqu|précis|indiqu|ajout|estim"
     "|souligné|assur"
 )
 _DAYS_HINT = re.compile("lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|hier|aujourd'hui")
-# What ``re.IGNORECASE`` also equates with i and s, and the dot ``str.lower`` adds to "İ".
-_LOWER_FIXES = (("ı", "i"), ("ſ", "s"), ("\u0307", ""))
 
 FEATURE_NAMES: tuple[str, ...] = (
     "bias",
@@ -115,18 +114,6 @@ def stems(text: str) -> list[str]:
         for word in _WORD.findall(text.casefold())
         if len(word) > 1 and word not in _STOP_WORDS and not word.isdigit()
     ]
-
-
-def _lowered(text: str) -> str:
-    """``text`` in lower case, where each character ``re.IGNORECASE`` matches with a letter of
-    ``_REPORTING`` or ``_DAYS`` reads as that letter: the hints then find every word those
-    patterns can match (and a few more), so a sentence they miss cannot match."""
-    lower = text.lower()
-    if not lower.isascii():  # str.replace: translate through a dict costs a lookup a character
-        for char, letter in _LOWER_FIXES:
-            if char in lower:
-                lower = lower.replace(char, letter)
-    return lower
 
 
 def analyse(
@@ -188,7 +175,7 @@ def _features(
     central = len(stem_set & ctx.repeated) / len(stem_set) if stem_set else 0
     first_word = tokens[0].casefold().strip('«"“(—–-,') if tokens else ""
     capitals = sum(1 for w in tokens[1:] if w[:1].isupper())
-    lower = _lowered(text)
+    lower = lowered(text)
     title_recall = shared / len(ctx.title_stems) if ctx.title_stems else 0.0
     keywords = len(stem_set & ctx.top_stems) / len(ctx.top_stems) if ctx.top_stems else 0.0
     inv_pos = 1.0 / (index + 1)

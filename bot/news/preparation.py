@@ -1,7 +1,9 @@
 """Entries and URLs turned into summarized articles.
 
-``prepare_entry`` fetches the article page through the guarded client, extracts it off the
-event loop, falls back to the feed's own content, then summarizes and tags it (off-loop too).
+``prepare_entry`` fetches the article page through the guarded client, then one worker task
+extracts it, completes it with the entry's fields, summarizes and tags it off the event loop (the
+text never travels between the two steps); without a usable page, the feed's own content is
+summarized the same way.
 The pure rules that choose which entries to prepare and where they go are in
 ``bot.news.selection``.
 """
@@ -15,13 +17,7 @@ from datetime import timedelta
 from typing import Any, Literal, Protocol
 
 from bot.net.errors import FetchError
-from bot.news.workers import (
-    WorkerPool,
-    WorkerTimeout,
-    entry_article_task,
-    extract_task,
-    summarize_task,
-)
+from bot.news.workers import WorkerPool, WorkerTimeout, entry_prepare_task, page_prepare_task
 from bot.settings import Settings
 from storage.records import (
     NewArticle,
@@ -72,46 +68,28 @@ class PreparedArticle:
         )
 
 
-async def _page_article(
-    url: str, fetcher: Fetcher, workers: WorkerPool, *, date_known: bool
-) -> Article | None:
-    """``date_known``: the feed dated the entry, so the page's date is not searched for."""
-    try:
-        result = await fetcher.fetch(url, kind="page")
-        body, final_url = result.body, result.final_url
-        article: Article = await workers.run(extract_task, body, final_url, date_known)
-    except (FetchError, SummarizerError, WorkerTimeout) as exc:
-        log.info("page unavailable url=%s reason=%s", url, getattr(exc, "reason", exc))
-        return None
-    return article if article.text.strip() else None
-
-
-def _merge(page: Article, entry: Entry) -> Article:
-    """The page's article completed with what the feed knows better (date, authors, image)."""
-    return replace(
-        page,
-        title=page.title or entry.title,
-        url=entry.link or page.url,
-        authors=page.authors or entry.authors,
-        published=entry.published or page.published,
-        categories=tuple(dict.fromkeys((*entry.categories, *page.categories))),
-        image=page.image or entry.image,
-    )
-
-
-async def summarize_article(
-    article: Article, *, workers: WorkerPool, settings: Settings, source_name: str | None,
-    urgent: bool = False,
-) -> PreparedArticle:  # fmt: skip
-    budget = (
+def _budget(settings: Settings) -> tuple[int, int, str]:
+    return (
         settings.summary_max_sentences,
         settings.summary_max_chars,
         settings.summary_algorithm,
     )
-    summary, topics = await workers.run(
-        summarize_task, article.text, article.title, article.categories, budget, urgent=urgent
-    )
-    return PreparedArticle(article, summary, topics, source_name)
+
+
+async def _from_page(
+    url: str, entry: Entry, fetcher: Fetcher, workers: WorkerPool, settings: Settings
+) -> PreparedArticle | None:
+    """The page's article completed by the entry, summarized, in one worker round trip; None
+    when the page cannot be fetched or read, or its worker timed out or died."""
+    try:
+        result = await fetcher.fetch(url, kind="page")
+        done = await workers.run(
+            page_prepare_task, result.body, result.final_url, entry, _budget(settings)
+        )
+    except (FetchError, SummarizerError, WorkerTimeout, BrokenExecutor) as exc:
+        log.info("page unavailable url=%s reason=%s", url, getattr(exc, "reason", exc))
+        return None
+    return None if done is None else PreparedArticle(*done)
 
 
 async def prepare_entry(
@@ -121,17 +99,14 @@ async def prepare_entry(
     """Page first (through the guarded client), else the feed's own content (only that with
     ``fetch_page=False``). A worker that times out or dies costs this entry its summary (S14),
     never its post or the feed's later entries: it still goes out with its title and link."""
+    source = feed_title or None
     wanted = entry.link if fetch_page else None
-    known = entry.published is not None
-    page = await _page_article(wanted, fetcher, workers, date_known=known) if wanted else None
+    page = await _from_page(wanted, entry, fetcher, workers, settings) if wanted else None
+    if page is not None:
+        return replace(page, source_name=source)
     try:
-        if page is not None:
-            article = _merge(page, entry)
-        else:
-            article = await workers.run(entry_article_task, entry)
-        return await summarize_article(
-            article, workers=workers, settings=settings, source_name=feed_title or None
-        )
+        done = await workers.run(entry_prepare_task, entry, _budget(settings))
+        return PreparedArticle(*done, source)
     except (WorkerTimeout, BrokenExecutor) as exc:
         log.warning("summary unavailable url=%s reason=%s", entry.link, type(exc).__name__)
         bare = Article(
@@ -140,7 +115,7 @@ async def prepare_entry(
             origin=TextOrigin.FEED,
         )  # fmt: skip
         unavailable = Summary((), algorithm="unavailable")
-        return PreparedArticle(bare, unavailable, entry.categories, feed_title or None)
+        return PreparedArticle(bare, unavailable, entry.categories, source)
 
 
 async def prepare_url(
@@ -152,7 +127,9 @@ async def prepare_url(
     result = await fetcher.fetch(url, kind="page")
     if looks_like_feed(result.body):  # a feed is not an article: its markup is no summary
         raise ExtractionError(IS_A_FEED, url=result.final_url, detail="the page is a feed")
-    article: Article = await workers.run(extract_task, result.body, result.final_url, urgent=True)
-    return await summarize_article(
-        article, workers=workers, settings=settings, source_name=None, urgent=True
+    done = await workers.run(
+        page_prepare_task, result.body, result.final_url, None, _budget(settings), urgent=True
     )
+    if done is None:
+        raise ExtractionError("empty", url=result.final_url)
+    return PreparedArticle(*done)

@@ -191,6 +191,33 @@ def summarize_task(
     return summary, compute_topics(title or "", categories, text)
 
 
+def page_prepare_task(
+    html: bytes, url: str | None, entry: Any, budget: tuple[int, int, str]
+) -> tuple[Any, Any, tuple[str, ...]] | None:
+    """A page's article, completed by its feed ``entry`` when there is one
+    (``summarizer.article.completed_by_entry``), with its summary and topics: ``extract_task``
+    then ``summarize_task`` in one round trip, so the text does not travel back to the bot and
+    out again between the two (issue 14). None when the page has no text."""
+    from summarizer.article import completed_by_entry, extract_article
+
+    date_known = entry is not None and entry.published is not None
+    article = extract_article(html, url=url, date_known=date_known)
+    if not article.text.strip():
+        return None
+    if entry is not None:
+        article = completed_by_entry(article, entry)
+    return (article, *summarize_task(article.text, article.title, article.categories, budget))
+
+
+def entry_prepare_task(
+    entry: Any, budget: tuple[int, int, str]
+) -> tuple[Any, Any, tuple[str, ...]]:
+    """The feed's own content as the article (``entry_article_task``), summarized and tagged,
+    in one round trip."""
+    article = entry_article_task(entry)
+    return (article, *summarize_task(article.text, article.title, article.categories, budget))
+
+
 def compute_topics(title: str, categories: tuple[str, ...], text: str) -> tuple[str, ...]:
     """The article's topics (``summarizer.topics.topics_for``)."""
     from summarizer.topics import topics_for

@@ -1,7 +1,8 @@
 """The sentence features read "selon", "a-t-il", "lundi", "hier"... through case-insensitive
-patterns; a cheap lower-case hint skips the pattern on sentences without any of those words
-(issue 14). The hint never hides a match: every character the pattern's ``re.IGNORECASE``
-equates with one of its letters reads as that letter in the hint's text."""
+patterns, and the cleaning's paragraph rules "cookies", "ce formulaire", "cliquez ici"...; a
+cheap lower-case hint skips the patterns on sentences and paragraphs without any of those words
+(issue 14, ``summarizer.hints``). The hint never hides a match: every character the patterns'
+``re.IGNORECASE`` equates with one of its letters reads as that letter in the hint's text."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import re
 import sys
 
 from summarizer import ranking
-from summarizer.ranking import _DAYS, _DAYS_HINT, _REPORTING, _REPORTING_HINT, _lowered
+from summarizer.cleaning import UNIT_HINT, is_boilerplate_unit
+from summarizer.hints import lowered as _lowered
+from summarizer.ranking import _DAYS, _DAYS_HINT, _REPORTING, _REPORTING_HINT
 
-LETTERS = sorted(set(_REPORTING_HINT.pattern + _DAYS_HINT.pattern) - {"|"})
+LETTERS = sorted(set(_REPORTING_HINT.pattern + _DAYS_HINT.pattern + UNIT_HINT.pattern) - {"|"})
 
 
 def test_every_character_the_patterns_equate_with_a_letter_reads_as_that_letter() -> None:
@@ -54,3 +57,27 @@ def test_the_features_flag_reporting_and_days_through_the_hints() -> None:
     reporting, day = (ranking.FEATURE_NAMES.index(name) for name in ("reporting", "day"))
     assert (infos[0].features[reporting], infos[0].features[day]) == (1.0, 1.0)
     assert (infos[1].features[reporting], infos[1].features[day]) == (0.0, 0.0)
+
+
+def test_the_paragraph_hint_finds_every_paragraph_the_rules_match() -> None:
+    """``is_boilerplate_unit`` with the hint says what its rules alone say, on random short
+    paragraphs made of the rules' words in odd cases and spellings."""
+    from summarizer import cleaning
+
+    words = ["cookies", "COOKIE", "traceurs", "vous", "Votre", "consentement", "accepter",
+             "REFUSEZ", "paramétrer", "déposés", "navigation", "en", "remplissant", "validant",
+             "ce", "formulaire", "FORMULAİRE", "liste", "de", "diffusion", "Cliquez", "cliquant",
+             "ici", "sur", "le", "lien", "tout", "TOUT", "refuser", "vos", "adresse", "e-mail",
+             "données", "personnelles", "ſur", "ceſ", "Kookies"]  # fmt: skip
+    fillers = ["le", "site", ",", "«", "»", "2024", "é", "\u0307", "ß", "ı", "\t"]
+    rng = random.Random(15)
+    matched = 0
+    for _ in range(4000):
+        line = " ".join(rng.choices(words + fillers * 2, k=rng.randint(1, 10)))
+        by_rules = any(
+            len(line.split()) <= limit and pattern.search(line)
+            for pattern, limit in cleaning._UNIT_RULES
+        )
+        matched += by_rules
+        assert is_boilerplate_unit(line) == by_rules, line
+    assert matched > 500
