@@ -13,6 +13,7 @@ per second globally.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import socket
 import time
@@ -182,6 +183,17 @@ def rss_mb(pid: int | str = "self") -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def cpu_seconds(pid: int | str = "self") -> float:
+    """User + system CPU seconds of a process so far (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def worker_pids(workers: WorkerPool) -> list[int]:
+    executor = getattr(workers, "_executor", None)
+    return list(getattr(executor, "_processes", {}) or {})
 
 
 def workers_peak_mb(workers: WorkerPool) -> float:

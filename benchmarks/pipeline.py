@@ -52,10 +52,12 @@ from benchmarks.farm import (
     START,
     FarmResolver,
     bump,
+    cpu_seconds,
     db_size_mb,
     rss_mb,
     serve_forever,
     setup_feeds,
+    worker_pids,
     workers_peak_mb,
 )
 from bot.clock import FrozenClock, SystemClock
@@ -101,13 +103,23 @@ class LagProbe:
                 f" max {ordered[-1] * 1000:.1f} ms")  # fmt: skip
 
 
-async def cycle(name: str, engine: Engine, clock: FrozenClock, db: Path) -> dict[str, Any]:
+def cpu_now(engine: Engine, server_pid: int) -> tuple[float, float, float]:
+    """CPU seconds so far of this process, of the workers and of the farm (with the stand-in)."""
+    workers = sum(cpu_seconds(pid) for pid in worker_pids(engine.workers))
+    return cpu_seconds(), workers, cpu_seconds(server_pid)
+
+
+async def cycle(
+    name: str, engine: Engine, clock: FrozenClock, db: Path, server_pid: int
+) -> dict[str, Any]:
     clock.advance(timedelta(days=1))  # every feed is due again (adaptive intervals are < 1 day)
     probe = LagProbe()
+    cpu_before = cpu_now(engine, server_pid)
     start = time.perf_counter()
     async with probe.running():
         reports = await engine.poll_due_feeds()
     elapsed = time.perf_counter() - start
+    cpu = [a - b for a, b in zip(cpu_now(engine, server_pid), cpu_before, strict=True)]
     outcomes: dict[str, int] = {}
     for r in reports:
         outcomes[r.outcome] = outcomes.get(r.outcome, 0) + 1
@@ -117,7 +129,9 @@ async def cycle(name: str, engine: Engine, clock: FrozenClock, db: Path) -> dict
            "db": db_size_mb(db)}  # fmt: skip
     print(f"  {name:<10} {elapsed:7.1f} s  articles={row['articles']} posts={row['posts']}"
           f" {outcomes}\n             lag {row['lag']}; peak RSS {row['rss']:.0f} MB"
-          f" (+ workers {row['workers']:.0f} MB); db {row['db']:.1f} MB", flush=True)  # fmt: skip
+          f" (+ workers {row['workers']:.0f} MB); db {row['db']:.1f} MB\n             CPU"
+          f" bot {cpu[0]:.1f} s, workers {cpu[1]:.1f} s, farm and stand-in {cpu[2]:.1f} s",
+          flush=True)  # fmt: skip
     return row
 
 
@@ -172,10 +186,10 @@ async def run_one(feeds: int, articles: list[tuple[str, str]], args: argparse.Na
         print(f"N = {feeds} feeds ({feeds * 2} subscriptions, {max(feeds // 2, 10)} guilds)")
         async with client:
             engine = Engine(settings, storage, client, workers, clock, rng=random.Random(0))
-            await cycle("baseline", engine, clock, db)
+            await cycle("baseline", engine, clock, db, server.pid)
             await bump(port)
-            await cycle("all new", engine, clock, db)
-            await cycle("unchanged", engine, clock, db)
+            await cycle("all new", engine, clock, db, server.pid)
+            await cycle("unchanged", engine, clock, db, server.pid)
         if args.deliver > 0:
             await deliver(storage, api_base, args.deliver)
         await storage.close()

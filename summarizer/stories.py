@@ -108,12 +108,17 @@ class StoryIndex:
         entry = self._entries.get(key)
         return entry.decision.story if entry else None
 
-    def place(self, article: StoryArticle) -> StoryDecision:
-        """Decide which story ``article`` joins, then remember it (idempotent on its key)."""
+    def place(
+        self, article: StoryArticle, *, features: StoryFeatures | None = None
+    ) -> StoryDecision:
+        """Decide which story ``article`` joins, then remember it (idempotent on its key).
+        ``features``: ``story_features(article.title, article.text)`` computed beforehand (by
+        a worker process, off the bot's event loop)."""
         known = self._entries.get(article.key)
         if known is not None:
             return known.decision
-        features = story_features(article.title, article.text)
+        if features is None:
+            features = story_features(article.title, article.text)
         decision = self._decide(article, features)
         self._remember(article, features, decision)
         return decision

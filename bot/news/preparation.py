@@ -25,6 +25,7 @@ from storage.records import (
 from summarizer.discovery import looks_like_feed
 from summarizer.errors import ExtractionError, SummarizerError
 from summarizer.model import Article, Entry, Summary, TextOrigin
+from summarizer.story_features import StoryFeatures
 
 log = logging.getLogger(__name__)
 IS_A_FEED = "is_a_feed"  # ExtractionError reason: /summary or summarize of a feed's address
@@ -49,6 +50,8 @@ class PreparedArticle:
     summary: Summary
     topics: tuple[str, ...]
     source_name: str | None = None  # the feed's title
+    # What the story matcher compares, computed by the worker (None: the matcher computes it).
+    story: StoryFeatures | None = None
 
     def to_new_article(self, feed_id: int | None, entry_key: str | None) -> NewArticle:
         art = self.article
@@ -89,7 +92,10 @@ async def _from_page(
     except (FetchError, SummarizerError, WorkerTimeout, BrokenExecutor) as exc:
         log.info("page unavailable url=%s reason=%s", url, getattr(exc, "reason", exc))
         return None
-    return None if done is None else PreparedArticle(*done)
+    if done is None:
+        return None
+    article, summary, topics, story = done
+    return PreparedArticle(article, summary, topics, story=story)
 
 
 async def prepare_entry(
@@ -105,8 +111,10 @@ async def prepare_entry(
     if page is not None:
         return replace(page, source_name=source)
     try:
-        done = await workers.run(entry_prepare_task, entry, _budget(settings))
-        return PreparedArticle(*done, source)
+        article, summary, topics, story = await workers.run(
+            entry_prepare_task, entry, _budget(settings)
+        )
+        return PreparedArticle(article, summary, topics, source, story)
     except (WorkerTimeout, BrokenExecutor) as exc:
         log.warning("summary unavailable url=%s reason=%s", entry.link, type(exc).__name__)
         bare = Article(
@@ -132,4 +140,5 @@ async def prepare_url(
     )
     if done is None:
         raise ExtractionError("empty", url=result.final_url)
-    return PreparedArticle(*done)
+    article, summary, topics, story = done
+    return PreparedArticle(article, summary, topics, story=story)

@@ -2,7 +2,8 @@
 storage's decisions at the first poll, each new article placed as soon as it is prepared.
 
 Placing is synchronous and cheap (well under a millisecond against 5,000 articles, see
-``benchmarks/stories.py``), so it runs on the loop between two awaits: two feeds polled at once
+``benchmarks/stories.py``; the words and names it compares come computed by the worker that
+prepared the article, ``PreparedArticle.story``), so it runs on the loop between two awaits: two feeds polled at once
 that bring the same story see each other, whichever is recorded first. An article's key is
 ``feed_id:entry_key`` (unique, as storage's articles are); placing a key again (a poll retried
 after a crash before its write) gives the decision taken the first time.
@@ -71,7 +72,8 @@ class StoryMatcher:
         published = min(entry.published or now, now)
         key = f"{feed_id}:{entry.key}"
         decision = index.place(
-            StoryArticle(key, article.title, lede, published, prepared.source_name or "")
+            StoryArticle(key, article.title, lede, published, prepared.source_name or ""),
+            features=prepared.story,  # of this title and lede (``bot.news.workers``)
         )
         if decision.matched is not None:
             log.info(

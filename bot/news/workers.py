@@ -191,13 +191,17 @@ def summarize_task(
     return summary, compute_topics(title or "", categories, text)
 
 
+Prepared = tuple[Any, Any, tuple[str, ...], Any]  # article, summary, topics, story features
+
+
 def page_prepare_task(
     html: bytes, url: str | None, entry: Any, budget: tuple[int, int, str]
-) -> tuple[Any, Any, tuple[str, ...]] | None:
+) -> Prepared | None:
     """A page's article, completed by its feed ``entry`` when there is one
-    (``summarizer.article.completed_by_entry``), with its summary and topics: ``extract_task``
-    then ``summarize_task`` in one round trip, so the text does not travel back to the bot and
-    out again between the two (issue 14). None when the page has no text."""
+    (``summarizer.article.completed_by_entry``), with its summary, topics and story features
+    (``_summarized``): ``extract_task`` then ``summarize_task`` in one round trip, so the text
+    does not travel back to the bot and out again between the two (issue 14). None when the
+    page has no text."""
     from summarizer.article import completed_by_entry, extract_article
 
     date_known = entry is not None and entry.published is not None
@@ -206,16 +210,24 @@ def page_prepare_task(
         return None
     if entry is not None:
         article = completed_by_entry(article, entry)
-    return (article, *summarize_task(article.text, article.title, article.categories, budget))
+    return _summarized(article, budget)
 
 
-def entry_prepare_task(
-    entry: Any, budget: tuple[int, int, str]
-) -> tuple[Any, Any, tuple[str, ...]]:
-    """The feed's own content as the article (``entry_article_task``), summarized and tagged,
-    in one round trip."""
-    article = entry_article_task(entry)
-    return (article, *summarize_task(article.text, article.title, article.categories, budget))
+def entry_prepare_task(entry: Any, budget: tuple[int, int, str]) -> Prepared:
+    """The feed's own content as the article (``entry_article_task``), summarized, tagged and
+    with its story features, in one round trip."""
+    return _summarized(entry_article_task(entry), budget)
+
+
+def _summarized(article: Any, budget: tuple[int, int, str]) -> Prepared:
+    """``article`` with its summary and topics (``summarize_task``) and the features the story
+    matcher compares (``summarizer.story_features``, of the title and lede the bot's
+    ``StoryMatcher`` reads), computed here rather than on the bot's event loop."""
+    from summarizer.story_features import lede_of, story_features
+
+    summary, topics = summarize_task(article.text, article.title, article.categories, budget)
+    story = story_features(article.title, lede_of(article.text or summary.text))
+    return article, summary, topics, story
 
 
 def compute_topics(title: str, categories: tuple[str, ...], text: str) -> tuple[str, ...]:

@@ -125,3 +125,23 @@ async def test_grouping_turned_off_for_a_subscription_posts_every_outlet(room: N
         await _news(room, figaro, "f1", "La Marseillaise sauvée", RETOLD)
         assert len(_messages(room)) == 2
         assert room.stand_in.edits.edits == []
+
+
+async def test_the_story_features_come_from_the_workers_not_the_event_loop(
+    room: Newsroom, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14: a prepared article's story features are computed by the worker that prepared
+    it (``bot.news.workers``); the bot's loop only compares them, and decides the same."""
+    import summarizer.stories
+
+    def on_the_loop(title: str, text: str) -> None:
+        raise AssertionError(f"story features computed on the event loop: {title}")
+
+    async with outlets(room, "Le Figaro") as (monde, figaro):
+        monkeypatch.setattr(summarizer.stories, "story_features", on_the_loop)
+        await _news(room, monde, "m1", "La Marseillaise reprise par Maritima Médias", DISPATCH)
+        [first] = _messages(room)
+        await _news(room, figaro, "f1", "La Marseillaise sauvée, ses salariés aussi", RETOLD)
+        assert len(_messages(room)) == 1
+        [edit] = room.stand_in.edits.of(first["id"])
+        assert "Le Figaro" in str(edit.body["embeds"][0]["fields"])
