@@ -90,13 +90,12 @@ def _tokens(text: str) -> list[tuple[str, bool]]:
     stop = _stop_words()
     for match in _TOKEN_RE.finditer(text.translate(_APOSTROPHES)):
         token = match.group()
-        before = text[max(0, match.start() - 2) : match.start()].strip()
-        name = _is_name(token, before if previous is not None else None)
-        previous = token
         folded = _fold(token)
-        if folded in stop or (len(folded) < MIN_WORD_LENGTH and not folded.isdigit()):
-            continue
-        out.append((folded, name))
+        if folded not in stop and (len(folded) >= MIN_WORD_LENGTH or folded.isdigit()):
+            # Whether it is a name only for the words kept (stop words are a third of a text).
+            before = text[max(0, match.start() - 2) : match.start()].strip()
+            out.append((folded, _is_name(token, before if previous is not None else None)))
+        previous = token
     return out
 
 

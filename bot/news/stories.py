@@ -3,10 +3,10 @@ storage's decisions at the first poll, each new article placed as soon as it is 
 
 Placing is synchronous and cheap (well under a millisecond against 5,000 articles, see
 ``benchmarks/stories.py``; the words and names it compares come computed by the worker that
-prepared the article, ``PreparedArticle.story``), so it runs on the loop between two awaits: two feeds polled at once
-that bring the same story see each other, whichever is recorded first. An article's key is
-``feed_id:entry_key`` (unique, as storage's articles are); placing a key again (a poll retried
-after a crash before its write) gives the decision taken the first time.
+prepared the article, ``PreparedArticle.story``), so it runs on the loop between two awaits:
+two feeds polled at once that bring the same story see each other, whichever is recorded first.
+An article's key is ``feed_id:entry_key`` (unique, as storage's articles are); placing a key
+again (a poll retried after a crash before its write) gives the decision taken the first time.
 """
 
 from __future__ import annotations
