@@ -7,6 +7,7 @@ words only.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from summarizer.topics import article_terms, normalize_term
 
@@ -27,6 +28,7 @@ def title_terms(title: str) -> set[str]:
     return set(article_terms(title, (), ())[0])
 
 
+@lru_cache(maxsize=8192)  # a poll writes its ``now`` in every row: strftime once (issue 14)
 def to_db(moment: datetime) -> str:
     """Encode an aware datetime as fixed-width UTC text (sorts lexically = chronologically)."""
     if moment.tzinfo is None:
@@ -38,6 +40,7 @@ def to_db_opt(moment: datetime | None) -> str | None:
     return None if moment is None else to_db(moment)
 
 
+@lru_cache(maxsize=8192)  # strptime costs more than the query's row: read each value once
 def from_db(text: str) -> datetime:
     return datetime.strptime(text, _TS_FORMAT).replace(tzinfo=UTC)
 
