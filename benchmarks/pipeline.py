@@ -104,7 +104,8 @@ class LagProbe:
 
 
 def cpu_now(engine: Engine, server_pid: int) -> tuple[float, float, float]:
-    """CPU seconds so far of this process, of the workers and of the farm (with the stand-in)."""
+    """CPU seconds so far of this process, of the workers and of the farm (with the stand-in);
+    a worker killed by a timeout's recycle takes its seconds with it."""
     workers = sum(cpu_seconds(pid) for pid in worker_pids(engine.workers))
     return cpu_seconds(), workers, cpu_seconds(server_pid)
 

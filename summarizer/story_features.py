@@ -92,7 +92,7 @@ def _tokens(text: str) -> list[tuple[str, bool]]:
         token = match.group()
         folded = _fold(token)
         if folded not in stop and (len(folded) >= MIN_WORD_LENGTH or folded.isdigit()):
-            # Whether it is a name only for the words kept (stop words are a third of a text).
+            # Whether it is a name is read only for the words kept.
             before = text[max(0, match.start() - 2) : match.start()].strip()
             out.append((folded, _is_name(token, before if previous is not None else None)))
         previous = token
