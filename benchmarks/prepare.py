@@ -5,7 +5,9 @@
 
 What the bot's worker processes do for one new entry (``bot.news.workers``): extract the page
 (``extract_task``: parse, extraction, metadata, cleaning), then summary and topics
-(``summarize_task``); and, per feed, ``parse_task`` on a feed of 30 entries. Pages are built from
+(``summarize_task``), the two calls every version has (today's bot runs both in one
+``page_prepare_task``, with the entry's fields and the story features); and, per feed,
+``parse_task`` on a feed of 30 entries. Pages are built from
 the dev set's bodies as the pipeline benchmark's farm builds them (``benchmarks.farm``).
 
 Each version runs in its own Python process (``--baseline REF`` is a git commit, tag or branch,
