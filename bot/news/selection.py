@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from bot.news.corrections import entry_hash
 from bot.news.preparation import PreparedArticle
@@ -36,9 +37,13 @@ OLD_ENTRY_AGE = timedelta(days=2)  # F19
 
 
 def entry_norms(entry: Entry) -> tuple[str | None, str | None]:
+    """The entry's link and title as storage compares them (read several times a poll: cached)."""
     link = entry.link.rstrip("/").casefold() if entry.link else None
-    title = normalize_title(entry.title) if entry.title else None
+    title = _normalized_title(entry.title) if entry.title else None
     return link, title or None
+
+
+_normalized_title = lru_cache(maxsize=4096)(normalize_title)
 
 
 def entry_ref(entry: Entry) -> EntryRef:
