@@ -43,14 +43,14 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-from storage.records import SeenKey, SeenStatus
 from storage.storage import Storage
+from tests.chaos.bots import polled_once
 from tests.chaos.feeds import SiteStats, feed_app
 from tests.discord_stand_in.world import CHANNEL_ID, GUILD_ID
 from tests.servers import serve
@@ -200,12 +200,7 @@ class Chaos:
                 guild_id=GUILD_ID, channel_id=CHANNEL_ID, feed_id=feed.id, now=now,
                 webhook=self.config.webhook,
             )  # fmt: skip
-            baseline = SeenKey("chaos-baseline", None, None, SeenStatus.BASELINE)
-            await storage.record_seen(feed.id, [baseline], now=now)
-            await storage.record_poll_success(
-                feed.id, now=now, next_poll_at=now - timedelta(seconds=1),
-                etag=None, last_modified=None, body_hash=None,
-            )  # fmt: skip
+            await polled_once(storage, feed.id, now, key="chaos-baseline")
         finally:
             await storage.close()
 

@@ -49,14 +49,18 @@ async def prepare(database: str, feed_url: str) -> None:
             await storage.add_subscription(
                 guild_id=guild, channel_id=guild + 1, feed_id=feed.id, now=now
             )
-        baseline = SeenKey("baseline", None, None, SeenStatus.BASELINE)
-        await storage.record_seen(feed.id, [baseline], now=now)
-        await storage.record_poll_success(
-            feed.id, now=now, next_poll_at=now - timedelta(seconds=1),
-            etag=None, last_modified=None, body_hash=None,
-        )  # fmt: skip
+        await polled_once(storage, feed.id, now, key="baseline")
     finally:
         await storage.close()
+
+
+async def polled_once(storage: Storage, feed_id: int, now: datetime, *, key: str) -> None:
+    """The feed as after its first poll: one baseline key seen, due again now."""
+    await storage.record_seen(feed_id, [SeenKey(key, None, None, SeenStatus.BASELINE)], now=now)
+    await storage.record_poll_success(
+        feed_id, now=now, next_poll_at=now - timedelta(seconds=1),
+        etag=None, last_modified=None, body_hash=None,
+    )  # fmt: skip
 
 
 def bot_env(urls: dict[str, str], database: str, shard: int) -> dict[str, str]:

@@ -14,7 +14,14 @@ from bot.delivery.publishers import OutgoingPost
 from bot.run.console import UserFacingError
 from bot.run.runtime import shard_scope
 from bot.settings import Settings
-from storage.records import ArticleCorrection, FeedSuccess, PlannedPost, ShardScope
+from storage.records import (
+    ArticleCorrection,
+    FeedRecord,
+    FeedSuccess,
+    PlannedPost,
+    ShardScope,
+    Subscription,
+)
 from storage.storage import Storage
 from tests.engine.conftest import START
 from tests.engine.test_delivery import RecordingPublisher
@@ -22,16 +29,22 @@ from tests.patience import PATIENCE
 from tests.storage.helpers import article, seen
 
 
+async def _feed_in_guilds(store: Storage, count: int) -> tuple[FeedRecord, list[Subscription]]:
+    """A feed subscribed in ``count`` guilds whose shards (of 2) alternate 0, 1, 0, 1..."""
+    feed = await store.add_feed("https://exemple.fr/rss", now=START)
+    subs = [
+        await store.add_subscription(
+            guild_id=(n << 22) | 7, channel_id=1000 + n, feed_id=feed.id, now=START
+        )
+        for n in range(count)
+    ]
+    return feed, subs
+
+
 async def test_two_processes_deliver_their_own_shards_posts_once(tmp_path: Path) -> None:
     stores = [await Storage.open(tmp_path / "depeche.db") for _ in range(2)]
     try:
-        feed = await stores[0].add_feed("https://exemple.fr/rss", now=START)
-        subs = [
-            await stores[0].add_subscription(
-                guild_id=(n << 22) | 7, channel_id=1000 + n, feed_id=feed.id, now=START
-            )
-            for n in range(6)  # guilds on shards 0, 1, 0, 1, 0, 1
-        ]
+        feed, subs = await _feed_in_guilds(stores[0], 6)  # guilds on shards 0, 1, 0, 1, 0, 1
         for key in ("a", "b"):
             await stores[0].save_article(
                 article(feed.id, key), now=START, seen=seen(key),
@@ -65,13 +78,7 @@ async def test_each_process_edits_only_the_messages_of_its_shards(tmp_path: Path
     """A corrected article: each process edits the messages it sent, in its own channels."""
     stores = [await Storage.open(tmp_path / "depeche.db") for _ in range(2)]
     try:
-        feed = await stores[0].add_feed("https://exemple.fr/rss", now=START)
-        subs = [
-            await stores[0].add_subscription(
-                guild_id=(n << 22) | 7, channel_id=1000 + n, feed_id=feed.id, now=START
-            )
-            for n in range(4)  # guilds on shards 0, 1, 0, 1
-        ]
+        feed, subs = await _feed_in_guilds(stores[0], 4)  # guilds on shards 0, 1, 0, 1
         saved = await stores[0].save_article(
             article(feed.id, "a"), now=START, seen=seen("a"), posts=[PlannedPost(s) for s in subs]
         )
