@@ -2,9 +2,12 @@
 
 1. Sentence stage: features of every candidate sentence come from ``summarizer.ranking.analyse``
    (the code the bot runs); the target is how well the sentence alone matches the reference, the
-   mean of its ROUGE-1 and ROUGE-L F1 (rs-default). LightGBM fits boosted regression trees to it
-   (deterministic: one thread, row-wise histograms, a fixed seed); ``ensemble_from_booster``
-   turns them into the pure-Python ``summarizer.trees.TreeEnsemble`` the bot evaluates.
+   mean of its ROUGE-1 and ROUGE-L F1 (rs-default). LightGBM fits boosted trees to it, either by
+   regression on the target itself or by LambdaRank on grades of it within each article (0 to
+   ``GRADES``, the article's best sentence at the top: only the order inside an article matters
+   to the summary); which of the two is a configuration, chosen by cross-validation. Fitting is
+   deterministic (one thread, row-wise histograms, a fixed seed); ``ensemble_from_booster`` turns
+   the trees into the pure-Python ``summarizer.trees.TreeEnsemble`` the bot evaluates.
 2. Summary stage: in every article, each candidate summary of ``summarizer.selection`` (the
    self-contained subsets of one to three of the ``top_k`` best-scored sentences, within the
    default 500 characters) gets its summary features and its real (R-1 + R-L) / 2. Targets and
@@ -35,6 +38,7 @@ TARGET_R1 = 0.5  # weight of R-1 (vs R-L) in both targets, fixed beforehand: the
 LIMIT = 3  # summarize's default max_sentences
 MAX_CHARS = 500  # summarize's default max_chars
 CROSS_FIT_FOLDS = 3  # folds of the cross-fitted sentence scores the summary stage learns from
+GRADES = 10  # LambdaRank's relevance grades of a sentence within its article
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +49,14 @@ class Config:
     leaves: int
     min_leaf: int  # articles' sentences per leaf, at least
     learning_rate: float
-    top_k: int = 5
+    top_k: int = 5  # the summary stage's pool of best sentences
+    objective: str = "regression"  # or "lambdarank"
 
     def name(self) -> str:
-        return f"{self.trees}x{self.leaves} leaves, min {self.min_leaf}, lr {self.learning_rate}"
+        return (
+            f"{self.objective} {self.trees}x{self.leaves} leaves, min {self.min_leaf},"
+            f" lr {self.learning_rate}, pool {self.top_k}"
+        )
 
 
 @dataclass(slots=True)
@@ -107,15 +115,31 @@ def fit_trees(items: Sequence[Item], config: Config) -> TreeEnsemble:
     import lightgbm  # the training extra: never needed by the bot
 
     x = np.array([info.features for item in items for info in item.infos], dtype=float)
-    y = np.array([t for item in items for t in item.targets], dtype=float)
-    params = {
-        "objective": "regression", "num_leaves": config.leaves,
+    params: dict[str, Any] = {
+        "objective": config.objective, "num_leaves": config.leaves,
         "learning_rate": config.learning_rate, "min_data_in_leaf": config.min_leaf,
         "num_threads": 1, "deterministic": True, "force_row_wise": True, "seed": 0,
         "verbosity": -1,
     }  # fmt: skip
-    booster = lightgbm.train(params, lightgbm.Dataset(x, y), num_boost_round=config.trees)
+    if config.objective == "lambdarank":
+        y = np.concatenate([grades(item.targets) for item in items])
+        params["label_gain"] = list(range(GRADES + 1))
+        params["lambdarank_truncation_level"] = 5  # the pool's places, about
+        data = lightgbm.Dataset(x, y, group=[len(item.infos) for item in items])
+    else:
+        y = np.array([t for item in items for t in item.targets], dtype=float)
+        data = lightgbm.Dataset(x, y)
+    booster = lightgbm.train(params, data, num_boost_round=config.trees)
     return ensemble_from_booster(booster.dump_model(), len(FEATURE_NAMES))
+
+
+def grades(targets: Sequence[float]) -> np.ndarray:
+    """Integer grades of one article's sentences for LambdaRank: 0 to ``GRADES``, by its best."""
+    values = np.array(targets, dtype=float)
+    best = values.max()
+    if best <= 0:
+        return np.zeros(len(values), dtype=int)
+    return np.floor(values / best * GRADES).astype(int)
 
 
 def ensemble_from_booster(dump: dict[str, Any], n_features: int) -> TreeEnsemble:

@@ -38,10 +38,14 @@ from summarizer.trees import TreeEnsemble
 
 # Candidates for the sentence trees, all cheap to walk in pure Python (at most a few hundred
 # comparisons per sentence; 200 trees of 15 leaves did as well and cost 2.5 times as much).
+# The pool of the summary stage (``top_k``) and the trees' objective are chosen the same way.
 CONFIGS = (
     Config(trees=100, leaves=7, min_leaf=100, learning_rate=0.1),
-    Config(trees=60, leaves=15, min_leaf=100, learning_rate=0.1),
     Config(trees=200, leaves=5, min_leaf=200, learning_rate=0.07),
+    Config(trees=200, leaves=5, min_leaf=200, learning_rate=0.07, top_k=6),
+    Config(trees=100, leaves=7, min_leaf=100, learning_rate=0.1, objective="lambdarank"),
+    Config(trees=200, leaves=5, min_leaf=200, learning_rate=0.07, objective="lambdarank"),
+    Config(trees=200, leaves=5, min_leaf=200, learning_rate=0.07, top_k=6, objective="lambdarank"),
 )
 
 

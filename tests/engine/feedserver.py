@@ -6,6 +6,7 @@ The French texts below were written for these tests.
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime
@@ -22,6 +23,12 @@ PARAGRAPHS = (
     "Les habitants pourront emprunter des livres, des jeux de société et des instruments de "
     "musique. Des ateliers d'écriture seront proposés chaque mercredi après-midi aux élèves.",
 )
+
+
+def from_the_page(summary: str | None) -> bool:
+    """Whether ``summary`` is made of verbatim sentences of the page (adjacent or not)."""
+    page = " ".join(PARAGRAPHS)
+    return bool(summary) and all(s in page for s in re.split(r"(?<=\.) ", summary or ""))
 
 
 @dataclass
