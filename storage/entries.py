@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from storage.connection import Connection, Session, in_chunks
@@ -34,24 +35,38 @@ async def insert_seen(db: Session, feed_id: int, keys: Iterable[SeenKey], now: d
     )  # fmt: skip
 
 
-async def _insert_post(
-    db: Session,
-    article_id: int,
-    target: tuple[TargetKind, int],
-    *,
-    state: PostState,
-    now: datetime,
-    guild_id: int | None,
-    subscription_id: int | None = None,
-    follow_id: int | None = None,
+_INSERT_POST_SQL = (
+    "INSERT INTO posts (article_id, target_kind, target_id, guild_id, subscription_id,"
+    " follow_id, state, nonce, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (article_id, target_kind, target_id) DO NOTHING"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _NewPost:
+    """One post row to insert: where it goes and why (a subscription's or a follow's)."""
+
+    target: tuple[TargetKind, int]
+    state: PostState
+    guild_id: int | None
+    subscription_id: int | None = None
+    follow_id: int | None = None
+
+
+async def _insert_posts(
+    db: Session, article_id: int, posts: Sequence[_NewPost], now: datetime
 ) -> None:
-    kind, target_id = target
-    await db.execute(
-        "INSERT INTO posts (article_id, target_kind, target_id, guild_id, subscription_id,"
-        " follow_id, state, nonce, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (article_id, target_kind, target_id) DO NOTHING",
-        (article_id, kind.value, target_id, guild_id, subscription_id, follow_id, state.value,
-         make_nonce(article_id, kind, target_id), to_db(now)),
+    """The posts of one article in one statement (``executemany``: one round trip on both
+    backends, whatever the number of channels), in the given order; a post that exists
+    already (same article and target) is left as it is."""
+    if not posts:
+        return
+    created = to_db(now)
+    await db.executemany(
+        _INSERT_POST_SQL,
+        [(article_id, p.target[0].value, p.target[1], p.guild_id, p.subscription_id,
+          p.follow_id, p.state.value, make_nonce(article_id, *p.target), created)
+         for p in posts],
     )  # fmt: skip
 
 
@@ -87,22 +102,16 @@ async def _enqueue_dm_follows(
     follows = await select_dm_follows(
         db, guild_ids, title=article.title, topics=article.topics, authors=article.authors
     )
-    for follow in follows:
-        if follow.user_id is None:  # the schema forbids it; kept for the type checker
-            continue
-        await _insert_post(db, article_id, (TargetKind.DM, follow.user_id),
-                           state=PostState.PENDING, now=now, guild_id=follow.guild_id,
-                           follow_id=follow.id)  # fmt: skip
+    posts = [
+        _NewPost((TargetKind.DM, follow.user_id), PostState.PENDING, follow.guild_id,
+                 follow_id=follow.id)
+        for follow in follows
+        if follow.user_id is not None  # the schema forbids it; kept for the type checker
+    ]  # fmt: skip
+    await _insert_posts(db, article_id, posts, now)
 
 
 async def _insert_article(db: Session, article: NewArticle, now: datetime) -> int:
-    if article.entry_key is not None and article.feed_id is not None:
-        row = await db.fetchone(
-            "SELECT id FROM articles WHERE feed_id = ? AND entry_key = ?",
-            (article.feed_id, article.entry_key),
-        )
-        if row is not None:
-            return int(row[0])
     columns = ("feed_id, entry_key, url, title, summary, text_origin, authors, topics,"
                " published_at, source, site_name, image, created_at, entry_hash")  # fmt: skip
     values: list[object] = [
@@ -117,11 +126,25 @@ async def _insert_article(db: Session, article: NewArticle, now: datetime) -> in
         values.extend(search_columns(article.title, article.summary, article.authors,
                                      article.topics))  # fmt: skip
     marks = ", ".join("?" * len(values))
+    # One statement for a new entry's article; the entry's article already stored (a poll
+    # recorded again, another process) is kept and its id returned.
     row = await db.fetchone(
-        f"INSERT INTO articles ({columns}) VALUES ({marks}) RETURNING id", values
+        f"INSERT INTO articles ({columns}) VALUES ({marks})"
+        " ON CONFLICT (feed_id, entry_key) WHERE entry_key IS NOT NULL DO NOTHING RETURNING id",
+        values,
     )
+    if row is None:
+        row = await db.fetchone(
+            "SELECT id FROM articles WHERE feed_id = ? AND entry_key = ?",
+            (article.feed_id, article.entry_key),
+        )
     assert row is not None
     return int(row[0])
+
+
+def _channel_post(plan: PlannedPost) -> _NewPost:
+    sub = plan.subscription
+    return _NewPost((TargetKind.CHANNEL, sub.channel_id), plan.state, sub.guild_id, sub.id)
 
 
 async def store_article(
@@ -145,17 +168,18 @@ async def store_article(
         await insert_seen(db, article.feed_id, [seen], now)
     if story is not None:
         await insert_story(db, article_id, story)
-    await insert_decisions(db, article_id, held, now)
+    if held:
+        await insert_decisions(db, article_id, held, now)
     guilds: set[int] = set()
+    channel_posts: list[_NewPost] = []
     for plan in posts:
         sub = plan.subscription
         if await group_post(db, article_id, plan, story, now):
             continue
-        await _insert_post(db, article_id, (TargetKind.CHANNEL, sub.channel_id),
-                           state=plan.state, now=now, guild_id=sub.guild_id,
-                           subscription_id=sub.id)  # fmt: skip
+        channel_posts.append(_channel_post(plan))
         if plan.state is PostState.PENDING:
             guilds.add(sub.guild_id)
+    await _insert_posts(db, article_id, channel_posts, now)
     if match_follows and guilds:
         await _enqueue_dm_follows(db, article_id, article, sorted(guilds), now)
     if with_terms:
@@ -246,11 +270,8 @@ class EntryStore(Connection):
 
     async def enqueue_post(self, article_id: int, plan: PlannedPost, *, now: datetime) -> None:
         """Enqueue one more subscription post for a stored article (backfill)."""
-        sub = plan.subscription
         async with self._tx() as db:
-            await _insert_post(db, article_id, (TargetKind.CHANNEL, sub.channel_id),
-                               state=plan.state, now=now, guild_id=sub.guild_id,
-                               subscription_id=sub.id)  # fmt: skip
+            await _insert_posts(db, article_id, [_channel_post(plan)], now)
 
     # --- search --------------------------------------------------------------------------
     async def search_articles(

@@ -51,9 +51,9 @@ class SqliteSession(Session):
         self._path = path
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        # One trip to aiosqlite's thread (execute, fetch and drop the cursor there), not three.
         try:
-            async with self._conn.execute(sql, params) as cursor:
-                return list(await cursor.fetchall())
+            return list(await self._conn.execute_fetchall(sql, params))
         except sqlite3.Error as exc:
             raise wrap_error(exc, self._path) from exc
 

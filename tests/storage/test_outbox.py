@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
+from storage.postgres import PostgresSession
 from storage.records import (
     PlannedPost,
     PostState,
@@ -11,6 +14,7 @@ from storage.records import (
     SubscriptionState,
     TargetKind,
 )
+from storage.sqlite import SqliteSession
 from storage.storage import Storage
 from tests.storage.helpers import NOW, article, feed_with_subscription, seen
 
@@ -39,6 +43,40 @@ async def test_same_article_is_never_enqueued_twice_for_a_channel(storage: Stora
     await storage.enqueue_post(first.article.id, PlannedPost(sub), now=NOW)
     assert again.article.id == first.article.id
     assert len(await storage.list_posts()) == 1
+
+
+async def test_an_article_posts_to_every_channel_in_one_statement(
+    storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14: a poll's writes are the bot's own CPU (one aiosqlite thread trip or PostgreSQL
+    round trip per statement); an article's channel posts go in one ``executemany``, whatever
+    the number of channels, and a new article is one ``INSERT ... RETURNING``."""
+    feed_id, first = await feed_with_subscription(storage, channel_id=100)
+    subs = [await storage.get_subscription(first)]
+    for channel in (200, 300):
+        added = await storage.add_subscription(
+            guild_id=1, channel_id=channel, feed_id=feed_id, now=NOW
+        )
+        subs.append(await storage.get_subscription(added.id))
+    statements: list[str] = []
+    # What reaches the driver: PostgreSQL's executemany runs its multi-row statements through
+    # its own execute, SQLite's goes to aiosqlite as it is.
+    spied = {SqliteSession: ("execute", "executemany", "fetchall"),
+             PostgresSession: ("execute", "fetchall")}  # fmt: skip
+    for session, names in spied.items():
+        for name in names:
+            method = getattr(session, name)
+
+            async def spy(self, sql, *args, _method=method):  # type: ignore[no-untyped-def]
+                statements.append(sql)
+                return await _method(self, sql, *args)
+
+            monkeypatch.setattr(session, name, spy)
+    plans = [PlannedPost(sub) for sub in subs if sub is not None]
+    await storage.save_article(article(feed_id, "a"), now=NOW, posts=plans)
+    assert sum(sql.startswith("INSERT INTO posts") for sql in statements) == 1
+    assert sum("INTO articles" in sql or "articles WHERE feed_id" in sql for sql in statements) == 1
+    assert sorted(p.target_id for p in await storage.list_posts()) == [100, 200, 300]
 
 
 async def test_claim_then_sent_then_nothing_left(storage: Storage) -> None:
