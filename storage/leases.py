@@ -26,7 +26,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from storage.connection import Connection, in_chunks
-from storage.feeds import DUE_SQL, HAS_SEEN_SQL, PollHistory, feed_from_row, history_from_row
+from storage.feeds import (
+    DUE_ORDER_SQL,
+    DUE_SQL,
+    HAS_SEEN_SQL,
+    PollHistory,
+    feed_from_row,
+    history_from_row,
+)
 from storage.records import FeedRecord
 from storage.terms import from_db, to_db
 
@@ -45,15 +52,16 @@ class LeaseStore(Connection):
     async def claim_due_feeds(
         self, now: datetime, limit: int, *, owner: str, lease: timedelta
     ) -> list[tuple[FeedRecord, PollHistory]]:
-        """Lease up to ``limit`` due feeds, soonest first, to ``owner`` until ``now + lease``;
-        the feeds (as stored before the claim) with their history."""
+        """Lease up to ``limit`` due feeds (the slow ones, then the soonest due: ``DUE_ORDER_SQL``)
+        to ``owner`` until ``now + lease``; the feeds (as stored before the claim) with their
+        history."""
         if limit <= 0:
             return []
         async with self._tx() as db:
             rows = await db.fetchall(
                 f"SELECT f.id FROM feeds f WHERE {DUE_SQL}"
                 " AND (f.lease_until IS NULL OR f.lease_until <= ?)"
-                f" ORDER BY f.next_poll_at NULLS FIRST, f.id LIMIT ?{db.dialect.skip_locked('f')}",
+                f" ORDER BY {DUE_ORDER_SQL} LIMIT ?{db.dialect.skip_locked('f')}",
                 (to_db(now), to_db(now), limit),
             )
             ids = [int(row[0]) for row in rows]

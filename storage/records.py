@@ -88,6 +88,7 @@ class FeedRecord:
     is_new: bool  # never polled successfully
     is_default: bool  # polled in console mode without any subscription
     created_at: datetime
+    fetch_seconds: float | None = None  # the server's time to answer the last fetch
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,6 +365,7 @@ class FeedSuccess:
     last_changed_at: datetime | None = None
     change_interval_s: float | None = None
     changed: bool = False
+    fetch_seconds: float | None = None  # the fetch's duration (None: not fetched, kept as is)
 
 
 @dataclass(frozen=True, slots=True)

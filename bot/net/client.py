@@ -15,9 +15,10 @@ import contextlib
 import hashlib
 import logging
 import ssl
+import time
 import zlib
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal, Self
 
@@ -96,6 +97,7 @@ class FetchResult:
     last_modified: str | None
     headers: Mapping[str, str] = field(default_factory=dict)
     body_sha256: str = ""
+    elapsed: float | None = None  # seconds from the request to the body, redirects included
 
 
 class GuardedClient:
@@ -196,11 +198,18 @@ class GuardedClient:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         async with self._global, self._host_slot(first.host):
+            started = time.monotonic()  # the server's time, not the wait for a slot
             try:
                 async with asyncio.timeout(self._limits.total):
-                    return await self._follow(url, first, kind, headers)
+                    result = await self._follow(url, first, kind, headers)
             except TimeoutError:
-                raise FetchError("timeout", url=url, detail="total deadline") from None
+                error = FetchError("timeout", url=url, detail="total deadline")
+                error.elapsed = time.monotonic() - started
+                raise error from None
+            except FetchError as exc:
+                exc.elapsed = time.monotonic() - started
+                raise
+            return replace(result, elapsed=time.monotonic() - started)
 
     async def _follow(
         self, url: str, target: Target, kind: Kind, headers: dict[str, str]

@@ -62,6 +62,7 @@ class FetchError(BotError):
         self.status = status
         self.retry_after = retry_after
         self.detail = detail
+        self.elapsed: float | None = None  # how long the server took to fail, when it was asked
         parts = [reason, f"url={redact_url(url)}"]
         if status is not None:
             parts.append(f"status={status}")

@@ -211,10 +211,14 @@ class Engine:
                 feed.url, kind="feed", etag=feed.etag, last_modified=feed.last_modified
             )
         except FetchError as exc:
-            return await self._failed(feed, now, str(exc), exc.reason, exc.retry_after)
+            return await self._failed(
+                feed, now, str(exc), exc.reason, exc.retry_after, fetch_seconds=exc.elapsed
+            )
         if result.status == 304:
             next_at = self._next_poll(now, changes)
-            await self.storage.record_not_modified(feed.id, now=now, next_poll_at=next_at)
+            await self.storage.record_not_modified(
+                feed.id, now=now, next_poll_at=next_at, fetch_seconds=result.elapsed
+            )
             return PollReport(feed.id, "not_modified", title=feed.title, next_poll_at=next_at)
         first_run = feed.is_new or not history.has_seen
         if not first_run and result.body_sha256 and result.body_sha256 == feed.body_hash:
@@ -223,12 +227,12 @@ class Engine:
             parsed: ParsedFeed = await self.workers.run(
                 parse_task, result.body, result.final_url, result.content_type
             )
-        except FeedError as exc:
-            if exc.reason == "empty":  # a valid feed with no items yet: a quiet feed, not a fault
+        except (FeedError, WorkerTimeout) as exc:
+            if isinstance(exc, FeedError) and exc.reason == "empty":  # a valid feed, no items yet
                 return await self._record(feed, now, result, None, changes, outcome="empty")
-            return await self._failed(feed, now, f"parse: {exc}", "parse_error", None)
-        except WorkerTimeout as exc:
-            return await self._failed(feed, now, f"parse: {exc}", "parse_error", None)
+            return await self._failed(
+                feed, now, f"parse: {exc}", "parse_error", None, fetch_seconds=result.elapsed
+            )
         if first_run:
             return await self._baseline(feed, now, result, parsed)
         return await self._process(feed, now, result, parsed, changes)
@@ -252,6 +256,7 @@ class Engine:
             last_changed_at=changed.last_changed_at if changed else None,
             change_interval_s=None if interval is None else interval.total_seconds(),
             changed=changed is not None,
+            fetch_seconds=result.elapsed,
         )
 
     async def _record(
@@ -344,8 +349,9 @@ class Engine:
         )  # fmt: skip
 
     async def _failed(
-        self, feed: FeedRecord, now: datetime, error: str, reason: str, retry_after: float | None
-    ) -> PollReport:
+        self, feed: FeedRecord, now: datetime, error: str, reason: str, retry_after: float | None,
+        *, fetch_seconds: float | None = None,
+    ) -> PollReport:  # fmt: skip
         failures = feed.failure_count + 1
         first = feed.first_failure_at or now
         next_at = next_poll_after_failure(
@@ -360,8 +366,9 @@ class Engine:
             since = first.strftime("%d/%m/%Y")
             message = f"Le flux échoue depuis le {since} ({failures} échecs de suite)."
         recorded = await self.storage.record_poll_failure(
-            feed.id, now=now, error=error, next_poll_at=next_at, state=state, state_reason=message
-        )
+            feed.id, now=now, error=error, next_poll_at=next_at, state=state,
+            state_reason=message, fetch_seconds=fetch_seconds,
+        )  # fmt: skip
         # Routine (a site down for a while): INFO; /feed list and console mode tell people.
         log.info("poll failed feed_id=%s failures=%d reason=%s", feed.id, failures, reason)
         report = PollReport(

@@ -59,6 +59,7 @@ class FeedState:
     body: bytes | None = None  # served instead of ``rss()`` (malformed or garbage documents)
     arrivals: list[tuple[str, float]] = field(default_factory=list)  # (path and query, loop time)
     hang_release: asyncio.Event = field(default_factory=asyncio.Event)  # ends /hang.xml with a 500
+    delays: dict[str, float] = field(default_factory=dict)  # path and query -> seconds to wait
 
     def rss(self) -> bytes:
         parts = [
@@ -95,6 +96,8 @@ def feed_app(state: FeedState) -> web.Application:
     async def feed(request: web.Request) -> web.Response:
         state.requests.append(dict(request.headers))
         state.arrivals.append((request.path_qs, asyncio.get_running_loop().time()))
+        if delay := state.delays.get(request.path_qs):  # a slow server, whatever its answer
+            await asyncio.sleep(delay)
         if state.status != 200:
             return web.Response(status=state.status, headers=state.headers)
         etag = state.etag

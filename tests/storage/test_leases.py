@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from storage.feeds import SLOW_FETCH_SECONDS
 from storage.records import FeedState, FeedSuccess
 from storage.storage import Storage
 from tests.storage.helpers import NOW
@@ -117,3 +118,27 @@ async def test_claims_come_soonest_first_and_respect_the_limit(storage: Storage)
     first = await storage.claim_due_feeds(NOW, 2, owner="a", lease=LEASE)
     assert [feed.id for feed, _ in first] == [ids[4], ids[3]]
     assert await storage.claim_due_feeds(NOW, 0, owner="a", lease=LEASE) == []
+
+
+async def test_feeds_that_answered_slowly_are_claimed_first_then_the_soonest(
+    storage: Storage,
+) -> None:
+    """Migration 0010: the last fetch's duration, kept when an outcome has none (a document
+    fetched by someone else), orders the claims: slow (``SLOW_FETCH_SECONDS`` or more) first."""
+    ids = await _feeds(storage, 4)
+    seconds = (0.2, SLOW_FETCH_SECONDS + 4, None, SLOW_FETCH_SECONDS)
+    for offset, (feed_id, took) in enumerate(zip(ids, seconds, strict=True)):
+        moment = NOW - timedelta(minutes=10 - offset)  # the first feed is the most overdue
+        await storage.record_not_modified(
+            feed_id, now=moment, next_poll_at=moment, fetch_seconds=took
+        )
+    success = FeedSuccess(NOW - timedelta(minutes=20), fetch_seconds=None)
+    await storage.record_poll(ids[1], now=NOW - timedelta(minutes=20), success=success)
+    await storage.record_poll_failure(
+        ids[3], now=NOW - timedelta(minutes=30), error="délai dépassé",
+        next_poll_at=NOW - timedelta(minutes=30),
+    )  # fmt: skip
+    claimed = await storage.claim_due_feeds(NOW, 10, owner="a", lease=LEASE)
+    assert [feed.id for feed, _ in claimed] == [ids[3], ids[1], ids[0], ids[2]]
+    stored = {feed.id: feed.fetch_seconds for feed, _ in claimed}
+    assert stored == dict(zip(ids, seconds, strict=True))
