@@ -7,8 +7,9 @@ What the bot's worker processes do for one new entry (``bot.news.workers``): ext
 (``extract_task``: parse, extraction, metadata, cleaning), then summary and topics
 (``summarize_task``), the two calls every version has (today's bot runs both in one
 ``page_prepare_task``, with the entry's fields and the story features); and, per feed,
-``parse_task`` on a feed of 30 entries. Pages are built from
-the dev set's bodies as the pipeline benchmark's farm builds them (``benchmarks.farm``).
+``parse_task`` on a feed of 30 entries, with descriptions only and with every article whole in
+``content:encoded``. Pages are built from the dev set's bodies as the pipeline benchmark's farm
+builds them (``benchmarks.farm``).
 
 Each version runs in its own Python process (``--baseline REF`` is a git commit, tag or branch,
 checked out into a temporary folder with ``git worktree``; without it, the baseline is
@@ -52,7 +53,7 @@ def measure(tree: Path, material: Path) -> dict[str, list[float]]:
     if not Path(workers.__file__).resolve().is_relative_to(tree.resolve()):
         raise SystemExit(f"measured the wrong tree: {workers.__file__} is not under {tree}")
 
-    pages, feeds = pickle.loads(material.read_bytes())
+    pages, feeds, full_feeds = pickle.loads(material.read_bytes())
     # The entries are dated by their feed: a version that can use it is told, as the bot does.
     dated = (True,) if "date_known" in inspect.signature(workers.extract_task).parameters else ()
     page_ms, feed_ms = [], []
@@ -61,19 +62,25 @@ def measure(tree: Path, material: Path) -> dict[str, list[float]]:
         article = workers.extract_task(html, url, *dated)
         workers.summarize_task(article.text, article.title, article.categories, BUDGET)
         page_ms.append((time.process_time() - start) * 1000)
-    for url, data in feeds:
-        start = time.process_time()
-        workers.parse_task(data, url, "application/rss+xml")
-        feed_ms.append((time.process_time() - start) * 1000)
-    return {"pages": page_ms, "feeds": feed_ms}
+    full_ms = []
+    for documents, times in ((feeds, feed_ms), (full_feeds, full_ms)):
+        for url, data in documents:
+            start = time.process_time()
+            workers.parse_task(data, url, "application/rss+xml")
+            times.append((time.process_time() - start) * 1000)
+    return {"pages": page_ms, "feeds": feed_ms, "full_feeds": full_ms}
 
 
 # --- the driving side ----------------------------------------------------------------------
 
 
-def build_material(
-    dev: Path, limit: int
-) -> tuple[list[tuple[str, bytes]], list[tuple[str, bytes]]]:
+Documents = list[tuple[str, bytes]]  # (address, bytes)
+
+
+def build_material(dev: Path, limit: int) -> tuple[Documents, Documents, Documents]:
+    """The pages, the feeds as the farm serves them (a 300-character description per entry)
+    and the same feeds with each article whole in ``content:encoded`` (paragraphs, a relative
+    link and image, as many publishers' feeds carry them)."""
     from benchmarks.evaluation import read_records
     from benchmarks.farm import page_html as _page
 
@@ -82,22 +89,31 @@ def build_material(
         (f"https://site-{n % 7}.exemple.fr/article/{n}", _page(r.title or r.text[:60], r.text))
         for n, r in enumerate(records)
     ]
-    feeds = []
+    feeds, full_feeds = [], []
     for start in range(0, len(records), FEED_ENTRIES):
-        items = "".join(
-            f"<item><title>{escape(r.title or r.text[:60])}</title>"
-            f"<link>https://site-1.exemple.fr/article/{start + k}</link>"
-            f"<guid>a-{start + k}</guid><pubDate>Tue, 24 Nov 2026 10:{k:02d}:00 +0100</pubDate>"
-            f"<description>{escape(r.text[:300])}</description></item>"
-            for k, r in enumerate(records[start : start + FEED_ENTRIES])
-        )
-        feed = (
-            '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-            f"<title>Journal</title><link>https://site-1.exemple.fr/</link>{items}"
-            "</channel></rss>"
-        )
-        feeds.append((f"https://site-1.exemple.fr/rss/{start}.xml", feed.encode()))
-    return pages, feeds
+        for whole, out in ((False, feeds), (True, full_feeds)):
+            items = "".join(
+                f"<item><title>{escape(r.title or r.text[:60])}</title>"
+                f"<link>https://site-1.exemple.fr/article/{start + k}</link>"
+                f"<guid>a-{start + k}</guid><pubDate>Tue, 24 Nov 2026 10:{k:02d}:00 +0100</pubDate>"
+                f"<description>{escape(r.text[:300])}</description>"
+                f"{_content(r.text, start + k) if whole else ''}</item>"
+                for k, r in enumerate(records[start : start + FEED_ENTRIES])
+            )
+            feed = (
+                '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"'
+                ' xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>'
+                f"<title>Journal</title><link>https://site-1.exemple.fr/</link>{items}"
+                "</channel></rss>"
+            )
+            out.append((f"https://site-1.exemple.fr/rss/{start}.xml", feed.encode()))
+    return pages, feeds, full_feeds
+
+
+def _content(text: str, n: int) -> str:
+    paragraphs = "".join(f"<p>{escape(p)}</p>" for p in text.split("\n\n"))
+    html = f"<img src='/images/{n}.jpg'>{paragraphs}<p><a href='/rubrique/{n}'>Lire aussi</a></p>"
+    return f"<content:encoded><![CDATA[{html}]]></content:encoded>"
 
 
 @contextlib.contextmanager
@@ -148,11 +164,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="rounds per version, alternated")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    pages, feeds = build_material(args.dev, args.limit)
+    pages, feeds, full_feeds = build_material(args.dev, args.limit)
     results: dict[str, list[dict[str, list[float]]]] = {"baseline": [], "current": []}
     with tempfile.TemporaryDirectory() as folder, checked_out(args.baseline) as base:
         material = Path(folder) / "material.pickle"
-        material.write_bytes(pickle.dumps((pages, feeds)))
+        material.write_bytes(pickle.dumps((pages, feeds, full_feeds)))
         for _ in range(args.rounds):
             results["baseline"].append(run_round(base, material))
             results["current"].append(run_round(ROOT, material))
@@ -168,6 +184,10 @@ def main() -> None:
         "feed": report(
             "parsed feed", best_of(results["baseline"], "feeds"),
             best_of(results["current"], "feeds"),
+        ),
+        "full_feed": report(
+            "feed, whole contents", best_of(results["baseline"], "full_feeds"),
+            best_of(results["current"], "full_feeds"),
         ),
     }  # fmt: skip
     if args.json:

@@ -148,14 +148,25 @@ def _entry_link(raw: Any, base_url: str | None) -> str | None:
     return None
 
 
-def _content_html(raw: Any) -> str:
+def _content_html(raw: Any) -> tuple[str, str | None]:
+    """The entry's longest HTML content (cut to ``MAX_CONTENT``) and the base its relative links
+    are read against (``_markup_base``)."""
     contents = [
-        str(item.get("value") or "")
+        (str(item.get("value") or ""), _markup_base(item))
         for item in raw.get("content") or []
         if "html" in str(item.get("type") or "text/html")
     ]
-    best = max(contents, key=len, default="")
-    return best[:MAX_CONTENT]
+    best, base = max(contents, key=lambda content: len(content[0]), default=("", None))
+    return best[:MAX_CONTENT], base
+
+
+def _markup_base(detail: Any) -> str | None:
+    """The ``xml:base`` in force where feedparser read a piece of markup (it keeps it as the
+    detail's ``base``; the feed's own address when none was declared). feedparser is not asked
+    to rewrite the relative links inside markup (``_run_feedparser``): the bot reads markup as
+    text, and the one link it takes from it, the image, is resolved here against this base."""
+    base = detail.get("base") if isinstance(detail, dict) else None
+    return base if isinstance(base, str) and base.strip() else None
 
 
 def _names(values: list[object]) -> tuple[str, ...]:
@@ -194,17 +205,19 @@ def _published(raw: Any) -> datetime | None:
     return None
 
 
-def _image(raw: Any, markup: str, base_url: str | None) -> str | None:
-    candidates: list[object] = []
+def _image(
+    raw: Any, markup: str, base_url: str | None, markup_base: str | None = None
+) -> str | None:
+    candidates: list[tuple[object, str | None]] = []
     for item in list(raw.get("enclosures") or []) + list(raw.get("media_content") or []):
         url = item.get("href") or item.get("url")
         kind = str(item.get("type") or item.get("medium") or "")
         if kind.startswith("image") or (not kind and _IMAGE_EXT_RE.search(str(url or ""))):
-            candidates.append(url)
-    candidates += [item.get("url") for item in raw.get("media_thumbnail") or []]
-    candidates += _IMG_RE.findall(markup)
-    for candidate in candidates:
-        if isinstance(candidate, str) and (url := absolute_http_url(candidate, base_url)):
+            candidates.append((url, base_url))
+    candidates += [(item.get("url"), base_url) for item in raw.get("media_thumbnail") or []]
+    candidates += [(src, markup_base or base_url) for src in _IMG_RE.findall(markup)]
+    for candidate, base in candidates:
+        if isinstance(candidate, str) and (url := absolute_http_url(candidate, base)):
             return url
     return None
 
@@ -236,7 +249,7 @@ def _title(value: object) -> str:
 def build_entry(raw: Any, base_url: str | None) -> Entry | None:
     """One feedparser entry as an ``Entry``; None when it carries nothing usable."""
     title = _title(raw.get("title"))
-    content = _content_html(raw)
+    content, content_base = _content_html(raw)
     summary_html = str(raw.get("summary") or "")
     summary = _plain(summary_html or content, MAX_SUMMARY)
     link = _entry_link(raw, base_url)
@@ -251,7 +264,12 @@ def build_entry(raw: Any, base_url: str | None) -> Entry | None:
         authors=_authors(raw),
         categories=_categories(raw),
         published=_published(raw),
-        image=_image(raw, content or summary_html, base_url),
+        image=_image(
+            raw,
+            content or summary_html,
+            base_url,
+            content_base if content else _markup_base(raw.get("summary_detail")),
+        ),
     )
 
 
@@ -294,7 +312,7 @@ def _run_feedparser(data: bytes, headers: dict[str, str]) -> Any:
         return feedparser.parse(
             io.BytesIO(data),
             response_headers=headers,
-            resolve_relative_uris=True,
+            resolve_relative_uris=False,  # links inside markup: see ``_markup_base``
             sanitize_html=True,
         )
     except Exception as error:  # feedparser on hostile bytes: whatever breaks is "not a feed"

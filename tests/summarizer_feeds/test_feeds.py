@@ -87,6 +87,39 @@ def test_long_fields_are_truncated() -> None:
     assert len(entry.summary) <= MAX_SUMMARY
 
 
+def test_an_image_in_markup_is_read_against_its_own_xml_base() -> None:
+    """feedparser no longer rewrites the links inside markup (issue 14: a third of the parsing
+    of a feed with full contents); the one link the bot takes from markup, the image, is still
+    resolved against the ``xml:base`` in force there, then the feed's address."""
+    entries = (
+        "<entry><title>Contenu</title><id>urn:1</id><link href='a/1'/>"
+        "<updated>2024-12-02T10:00:00Z</updated>"
+        "<content type='html' xml:base='https://photos.example/dossier/'>"
+        "&lt;p&gt;&lt;img src=&quot;neige.jpg&quot;&gt;Texte.&lt;/p&gt;</content></entry>"
+        "<entry><title>Résumé</title><id>urn:2</id><link href='a/2'/>"
+        "<updated>2024-12-02T10:00:00Z</updated>"
+        "<summary type='html'>&lt;img src=&quot;mini.png&quot;&gt;Résumé.</summary></entry>"
+    )
+    atom = (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"'
+        f' xml:base="https://site.example/base/"><title>A</title>{entries}</feed>'
+    ).encode()
+    feed = parse_feed(atom, base_url="https://site.example/flux/atom.xml")
+    assert [e.image for e in feed.entries] == [
+        "https://photos.example/dossier/neige.jpg",
+        "https://site.example/base/mini.png",
+    ]
+    assert [e.link for e in feed.entries] == [
+        "https://site.example/base/a/1",
+        "https://site.example/base/a/2",
+    ]
+    rss = _rss(
+        "<item><title>Sans base</title><description>&lt;img src='v.jpg'&gt;Un.</description></item>"
+    )
+    [entry] = parse_feed(rss, base_url="https://essai.example/rubrique/flux.xml").entries
+    assert entry.image == "https://essai.example/rubrique/v.jpg"
+
+
 def test_hostile_links_and_images_are_dropped() -> None:
     items = (
         "<item><title>a</title><link>javascript:alert(1)</link>"
