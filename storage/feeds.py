@@ -41,6 +41,8 @@ DUE_ORDER_SQL = (
 )
 # Every outcome of a poll ends its lease (``storage.leases``): the feed is free for the next one.
 END_LEASE_SQL = "lease_owner = NULL, lease_until = NULL"
+# ... and records how long the fetch took (one ``?``; None keeps the last known duration).
+POLL_ENDED_SQL = f"fetch_seconds = coalesce(?, fetch_seconds), {END_LEASE_SQL}"
 
 
 def history_from_row(row: Row) -> PollHistory:
@@ -63,7 +65,7 @@ async def apply_success(db: Session, feed_id: int, now: datetime, success: FeedS
         " title = coalesce(nullif(?, ''), title), site_url = coalesce(?, site_url),"
         " last_success_at = ?, last_attempt_at = ?, next_poll_at = ?, failure_count = 0,"
         " first_failure_at = NULL, last_error = NULL, is_new = 0,"
-        f" fetch_seconds = coalesce(?, fetch_seconds), {END_LEASE_SQL} WHERE id = ?",
+        f" {POLL_ENDED_SQL} WHERE id = ?",
         (success.etag, success.last_modified, success.body_hash, success.title,
          success.site_url, to_db(now), to_db(now), to_db(success.next_poll_at),
          success.fetch_seconds, feed_id),
@@ -209,7 +211,7 @@ class FeedStore(Connection):
         await self._write_one(
             "UPDATE feeds SET last_success_at = ?, last_attempt_at = ?, next_poll_at = ?,"
             " failure_count = 0, first_failure_at = NULL, last_error = NULL,"
-            f" fetch_seconds = coalesce(?, fetch_seconds), {END_LEASE_SQL} WHERE id = ?",
+            f" {POLL_ENDED_SQL} WHERE id = ?",
             (to_db(now), to_db(now), to_db(next_poll_at), fetch_seconds, feed_id),
         )
 
@@ -232,7 +234,7 @@ class FeedStore(Connection):
                 " first_failure_at = coalesce(first_failure_at, ?), last_attempt_at = ?,"
                 " last_error = ?, next_poll_at = ?, state = coalesce(?, state),"
                 " state_reason = coalesce(?, state_reason),"
-                f" fetch_seconds = coalesce(?, fetch_seconds), {END_LEASE_SQL} WHERE id = ?",
+                f" {POLL_ENDED_SQL} WHERE id = ?",
                 (to_db(now), to_db(now), error[:500], to_db(next_poll_at),
                  None if state is None else state.value, state_reason, fetch_seconds, feed_id),
             )  # fmt: skip
