@@ -10,7 +10,9 @@ Methods: ``depeche`` (ours, the public ``summarize`` with default settings and t
 title), Lead-1/2/3 and the sumy methods at 2 and 3 sentences on pysbd sentences (the protocol of
 the dev set's reference table), and ``lexrank-ours-3`` (sumy LexRank on our splitter). Figures:
 ROUGE-1/2/L F1 x100 (rs-default), a bootstrap 95% interval on ROUGE-L, mean summary words and
-the time per article (median, p95), sentence splitting included.
+the time per article (median, p95), sentence splitting included, and ``quotes``: the share of
+summaries whose quotation marks do not pair up (as many « as », “ as ”, an even number of ``"``),
+i.e. a summary that begins or ends inside a quotation the sentence split cut.
 """
 
 from __future__ import annotations
@@ -87,6 +89,16 @@ def pysbd_split(records: Sequence[Record]) -> tuple[list[list[str]], list[float]
     return sentences, seconds
 
 
+def unbalanced_quotes(text: str) -> bool:
+    """Whether the quotation marks of ``text`` fail to pair up (a count, whatever the rule of
+    ``summarizer.cohesion``)."""
+    return (
+        text.count("«") != text.count("»")
+        or text.count("“") != text.count("”")
+        or (text.count('"') % 2 == 1)
+    )
+
+
 def run_method(
     method: Method,
     add_split: bool,
@@ -97,12 +109,14 @@ def run_method(
     rows: list[tuple[float, float, float]] = []
     words: list[float] = []
     millis: list[float] = []
+    broken = 0
     for record, sentences, split_seconds in zip(records, split[0], split[1], strict=True):
         start = time.perf_counter()
         summary = method(record, sentences)
         elapsed = time.perf_counter() - start + (split_seconds if add_split else 0.0)
         millis.append(1000 * elapsed)
         words.append(len(summary.split()))
+        broken += unbalanced_quotes(summary)
         rows.append(scorer.score(record.reference, summary))
     low, high = bootstrap_ci([r[2] for r in rows])
     return {
@@ -115,6 +129,7 @@ def run_method(
         "words": mean(words),
         "ms_median": percentile(millis, 0.5),
         "ms_p95": percentile(millis, 0.95),
+        "quotes_pct": 100 * broken / len(rows) if rows else 0.0,
     }
 
 
@@ -122,12 +137,13 @@ def print_table(name: str, results: dict[str, dict[str, float]]) -> None:
     n = next(iter(results.values()))["n"] if results else 0
     print(f"\n## slice {name} (n = {n:.0f})")
     print(f"{'method':<16} {'R-1':>6} {'R-2':>6} {'R-L':>6} {'R-L 95% CI':>15} {'words':>6}"
-          f" {'ms med':>7} {'ms p95':>7}")  # fmt: skip
+          f" {'ms med':>7} {'ms p95':>7} {'quotes':>7}")  # fmt: skip
     for method, f in results.items():
         ci = f"[{f['rougeL_ci_low']:.2f}, {f['rougeL_ci_high']:.2f}]"
         print(
             f"{method:<16} {f['rouge1']:6.2f} {f['rouge2']:6.2f} {f['rougeL']:6.2f} {ci:>15}"
             f" {f['words']:6.1f} {f['ms_median']:7.2f} {f['ms_p95']:7.2f}"
+            f" {f['quotes_pct']:6.1f}%"
         )
 
 

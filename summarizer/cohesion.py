@@ -9,13 +9,21 @@ selection keeps it only right after the sentence it follows (see ``summarizer.se
 Openings that look alike but point at the calendar or at nothing are not flagged: "Ce lundi",
 "Cette semaine", "Cet été" (deictic time), "Il y a", "Il faut" (impersonal), "Alors que"
 (a subordinate clause).
+
+Quotations cut by the sentence split are the other half of the rule (``quotation_spans``): a
+sentence that begins inside a quotation (``… de la Terre", a tweeté l'administrateur``) cannot
+open a summary either, and one that leaves a quotation open at its end must be followed by the
+sentence that goes on with it. Quotation marks are followed through each paragraph (« », “ ”,
+and straight quotes read as opening or closing by what surrounds them); a paragraph starts
+outside any quotation, so one stray mark never reaches past its paragraph.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-__all__ = ["depends_on_previous"]
+__all__ = ["depends_on_previous", "quotation_spans"]
 
 _PRONOUNS = r"il|elle|ils|elles|celui-ci|celle-ci|ceux-ci|celles-ci|cela|ceci|ça|lui|eux"
 _CONNECTIVES = (
@@ -60,3 +68,47 @@ def depends_on_previous(sentence: str) -> bool:
     if _NOT_DEPENDENT.match(head):
         return False
     return _DEPENDENT.match(head) is not None
+
+
+_OPENING = frozenset("«“")
+_QUOTE_RE = re.compile(r'[«»“”"]')
+_BEFORE_OPENING = frozenset(" \t\n([{'’‘—–-/")  # what may precede a straight opening quote
+
+
+def _straight_opens(sentence: str, at: int, inside: bool) -> bool:
+    """Whether the straight quote at ``at`` opens a quotation, from the characters around it:
+    at the start or after a space, a bracket or an apostrophe (d'"additifs") and before a
+    non-space it opens; after a non-space it closes; alone between spaces, it closes the
+    quotation that is open, if any."""
+    before = sentence[at - 1] if at > 0 else " "
+    after = sentence[at + 1] if at + 1 < len(sentence) else " "
+    if before in _BEFORE_OPENING and not after.isspace():
+        return True
+    if before not in _BEFORE_OPENING:
+        return False
+    return not inside
+
+
+def quotation_spans(sentences: Sequence[str], paragraphs: Sequence[int]) -> list[tuple[bool, bool]]:
+    """For each sentence: (it begins inside a quotation, it ends inside one), following the
+    quotation marks through its paragraph (``paragraphs[i]`` is sentence i's paragraph)."""
+    spans: list[tuple[bool, bool]] = []
+    depth = 0
+    paragraph = None
+    for sentence, number in zip(sentences, paragraphs, strict=True):
+        if number != paragraph:
+            depth, paragraph = 0, number
+        begins_inside = depth > 0
+        for match in _QUOTE_RE.finditer(sentence):
+            mark = match.group()
+            opens = mark in _OPENING or (
+                mark == '"' and _straight_opens(sentence, match.start(), depth > 0)
+            )
+            if opens:
+                depth += 1
+            elif depth > 0:
+                depth -= 1
+            else:
+                begins_inside = True  # it closes a quotation opened before it
+        spans.append((begins_inside, depth > 0))
+    return spans

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from summarizer.cohesion import depends_on_previous
+from summarizer.cohesion import depends_on_previous, quotation_spans
 from summarizer.hints import lowered
 
 __all__ = ["FEATURE_NAMES", "SentenceInfo", "analyse", "stems"]
@@ -105,6 +105,7 @@ class SentenceInfo:
     stems: frozenset[str]
     features: tuple[float, ...]
     dependent: bool = False  # opens on a reference to the previous sentence (never index 0)
+    continued: bool = False  # leaves a quotation open: the next sentence must follow it
 
 
 def stems(text: str) -> list[str]:
@@ -136,13 +137,19 @@ def analyse(
     context = _Context(
         len(sentences), paragraphs, repeated, title_stems, first_para_words, _others(lede), top
     )
+    quotes = quotation_spans(sentences, paragraphs)
+    last = len(sentences) - 1  # the last sentence has no successor to follow it
     infos = []
     for index, text in enumerate(sentences):
         stem_set = frozenset(stem_lists[index])
         tokens = text.split()
         features = _features(index, text, tokens, stem_set, context)
-        dependent = index > 0 and depends_on_previous(text)
-        infos.append(SentenceInfo(index, text, len(tokens), stem_set, features, dependent))
+        begins_inside, ends_inside = quotes[index]
+        dependent = index > 0 and (begins_inside or depends_on_previous(text))
+        continued = ends_inside and index < last
+        infos.append(
+            SentenceInfo(index, text, len(tokens), stem_set, features, dependent, continued)
+        )
     return infos
 
 

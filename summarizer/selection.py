@@ -11,9 +11,11 @@
    the decision to add a second or third sentence are thus learned together.
 
 Self-containment: a sentence flagged ``dependent`` (it opens on "Il", "Cette décision", "Mais",
-...; see ``summarizer.cohesion``) may only appear right after the sentence it follows, so it never
-opens a summary. Both models come from ``benchmarks/train_ranker.py`` and ship as
-``summarizer/data/ranker.json``. Pure Python: no numpy at run time.
+..., or inside a quotation; see ``summarizer.cohesion``) may only appear right after the sentence
+it follows, so it never opens a summary; one flagged ``continued`` (it leaves a quotation open)
+only right before the sentence that goes on with it, so it never ends one. Both models come
+from ``benchmarks/train_ranker.py`` and ship as ``summarizer/data/ranker.json``. Pure Python: no
+numpy at run time.
 """
 
 from __future__ import annotations
@@ -154,13 +156,15 @@ def candidate_sets(
     """Self-contained, non-repetitive subsets (text order) of the best ``top_k`` sentences that
     fit the budgets.
 
-    When the pool has no sentence that may open a summary, the best one that may is added; when
-    nothing qualifies at all, the single best sentence is the only candidate.
+    When the pool has no sentence that may be a summary on its own (neither ``dependent`` nor
+    ``continued``), the best one that may is added; when nothing qualifies at all, that best one
+    (or, when there is none, the best sentence) is the only candidate.
     """
     order = sorted(range(len(infos)), key=lambda i: (-scores[i], i))
+    alone = [i for i in order if not (infos[i].dependent or infos[i].continued)][:1]
     pool = order[:top_k]
-    if all(infos[i].dependent for i in pool):
-        pool += [i for i in order[top_k:] if not infos[i].dependent][:1]
+    if alone and alone[0] not in pool:  # then no sentence of the pool stands alone
+        pool += alone
     pool.sort()
     sets = [
         subset
@@ -170,13 +174,16 @@ def candidate_sets(
         and _fits(infos, subset, max_chars)
         and _distinct(infos, subset)
     ]
-    return sets or [(order[0],)]
+    return sets or [((alone or order)[0],)]
 
 
 def _self_contained(infos: Sequence[SentenceInfo], subset: tuple[int, ...]) -> bool:
-    """No dependent sentence opens the summary or follows anything but its own predecessor."""
+    """No dependent sentence opens the summary or follows anything but its own predecessor, and
+    a sentence that leaves a quotation open is followed by its own successor."""
+    last = len(subset) - 1
     return all(
-        not infos[i].dependent or (pos > 0 and subset[pos - 1] == i - 1)
+        (not infos[i].dependent or (pos > 0 and subset[pos - 1] == i - 1))
+        and (not infos[i].continued or (pos < last and subset[pos + 1] == i + 1))
         for pos, i in enumerate(subset)
     )
 
