@@ -2,10 +2,10 @@
 
 Every sentence of an article gets a small vector of cheap, language-aware features (position and
 lede priors, length, overlap with the title, centrality in the article, anaphoric openings,
-quotes, ...) and a flag telling whether it depends on the sentence before it
-(``summarizer.cohesion``). The first stage of the model in ``summarizer.selection`` turns the
-vector into a score that estimates how much of a lede-style reference the sentence alone would
-cover. Pure Python: no numpy at run time.
+quotes, ...) and two flags from ``summarizer.cohesion``: whether it depends on the sentence before
+it, and whether it leaves a quotation open that the sentence after it goes on with. The first
+stage of the model in ``summarizer.selection`` turns the vector into a score that estimates how
+much of a lede-style reference the sentence alone would cover. Pure Python: no numpy at run time.
 """
 
 from __future__ import annotations
