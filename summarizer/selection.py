@@ -161,10 +161,10 @@ def candidate_sets(
     (or, when there is none, the best sentence) is the only candidate.
     """
     order = sorted(range(len(infos)), key=lambda i: (-scores[i], i))
-    alone = [i for i in order if not (infos[i].dependent or infos[i].continued)][:1]
+    alone = next((i for i in order if not (infos[i].dependent or infos[i].continued)), None)
     pool = order[:top_k]
-    if alone and alone[0] not in pool:  # then no sentence of the pool stands alone
-        pool += alone
+    if alone is not None and alone not in pool:  # then no sentence of the pool stands alone
+        pool.append(alone)
     pool.sort()
     sets = [
         subset
@@ -174,7 +174,7 @@ def candidate_sets(
         and _fits(infos, subset, max_chars)
         and _distinct(infos, subset)
     ]
-    return sets or [((alone or order)[0],)]
+    return sets or [(order[0] if alone is None else alone,)]
 
 
 def _self_contained(infos: Sequence[SentenceInfo], subset: tuple[int, ...]) -> bool:
